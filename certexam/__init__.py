@@ -1,0 +1,64 @@
+"""certexam: a certification-exam platform for a FinTech professional programme."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from certexam import config as cfg
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config, then extensions, blueprints, error pages and CLI."""
+    instance = os.environ.get("CERTEXAM_INSTANCE_PATH") or str(ROOT / "instance")
+    if test_config and test_config.get("INSTANCE_PATH"):
+        instance = str(test_config["INSTANCE_PATH"])
+    app = Flask(__name__, instance_path=instance, instance_relative_config=True,
+                template_folder=str(ROOT / "templates"))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    app.config.update(cfg.DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)  # instance/config.py, never in git
+    app.config.update(cfg.from_environment())
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = cfg.instance_secret_key(Path(app.instance_path))
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = cfg.sqlite_url(Path(app.instance_path))
+    app.config.setdefault("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = bool(app.config["PRODUCTION"])
+    app.config["REMEMBER_COOKIE_SECURE"] = bool(app.config["PRODUCTION"])
+    app.config["REMEMBER_COOKIE_HTTPONLY"] = True
+
+    from certexam import db, i18n, web
+    from certexam.extensions import babel, csrf, limiter, login_manager
+
+    db.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, default_locale="zh_Hans",
+                   default_timezone="Asia/Shanghai")
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    web.init_app(app)
+
+    from certexam.admin.views import bp as admin_bp
+    from certexam.auth.views import bp as auth_bp
+    from certexam.main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+
+    from certexam.cli import register
+
+    register(app)
+    return app

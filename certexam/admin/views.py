@@ -1,0 +1,97 @@
+"""Administrator pages: accounts, organisations and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from certexam import db
+from certexam.admin.forms import ORG_CATEGORIES, STAFF_ROLES, OrganisationForm, StaffAccountForm
+from certexam.errors import UserError
+from certexam.models import AuditEntry, Organisation, OrgCategory, Role, User
+from certexam.services import accounts, organisations
+from certexam.services import audit as audit_service
+from certexam.web import roles_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PAGE_SIZE = 50
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    return max(int(raw), 1) if raw.isdigit() and len(raw) < 7 else 1
+
+
+@bp.route("/")
+@roles_required(Role.ADMIN)
+def dashboard() -> Any:
+    sess = db.session()
+    counts = dict(sess.execute(select(User.role, func.count()).group_by(User.role)).all())
+    return render_template("admin/dashboard.html", counts=counts)
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def users() -> Any:
+    sess = db.session()
+    form = StaffAccountForm()
+    orgs = sess.scalars(select(Organisation).order_by(Organisation.name)).all()
+    form.organisation_id.choices = [(0, "—")] + [(o.id, o.name) for o in orgs]
+    if form.validate_on_submit():
+        try:
+            accounts.create_staff_account(
+                current_user, form.email.data or "", form.password.data or "", Role(form.role.data),
+                form.name_zh.data or "", form.name_en.data or "", form.organisation_id.data or None)
+        except UserError as exc:
+            field = getattr(form, exc.field, None) if exc.field else None
+            if field is not None:
+                field.errors = [*field.errors, exc.message]
+            else:
+                flash(exc.message, "error")
+        else:
+            flash(_("The account is created."), "success")
+            return redirect(url_for("admin.users"))
+    page = _page()
+    rows = sess.scalars(select(User).order_by(User.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return render_template("admin/users.html", form=form, users=rows, page=page, page_size=PAGE_SIZE,
+                           role_labels=STAFF_ROLES)
+
+
+@bp.route("/organisations", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def organisation_list() -> Any:
+    sess = db.session()
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            organisations.create(current_user, form.name.data or "", form.credit_code.data or "",
+                                 form.city.data or "", OrgCategory(form.category.data))
+        except UserError as exc:
+            field = getattr(form, exc.field, None) if exc.field else None
+            if field is not None:
+                field.errors = [*field.errors, exc.message]
+            else:
+                flash(exc.message, "error")
+        else:
+            flash(_("The organisation is added."), "success")
+            return redirect(url_for("admin.organisation_list"))
+    orgs = sess.scalars(select(Organisation).order_by(Organisation.name)).all()
+    return render_template("admin/organisations.html", form=form, orgs=orgs, categories=ORG_CATEGORIES)
+
+
+@bp.route("/audit")
+@roles_required(Role.ADMIN)
+def audit_log() -> Any:
+    sess = db.session()
+    page = _page()
+    entries = sess.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())
+                           .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    checked = problems = None
+    if request.args.get("verify") == "1":
+        checked, problems = audit_service.verify(sess)
+    return render_template("admin/audit.html", entries=entries, page=page, page_size=PAGE_SIZE,
+                           checked=checked, problems=problems)

@@ -1,0 +1,110 @@
+"""Sign-in, sign-out, registration and password reset."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from certexam.auth.forms import ForgotForm, RegisterForm, ResetForm, SignInForm
+from certexam.errors import UserError
+from certexam.extensions import limiter
+from certexam.services import accounts
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only follow a `next` that stays on this site (no scheme, no host)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def sign_in() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        result = accounts.sign_in(form.email.data or "", form.password.data or "")
+        if result.user is not None:
+            login_user(result.user)
+            return redirect(safe_next(request.args.get("next"), url_for("main.index")))
+        if result.locked_until is not None:
+            flash(_("Too many failed sign-ins. Try again after %(time)s.",
+                    time=format_datetime(result.locked_until, "short")), "error")
+        else:
+            flash(_("The email or password is not right."), "error")
+    return render_template("auth/sign_in.html", form=form)
+
+
+@bp.route("/sign-out", methods=["POST"])
+@login_required
+def sign_out() -> Any:
+    logout_user()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def register() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        photo = form.photo.data.read() if form.photo.data else None
+        try:
+            user = accounts.register_candidate(accounts.Registration(
+                email=form.email.data or "", password=form.password.data or "",
+                name_zh=form.name_zh.data or "", name_en=form.name_en.data or "",
+                id_type=form.id_type.data or "", id_number=form.id_number.data or "",
+                photo=photo, locale=str(get_locale()),
+            ))
+        except UserError as exc:
+            field = getattr(form, exc.field, None) if exc.field else None
+            if field is not None:
+                field.errors = [*field.errors, exc.message]
+            else:
+                flash(exc.message, "error")
+        else:
+            login_user(user)
+            flash(_("Welcome, %(name)s. Your account is ready.", name=user.name_zh), "success")
+            return redirect(url_for("main.account"))
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"])
+def forgot() -> Any:
+    form = ForgotForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(
+            form.email.data or "", lambda t: url_for("auth.reset", token=t, _external=True))
+        flash(_("If an account uses this email, a reset link is on its way."), "info")
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def reset(token: str) -> Any:
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.password.data or "")
+        except UserError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("Your password is changed. Sign in with the new one."), "success")
+            return redirect(url_for("auth.sign_in"))
+    return render_template("auth/reset.html", form=form)

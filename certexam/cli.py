@@ -1,0 +1,91 @@
+"""The `certexam` command line (also available as `flask --app certexam ...`)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from certexam import db, migrate
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or upgrade the database schema to the newest revision."""
+    migrate.upgrade(current_app.config["DATABASE_URL"])
+    click.echo("Database is at the newest schema revision.")
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Load idempotent demo data and print the demo sign-ins."""
+    from certexam.services import demo
+
+    migrate.upgrade(current_app.config["DATABASE_URL"])
+    for line in demo.load():
+        click.echo(line)
+
+
+@click.group("users")
+def users_group() -> None:
+    """Manage accounts."""
+
+
+@users_group.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name-zh", prompt="Name in Chinese")
+@click.option("--name-en", prompt="Name in English")
+@click.password_option()
+@with_appcontext
+def create_admin_command(email: str, name_zh: str, name_en: str, password: str) -> None:
+    """Create an administrator account."""
+    from certexam.errors import UserError
+    from certexam.models import Role
+    from certexam.services import accounts
+
+    try:
+        user = accounts.create_staff_account(None, email, password, Role.ADMIN, name_zh, name_en)
+    except UserError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Administrator {user.email} created (id {user.id}).")
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """Inspect the audit log."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify_command() -> None:
+    """Check the audit log's hash chain; exit 1 if any entry was edited, inserted or deleted."""
+    from certexam.services import audit
+
+    checked, problems = audit.verify(db.session())
+    if problems:
+        for p in problems:
+            click.echo(f"entry {p.seq}: {p.problem}", err=True)
+        click.echo(f"Audit log is NOT intact: {len(problems)} problem(s) in {checked} entries.", err=True)
+        sys.exit(1)
+    click.echo(f"Audit log intact: {checked} entries checked.")
+
+
+COMMANDS = [init_db_command, demo_command, users_group, audit_group]
+
+
+def register(app: Flask) -> None:
+    for cmd in COMMANDS:
+        app.cli.add_command(cmd)
+
+
+def _create_app() -> Flask:
+    from certexam import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(create_app=_create_app, help="certexam: the certification-exam platform.")

@@ -1,0 +1,71 @@
+"""Configuration: defaults, then the instance folder, then CERTEXAM_* variables.
+
+Secrets (the session key, the key passphrase) never live in git: they come from
+the environment or are generated once into the instance folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": None,  # None: an SQLite file in the instance folder
+    "MAIL_BACKEND": "console",  # console | memory | smtp
+    "MAIL_FROM": "noreply@certexam.local",
+    "SMTP_HOST": "localhost",
+    "SMTP_PORT": 587,
+    "SMTP_USER": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_STARTTLS": True,
+    "RATELIMIT_STORAGE_URI": "memory://",  # redis://127.0.0.1:6379/0 in production
+    "VERIFY_HOST": "verify.certexam.local",
+    "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link stays valid
+    "LOGIN_MAX_FAILURES": 5,  # failed sign-ins before the account is locked for a while
+    "LOGIN_LOCK_MINUTES": 15,
+    "MAX_PHOTO_BYTES": 2 * 1024 * 1024,
+    "PRODUCTION": False,
+}
+
+_INT_KEYS = {"SMTP_PORT", "PASSWORD_RESET_MAX_AGE", "LOGIN_MAX_FAILURES", "LOGIN_LOCK_MINUTES", "MAX_PHOTO_BYTES"}
+_BOOL_KEYS = {"SMTP_STARTTLS", "PRODUCTION"}
+
+
+def _coerce(key: str, raw: str) -> Any:
+    if key in _INT_KEYS:
+        return int(raw)
+    if key in _BOOL_KEYS:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    return raw
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Read every CERTEXAM_<KEY> variable that names a known setting."""
+    env = os.environ if environ is None else environ
+    found: dict[str, Any] = {}
+    for key in [*DEFAULTS, "SECRET_KEY"]:
+        raw = env.get(f"CERTEXAM_{key}")
+        if raw is not None:
+            found[key] = _coerce(key, raw)
+    return found
+
+
+def instance_secret_key(instance_path: Path) -> str:
+    """Return the session key kept in instance/secret_key, creating it once.
+
+    Every app server of a deployment must share it (sessions are signed
+    cookies), so production sets CERTEXAM_SECRET_KEY instead.
+    """
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def sqlite_url(instance_path: Path) -> str:
+    return f"sqlite:///{instance_path / 'certexam.sqlite3'}"

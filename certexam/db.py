@@ -1,0 +1,143 @@
+"""Engine, one session per request, and the one place where use cases commit.
+
+SQLite runs in WAL mode with foreign keys on. Its transactions are begun by us
+(not by the driver) so that a use case that writes can take the write lock up
+front with BEGIN IMMEDIATE: otherwise two deferred transactions that both read
+and then write fail with SQLITE_BUSY instead of waiting their turn.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, ParamSpec, TypeVar
+
+from flask import Flask, current_app, g
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out, whatever the database stores."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("certexam_write_intent", default=False)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine with the settings this project relies on."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves, below
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")  # durable across app crashes in WAL mode
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["certexam.engine"] = engine
+    app.extensions["certexam.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    app.teardown_appcontext(_close_session)
+
+
+def engine() -> Engine:
+    return current_app.extensions["certexam.engine"]  # type: ignore[no-any-return]
+
+
+def session() -> Session:
+    """The session of this request (or CLI command), created on first use."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["certexam.sessionmaker"]()
+    return g.db_session  # type: ignore[no-any-return]
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    sess = g.pop("db_session", None)
+    if sess is not None:
+        sess.close()  # rolls back anything a failed request left uncommitted
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def use_case(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run a service function as one transaction: commit on success, roll back on error.
+
+    Any read-only transaction the request had open (for example loading the
+    signed-in user) is ended first, so the use case starts a fresh one that,
+    on SQLite, holds the write lock from its first statement.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        sess = session()
+        if _write_intent.get():  # nested use case: the outer one commits
+            return fn(*args, **kwargs)
+        sess.rollback()
+        token = _write_intent.set(True)
+        try:
+            result = fn(*args, **kwargs)
+            sess.commit()
+            return result
+        except BaseException:
+            sess.rollback()
+            raise
+        finally:
+            _write_intent.reset(token)
+
+    return wrapper
+
+
+def utcnow() -> datetime:
+    """The clock, read in the shell only (domain code takes `now` as an argument)."""
+    return datetime.now(UTC)

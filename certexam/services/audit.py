@@ -1,0 +1,74 @@
+"""Writing to and checking the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from certexam.db import utcnow
+from certexam.domain.audit_chain import (
+    GENESIS,
+    ChainProblem,
+    ChainRow,
+    canonical_json,
+    entry_hash,
+    verify_chain,
+)
+from certexam.models import AuditEntry, AuditHead
+
+HEAD_ID = 1
+
+
+def record(
+    sess: Session,
+    action: str,
+    object_type: str,
+    object_id: object = None,
+    *,
+    actor_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry inside the caller's transaction.
+
+    The head row is locked (FOR UPDATE on PostgreSQL; SQLite's write lock is
+    already held by the use case), so concurrent appends take turns.
+    """
+    head = sess.scalar(select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update())
+    if head is None:
+        head = AuditHead(id=HEAD_ID, seq=0, hash=GENESIS)
+        sess.add(head)
+        sess.flush()
+    at = utcnow()
+    seq = head.seq + 1
+    before_s = canonical_json(before) if before is not None else None
+    after_s = canonical_json(after) if after is not None else None
+    oid = None if object_id is None else str(object_id)
+    digest = entry_hash(head.hash, seq, at, actor_id, action, object_type, oid, before_s, after_s)
+    entry = AuditEntry(
+        seq=seq, at=at, actor_id=actor_id, action=action, object_type=object_type, object_id=oid,
+        before=before_s, after=after_s, prev_hash=head.hash, hash=digest,
+    )
+    sess.add(entry)
+    head.seq, head.hash = seq, digest
+    return entry
+
+
+def verify(sess: Session, batch: int = 5000) -> tuple[int, list[ChainProblem]]:
+    """Walk the whole log in order; return (entries checked, problems)."""
+    head = sess.get(AuditHead, HEAD_ID)
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    count = 0
+
+    def rows() -> Any:
+        nonlocal count
+        stmt = select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=batch)
+        for e in sess.scalars(stmt):
+            count += 1
+            yield ChainRow(e.seq, e.at, e.actor_id, e.action, e.object_type, e.object_id,
+                           e.before, e.after, e.prev_hash, e.hash)
+
+    problems = verify_chain(rows(), head_seq, head_hash)
+    return count, problems

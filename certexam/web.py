@@ -1,0 +1,124 @@
+"""Cross-cutting web concerns: sign-in loading, roles, errors, headers, filters."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
+
+from flask import Flask, Response, abort, flash, jsonify, render_template, request
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from certexam import db
+from certexam.errors import UserError
+from certexam.extensions import login_manager
+from certexam.models import Role, User
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # times are UTC in the database, Shanghai on screen
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def roles_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Allow only signed-in users with one of `roles`: others get 401 (then sign-in) or 403."""
+
+    def decorator(fn: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(fn)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()  # type: ignore[no-any-return]
+            if current_user.role not in roles:
+                abort(403)
+            return fn(*args, **kwargs)
+
+        wrapper.allowed_roles = roles  # type: ignore[attr-defined]  # read by the route-table test
+        return wrapper
+
+    return decorator
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = None  # the sign-in page explains itself
+
+    @login_manager.user_loader
+    def _load(user_id: str) -> User | None:
+        if not user_id.isdigit():
+            return None
+        user = db.session().get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+    @app.errorhandler(UserError)
+    def _user_error(exc: UserError) -> Any:
+        if _wants_json():
+            return jsonify(error=exc.message, field=exc.field), exc.status
+        return render_template("error.html", code=exc.status, message=exc.message), exc.status
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError) -> Any:
+        msg = _("The form expired or was sent from elsewhere. Reload the page and try again.")
+        if _wants_json():
+            return jsonify(error=msg), 400
+        return render_template("error.html", code=400, message=msg), 400
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        messages = {
+            403: _("You do not have access to this page."),
+            404: _("This page does not exist."),
+            405: _("This action is not allowed here."),
+            413: _("The upload is too large."),
+            429: _("Too many requests. Wait a moment and try again."),
+        }
+        code = exc.code or 500
+        msg = messages.get(code, _("The request could not be handled."))
+        if _wants_json():
+            return jsonify(error=msg), code
+        return render_template("error.html", code=code, message=msg), code
+
+    @app.errorhandler(Exception)
+    def _bug(exc: Exception) -> Any:
+        app.logger.exception("unhandled error")
+        msg = _("Something went wrong on our side. Your saved work is safe; try again.")
+        if _wants_json():
+            return jsonify(error=msg), 500
+        return render_template("error.html", code=500, message=msg), 500
+
+    @app.after_request
+    def _headers(resp: Response) -> Response:
+        # No inline script anywhere, so the policy can forbid it outright.
+        resp.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        if app.config["PRODUCTION"]:
+            resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return resp
+
+    @app.template_filter("localtime")
+    def _localtime(value: datetime | None, fmt: str = "medium") -> str:
+        """Show a UTC time in Asia/Shanghai, formatted for the page language."""
+        if value is None:
+            return ""
+        return format_datetime(value.astimezone(SHANGHAI), fmt)
+
+    def flash_error(message: str) -> None:
+        flash(message, "error")
+
+    app.jinja_env.globals["Role"] = Role
+    app.extensions["certexam.flash_error"] = flash_error

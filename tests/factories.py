@@ -1,0 +1,50 @@
+"""Builders for test data, through the real services."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from flask import Flask
+
+from certexam.models import OrgCategory, Role, User
+from certexam.services import accounts, organisations
+
+PASSWORD = "correct-horse-9"
+_seq = itertools.count(1)
+
+_W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def prc_id(n: int) -> str:
+    """A well-formed mainland ID number (valid check character), distinct per n."""
+    body = f"110101199001{(n % 28) + 1:02d}{n % 1000:03d}"
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, _W, strict=True)) % 11]
+
+
+def candidate(app: Flask, **over: Any) -> User:
+    n = next(_seq)
+    with app.app_context():
+        reg = accounts.Registration(
+            email=over.pop("email", f"cand{n}@example.com"), password=over.pop("password", PASSWORD),
+            name_zh=over.pop("name_zh", "张三"), name_en=over.pop("name_en", "Zhang San"),
+            id_type=over.pop("id_type", "prc_id"), id_number=over.pop("id_number", prc_id(n)), **over)
+        return accounts.register_candidate(reg)
+
+
+def staff(app: Flask, role: Role, **over: Any) -> User:
+    n = next(_seq)
+    with app.app_context():
+        org_id = None
+        if role == Role.EMPLOYER:
+            org_id = organisations.create(None, f"Org {n}", f"9144030000000{n:04d}X"[-18:], "深圳",
+                                          OrgCategory.FINTECH).id
+        return accounts.create_staff_account(
+            None, over.get("email", f"{role.value}{n}@example.com"), PASSWORD, role, "职员", "Staff Member",
+            org_id)
+
+
+def sign_in(client: Any, email: str, password: str = PASSWORD) -> Any:
+    from tests.conftest import post_form
+
+    return post_form(client, "/auth/sign-in", {"email": email, "password": password})

@@ -1,0 +1,141 @@
+"""Who may open what: every route is in an explicit table, and admin pages refuse others."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from certexam import db
+from certexam.models import Role, User
+from tests.conftest import csrf_from, post_form
+from tests.factories import candidate, sign_in, staff
+
+PUBLIC = "public"
+SIGNED_IN = "signed-in"
+# endpoint -> who may use it. A new route must be added here, or the first test fails.
+ROUTE_TABLE: dict[str, object] = {
+    "static": PUBLIC,
+    "main.index": PUBLIC,
+    "main.set_language": PUBLIC,
+    "main.account": SIGNED_IN,
+    "main.own_photo": SIGNED_IN,
+    "auth.sign_in": PUBLIC,
+    "auth.sign_out": SIGNED_IN,
+    "auth.register": PUBLIC,
+    "auth.forgot": PUBLIC,
+    "auth.reset": PUBLIC,
+    "admin.dashboard": {Role.ADMIN},
+    "admin.users": {Role.ADMIN},
+    "admin.organisation_list": {Role.ADMIN},
+    "admin.audit_log": {Role.ADMIN},
+}
+
+
+def test_every_route_is_in_the_table(app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == set(ROUTE_TABLE)
+
+
+def test_declared_roles_match_the_table(app: Flask) -> None:
+    for endpoint, allowed in ROUTE_TABLE.items():
+        if isinstance(allowed, set):
+            view = app.view_functions[endpoint]
+            assert set(getattr(view, "allowed_roles", ())) == allowed, endpoint
+
+
+def _get_paths(app: Flask, allowed_filter: object) -> list[str]:
+    paths = []
+    for rule in app.url_map.iter_rules():
+        if ROUTE_TABLE[rule.endpoint] == allowed_filter and "GET" in (rule.methods or set()) and not rule.arguments:
+            paths.append(rule.rule)
+    assert paths
+    return paths
+
+
+@pytest.mark.parametrize("role", [Role.CANDIDATE, Role.EMPLOYER, Role.GRADER])
+def test_non_admins_get_403_on_every_admin_route(app: Flask, client: FlaskClient, role: Role) -> None:
+    user = candidate(app) if role == Role.CANDIDATE else staff(app, role)
+    sign_in(client, user.email)
+    token = csrf_from(client.get("/").get_data(as_text=True))  # a valid token: the role check must refuse
+    for rule in app.url_map.iter_rules():
+        if ROUTE_TABLE[rule.endpoint] == {Role.ADMIN}:
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                resp = client.open(rule.rule, method=method, data={"csrf_token": token})
+                assert resp.status_code == 403, (rule.rule, method, resp.status_code)
+
+
+def test_anonymous_is_sent_to_sign_in(app: Flask, client: FlaskClient) -> None:
+    for path in _get_paths(app, {Role.ADMIN}) + _get_paths(app, SIGNED_IN):
+        resp = client.get(path)
+        assert resp.status_code == 302 and "/auth/sign-in" in resp.headers["Location"], path
+
+
+def test_admin_opens_every_admin_page(app: Flask, client: FlaskClient) -> None:
+    admin = staff(app, Role.ADMIN)
+    sign_in(client, admin.email)
+    for path in _get_paths(app, {Role.ADMIN}):
+        assert client.get(path).status_code == 200, path
+    assert "intact" in client.get("/admin/audit?verify=1", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+
+
+def test_admin_creates_staff_and_organisation(app: Flask, client: FlaskClient) -> None:
+    admin = staff(app, Role.ADMIN)
+    sign_in(client, admin.email)
+    r = post_form(client, "/admin/organisations", {"name": "前海银行", "credit_code": "91440300MA5F00000X",
+                                                   "city": "深圳", "category": "financial_institution"})
+    assert r.status_code == 302
+    with app.app_context():
+        from certexam.models import Organisation
+
+        org = db.session().scalar(select(Organisation).where(Organisation.name == "前海银行"))
+        assert org is not None
+        org_id = org.id
+    r = post_form(client, "/admin/users", {"role": "employer", "name_zh": "王经理", "name_en": "Wang Jingli",
+                                           "email": "hr@bank.example.com", "organisation_id": str(org_id),
+                                           "password": "initial-pass-1"})
+    assert r.status_code == 302
+    r = post_form(client, "/admin/users", {"role": "employer", "name_zh": "赵", "name_en": "Zhao",
+                                           "email": "hr2@bank.example.com", "organisation_id": "0",
+                                           "password": "initial-pass-1"}, headers={"Accept-Language": "en"})
+    assert "needs an organisation" in r.get_data(as_text=True)
+    with app.app_context():
+        hr = db.session().scalar(select(User).where(User.email == "hr@bank.example.com"))
+        assert hr is not None and hr.role == Role.EMPLOYER and hr.organisation_id == org_id
+        assert db.session().scalar(select(User).where(User.email == "hr2@bank.example.com")) is None
+
+
+def test_admin_cannot_create_a_candidate_by_tampering(app: Flask, client: FlaskClient) -> None:
+    admin = staff(app, Role.ADMIN)
+    sign_in(client, admin.email)
+    r = post_form(client, "/admin/users", {"role": "candidate", "name_zh": "甲", "name_en": "Jia",
+                                           "email": "x@example.com", "password": "initial-pass-1"})
+    assert r.status_code == 200
+    with app.app_context():
+        assert db.session().scalar(select(User).where(User.email == "x@example.com")) is None
+
+
+def test_post_without_csrf_token_is_rejected(app: Flask, client: FlaskClient) -> None:
+    user = candidate(app)
+    resp = client.post("/auth/sign-in", data={"email": user.email, "password": "whatever-pass"})
+    assert resp.status_code == 400
+    assert client.post("/lang", data={"lang": "en"}).status_code == 400
+    sign_in(client, user.email)
+    assert client.post("/auth/sign-out").status_code == 400
+    assert client.get("/account").status_code == 200  # still signed in: the forged sign-out did nothing
+
+
+def test_security_headers(client: FlaskClient) -> None:
+    resp = client.get("/")
+    csp = resp.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert resp.headers["Referrer-Policy"] == "same-origin"
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert "<script>" not in resp.get_data(as_text=True)  # no inline script for the CSP to block
+
+
+def test_unknown_page_is_a_clean_404(client: FlaskClient) -> None:
+    resp = client.get("/no/such/page")
+    assert resp.status_code == 404 and "<html" in resp.get_data(as_text=True)

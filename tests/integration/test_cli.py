@@ -1,0 +1,62 @@
+"""The command line: init-db, demo (idempotent), users create-admin, and the console script."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from certexam import db
+from certexam.cli import create_admin_command, demo_command, init_db_command
+from certexam.models import Role, User
+from tests.conftest import make_app
+
+
+def test_demo_is_idempotent_and_prints_sign_ins(tmp_path: Path, any_db_url: str) -> None:
+    app = make_app(tmp_path, any_db_url)
+    runner = app.test_cli_runner()
+    assert runner.invoke(init_db_command).exit_code == 0
+    first = runner.invoke(demo_command)
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(demo_command)
+    assert second.exit_code == 0 and first.output == second.output
+    assert "admin@demo.certexam" in first.output and "candidate" in first.output
+    with app.app_context():
+        roles = dict(db.session().execute(select(User.role, func.count()).group_by(User.role)).all())
+    assert roles[Role.ADMIN] == 1 and roles[Role.GRADER] == 1 and roles[Role.EMPLOYER] == 1
+    assert roles[Role.CANDIDATE] >= 3
+    app.extensions["certexam.engine"].dispose()
+
+
+def test_create_admin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")  # the CLI speaks the shell's language
+    app = make_app(tmp_path)
+    runner = app.test_cli_runner()
+    ok = runner.invoke(create_admin_command, ["--email", "Boss@Example.com", "--name-zh", "老板", "--name-en",
+                                              "Boss", "--password", "super-secret-1"])
+    assert ok.exit_code == 0, ok.output
+    again = runner.invoke(create_admin_command, ["--email", "boss@example.com", "--name-zh", "老板",
+                                                 "--name-en", "Boss", "--password", "super-secret-1"])
+    assert again.exit_code != 0 and "already exists" in again.output
+    short = runner.invoke(create_admin_command, ["--email", "b2@example.com", "--name-zh", "老板",
+                                                 "--name-en", "Boss", "--password", "short"])
+    assert short.exit_code != 0
+    with app.app_context():
+        admin = db.session().scalar(select(User).where(User.email == "boss@example.com"))
+        assert admin is not None and admin.role == Role.ADMIN
+
+
+def test_console_script_and_flask_cli_agree(tmp_path: Path) -> None:
+    env = {**os.environ, "CERTEXAM_INSTANCE_PATH": str(tmp_path / "inst")}
+    bindir = Path(sys.executable).parent
+    out1 = subprocess.run([str(bindir / "certexam"), "init-db"], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert out1.returncode == 0, out1.stderr
+    out2 = subprocess.run([str(bindir / "flask"), "--app", "certexam", "audit", "verify"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert out2.returncode == 0 and "intact" in out2.stdout, out2.stderr
+    assert (tmp_path / "inst" / "certexam.sqlite3").exists()
