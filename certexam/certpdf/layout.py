@@ -1,0 +1,217 @@
+"""Where everything sits on the certificate page, and how it is drawn.
+
+Positions are millimetres from the top-left corner of an A4 portrait page;
+fpdf2 works in points underneath.  The page has four bands: the title, the
+holder (photo beside name and statement), the particulars beside the QR code,
+and the issuer.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from fpdf import FPDF
+from fpdf.enums import Align, TextMode, WrapMode, XPos, YPos
+
+PT_PER_MM = 72 / 25.4
+PAGE_W, PAGE_H = 210.0, 297.0  # A4 portrait, ISO 216
+CENTRE_X = PAGE_W / 2
+
+QR_SYMBOL_MM = 38.0  # what-users-expect.md: "at least 35 mm across" on a printed A4 page
+QR_QUIET_MODULES = 4  # ISO/IEC 18004 light margin, kept clear by the layout
+QR_SEAM_OVERLAP = 0.02  # share of a module by which runs overlap, so no hairline shows between rows
+PHOTO_W, PHOTO_H = 35.0, 49.0  # rules s.2 "registration photo": the 2-inch (二寸) ID photo, 35 x 49 mm
+PHOTO_DPI = 300  # print resolution the photo is downscaled to
+PHOTO_PIXELS = (round(PHOTO_W / 25.4 * PHOTO_DPI), round(PHOTO_H / 25.4 * PHOTO_DPI))
+
+NAVY = (22, 43, 84)
+GOLD = (172, 136, 62)
+INK = (35, 35, 40)
+GREY = (95, 100, 110)
+WHITE = (255, 255, 255)
+EMPHASIS_STROKE_PT = 0.35  # fill+stroke thickens the one regular face into a display weight
+
+TITLE_ZH = "深港澳金融科技师"
+TITLE_EN = "Shenzhen-Hong Kong-Macau FinTech Professional"
+KIND_ZH = "职业资格证书"
+KIND_EN = "Certificate of Professional Qualification"
+INTRO = "兹证明  This is to certify that"
+QR_CAPTION_ZH = "扫码核验证书"
+QR_CAPTION_EN = "Scan to verify this certificate"
+ISSUER_LABEL = "发证机构  Issuing body"
+SIGNED_NOTE = ("本证书经发证机构电子签名，可扫描二维码核验。  "
+               "Digitally signed by the issuing body; scan the QR code to verify.")
+FIXED_TEXTS = (TITLE_ZH, TITLE_EN, KIND_ZH, KIND_EN, INTRO, QR_CAPTION_ZH, QR_CAPTION_EN,
+               ISSUER_LABEL, SIGNED_NOTE)
+
+# Bands (mm): x of the text column beside the photo, y of each band's top.
+LEFT = 26.0
+RIGHT = PAGE_W - LEFT
+HOLDER_TOP = 108.0
+TEXT_X = LEFT + PHOTO_W + 10.0
+DIVIDER_Y = 180.0
+PARTICULARS_TOP = 187.0
+ROW_PITCH = 9.6
+LABEL_W = 38.0
+QR_X = RIGHT - QR_SYMBOL_MM
+QR_GAP = 8.0  # clear space left of and above the QR: its quiet zone even at version 1 (7.2 mm)
+QR_TOP = DIVIDER_Y + QR_GAP
+ISSUER_TOP = 256.0
+
+
+def pt(mm: float) -> float:
+    return mm * PT_PER_MM
+
+
+class Canvas:
+    """Draws the certificate's parts onto one fpdf2 page."""
+
+    def __init__(self, pdf: FPDF, family: str) -> None:
+        self.pdf = pdf
+        self.family = family
+        pdf.c_margin = 0  # text boxes start exactly at their x, aligned with single lines
+
+    # -- primitives -------------------------------------------------------
+    def text(self, x: float, y: float, text: str, size: float, color: tuple[int, int, int] = INK, *,
+             align: str = "L", spacing: float = 0.0, emphasis: bool = False,
+             max_width: float | None = None) -> float:
+        """Write one line with its baseline at y (mm); shrink to max_width; return its width."""
+        pdf = self.pdf
+        # A local graphics state: text mode, spacing and colours set here end with it.
+        with pdf.local_context():
+            pdf.set_font(self.family, size=size)
+            pdf.set_char_spacing(spacing)
+            width = (pdf.get_string_width(text) - spacing) / PT_PER_MM
+            if max_width is not None and width > max_width:
+                # Long names shrink rather than run into the photo or the frame.
+                pdf.set_font(self.family, size=size * max_width / width)
+                pdf.set_char_spacing(spacing * max_width / width)
+                width = max_width
+            left = {"L": x, "C": x - width / 2, "R": x - width}[align]
+            pdf.set_text_color(*color)
+            if emphasis:
+                pdf.set_draw_color(*color)
+                pdf.set_line_width(EMPHASIS_STROKE_PT)
+                pdf.text_mode = TextMode.FILL_STROKE
+            pdf.text(pt(left), pt(y), text)
+        return width
+
+    def paragraph(self, x: float, y: float, w: float, text: str, *, size: float, line: float,
+                  color: tuple[int, int, int], align: Align) -> float:
+        """Write word-wrapped text in a box from (x, y); return the y below it."""
+        pdf = self.pdf
+        with pdf.local_context():
+            pdf.set_font(self.family, size=size)
+            pdf.set_text_color(*color)
+            pdf.set_xy(pt(x), pt(y))
+            pdf.multi_cell(pt(w), pt(line), text, align=align, wrapmode=WrapMode.WORD,
+                           new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        return pdf.get_y() / PT_PER_MM
+
+    def rule(self, x1: float, y: float, x2: float, color: tuple[int, int, int], weight_pt: float) -> None:
+        self.pdf.set_draw_color(*color)
+        self.pdf.set_line_width(weight_pt)
+        self.pdf.line(pt(x1), pt(y), pt(x2), pt(y))
+
+    # -- bands --------------------------------------------------------------
+    def frame(self) -> None:
+        """A gold outer and a navy inner border with corner brackets."""
+        pdf = self.pdf
+        pdf.set_draw_color(*GOLD)
+        pdf.set_line_width(2.2)
+        pdf.rect(pt(8), pt(8), pt(PAGE_W - 16), pt(PAGE_H - 16))
+        pdf.set_draw_color(*NAVY)
+        pdf.set_line_width(0.7)
+        pdf.rect(pt(11), pt(11), pt(PAGE_W - 22), pt(PAGE_H - 22))
+        arm, inset = 12.0, 14.0
+        for cx, dx in ((inset, 1), (PAGE_W - inset, -1)):
+            for cy, dy in ((inset, 1), (PAGE_H - inset, -1)):
+                pdf.set_draw_color(*GOLD)
+                pdf.set_line_width(1.2)
+                pdf.line(pt(cx), pt(cy), pt(cx + dx * arm), pt(cy))
+                pdf.line(pt(cx), pt(cy), pt(cx), pt(cy + dy * arm))
+
+    def header(self, issuer_zh: str, issuer_en: str, level: tuple[str, str]) -> None:
+        self.text(CENTRE_X, 27, issuer_zh, 11.5, NAVY, align="C", spacing=1.0, max_width=150)
+        self.text(CENTRE_X, 33, issuer_en, 8.5, GREY, align="C", max_width=150)
+        self.text(CENTRE_X, 52, TITLE_ZH, 31, NAVY, align="C", spacing=5.0, emphasis=True)
+        self.text(CENTRE_X, 62, TITLE_EN, 14.5, NAVY, align="C", spacing=0.3)
+        self.rule(CENTRE_X - 30, 68, CENTRE_X + 30, GOLD, 1.0)
+        self.text(CENTRE_X, 79, KIND_ZH, 17, INK, align="C", spacing=6.0)
+        self.text(CENTRE_X, 86, KIND_EN, 10.5, GREY, align="C", spacing=0.4)
+        badge_w, badge_h, badge_y = 52.0, 10.0, 91.5
+        self.pdf.set_fill_color(*NAVY)
+        self.pdf.rect(pt(CENTRE_X - badge_w / 2), pt(badge_y), pt(badge_w), pt(badge_h), style="F",
+                      round_corners=True, corner_radius=pt(2))
+        self.text(CENTRE_X, badge_y + 7, f"{level[0]}   {level[1]}", 12.5, WHITE, align="C", spacing=0.8)
+
+    def holder(self, name_zh: str, name_en: str, lines_zh: Sequence[str], sentence_en: str, *,
+               beside_photo: bool) -> None:
+        """Name and statement: left-aligned beside the photo, centred on the page without one."""
+        left = TEXT_X if beside_photo else LEFT
+        width = RIGHT - left
+        x, align = (left, "L") if beside_photo else (CENTRE_X, "C")
+        self.text(x, HOLDER_TOP + 4, INTRO, 10.5, GREY, align=align)
+        self.text(x, HOLDER_TOP + 17, name_zh, 26, NAVY, align=align, spacing=4.0, emphasis=True,
+                  max_width=width)
+        self.text(x, HOLDER_TOP + 26, name_en, 15, NAVY, align=align, spacing=0.3, max_width=width)
+        y = HOLDER_TOP + 36
+        for line in lines_zh:
+            self.text(x, y, line, 11.5, INK, align=align, spacing=0.3, max_width=width)
+            y += 6.2
+        self.paragraph(left, y - 3, width, sentence_en, size=9.8, line=4.9, color=GREY,
+                       align=Align.L if beside_photo else Align.C)
+
+    def photo(self, jpeg: bytes) -> None:
+        """The registration photo, in a thin gold frame."""
+        x, y = LEFT, HOLDER_TOP
+        self.pdf.image(io.BytesIO(jpeg), x=pt(x), y=pt(y), w=pt(PHOTO_W), h=pt(PHOTO_H))
+        self.pdf.set_draw_color(*GOLD)
+        self.pdf.set_line_width(0.8)
+        self.pdf.rect(pt(x), pt(y), pt(PHOTO_W), pt(PHOTO_H))
+
+    def particulars(self, rows: Sequence[tuple[str, str, str, str]]) -> None:
+        """Label (zh over en) and value (main over translation) rows, left of the QR."""
+        self.rule(LEFT, DIVIDER_Y, RIGHT, GOLD, 0.6)
+        value_x = LEFT + LABEL_W
+        value_w = QR_X - QR_GAP - value_x
+        for index, (label_zh, label_en, value, value_en) in enumerate(rows):
+            y = PARTICULARS_TOP + index * ROW_PITCH
+            self.text(LEFT, y + 4, label_zh, 10, NAVY, spacing=1.0)
+            self.text(LEFT, y + 8, label_en, 7.5, GREY)
+            self.text(value_x, y + 4, value, 11, INK, max_width=value_w)
+            if value_en:
+                self.text(value_x, y + 8, value_en, 8, GREY, max_width=value_w)
+
+    def qr(self, matrix: Sequence[Sequence[bool]]) -> None:
+        """The QR symbol as vector squares (one per dark run), 38 mm across, caption below."""
+        modules = len(matrix)
+        cell = pt(QR_SYMBOL_MM) / modules
+        left, top = pt(QR_X), pt(QR_TOP)
+        pdf = self.pdf
+        pdf.set_fill_color(0, 0, 0)
+        for r, row in enumerate(matrix):
+            c = 0
+            while c < modules:
+                if not row[c]:
+                    c += 1
+                    continue
+                start = c
+                while c < modules and row[c]:
+                    c += 1
+                pdf.rect(left + start * cell, top + r * cell, (c - start) * cell,
+                         cell * (1 + QR_SEAM_OVERLAP), style="F")
+        caption_y = QR_TOP + QR_SYMBOL_MM + 6
+        centre = QR_X + QR_SYMBOL_MM / 2
+        self.text(centre, caption_y, QR_CAPTION_ZH, 9, NAVY, align="C", spacing=1.0)
+        self.text(centre, caption_y + 4.5, QR_CAPTION_EN, 7.5, GREY, align="C")
+
+    def issuer(self, issuer_zh: str, issuer_en: str, date_zh: str, date_en: str) -> None:
+        self.rule(LEFT, ISSUER_TOP - 6, RIGHT, GOLD, 0.6)
+        self.text(CENTRE_X, ISSUER_TOP, ISSUER_LABEL, 8.5, GREY, align="C", spacing=0.5)
+        self.text(CENTRE_X, ISSUER_TOP + 8, issuer_zh, 14, NAVY, align="C", spacing=1.5, emphasis=True,
+                  max_width=RIGHT - LEFT)
+        self.text(CENTRE_X, ISSUER_TOP + 13.5, issuer_en, 9.5, NAVY, align="C", max_width=RIGHT - LEFT)
+        self.text(CENTRE_X, ISSUER_TOP + 19, f"{date_zh}  {date_en}", 9, INK, align="C")
+        self.text(CENTRE_X, ISSUER_TOP + 24.5, SIGNED_NOTE, 7, GREY, align="C", max_width=RIGHT - LEFT)
