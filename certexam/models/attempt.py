@@ -1,0 +1,86 @@
+"""Attempts at a paper, their answers (one row per slot) and their events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from certexam.db import Base
+
+
+class Attempt(Base):
+    __tablename__ = "attempt"
+    __table_args__ = (UniqueConstraint("registration_id", "paper_code", name="uq_attempt_one_per_paper"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id"), index=True)  # None: mock
+    sitting_paper_id: Mapped[int | None] = mapped_column(ForeignKey("sitting_paper.id"), index=True)
+    paper_code: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(8))  # exam | mock
+    status: Mapped[str] = mapped_column(String(16), index=True)  # in_progress | paused | submitted
+    seed: Mapped[int]
+    form: Mapped[str] = mapped_column(Text)  # JSON list of form entries: versions and orders, frozen
+    minutes: Mapped[int]
+    extra_minutes: Mapped[int] = mapped_column(default=0)
+    time_multiplier_pct: Mapped[int] = mapped_column(default=100)
+    added_seconds: Mapped[int] = mapped_column(default=0)  # time given by staff during the attempt
+    paused_seconds: Mapped[int] = mapped_column(default=0)
+    paused_at: Mapped[datetime | None]
+    started_at: Mapped[datetime]
+    deadline_at: Mapped[datetime]
+    submitted_at: Mapped[datetime | None]
+    submit_reason: Mapped[str | None] = mapped_column(String(16))  # candidate | timeout | proctor
+    holder_token: Mapped[str] = mapped_column(String(64))  # the one device that may save
+    last_seq: Mapped[int] = mapped_column(default=0)
+    last_saved_at: Mapped[datetime | None]
+    language: Mapped[str] = mapped_column(String(8))
+
+    responses: Mapped[list[Response]] = relationship(back_populates="attempt", order_by="Response.slot")
+
+
+class Response(Base):
+    """The newest acknowledged answer for one slot ("3", or "3.1" for an item-set child)."""
+
+    __tablename__ = "response"
+    __table_args__ = (UniqueConstraint("attempt_id", "slot", name="uq_response_slot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id"))
+    slot: Mapped[str] = mapped_column(String(16))
+    answer: Mapped[str | None] = mapped_column(Text)  # JSON: "B", ["A","C"], true, or text
+    flagged: Mapped[bool] = mapped_column(default=False)
+    seq: Mapped[int]
+    saved_at: Mapped[datetime]
+
+    attempt: Mapped[Attempt] = relationship(back_populates="responses")
+
+
+class AttemptEvent(Base):
+    """Integrity and proctoring events: focus loss, paste, reconnect, takeover, pause, time added, end."""
+
+    __tablename__ = "attempt_event"
+    __table_args__ = (Index("ix_attempt_event_attempt_at", "attempt_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id"))
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
