@@ -3,10 +3,11 @@
 from certexam.models.attempt import ApiToken, Attempt, AttemptEvent, Response
 from certexam.models.audit import AuditEntry, AuditHead
 from certexam.models.bank import BankItem, BankItemVersion
+from certexam.models.certificate import Certificate
 from certexam.models.exam import BlueprintRecord, ExamBan, LevelPass, Registration, Sitting, SittingPaper
 from certexam.models.user import IdDocumentType, Organisation, OrgCategory, Role, User
 
 __all__ = [
-    "ApiToken", "Attempt", "AttemptEvent", "BlueprintRecord", "ExamBan", "LevelPass", "Registration", "Response",
+    "ApiToken", "Attempt", "AttemptEvent", "BlueprintRecord", "Certificate", "ExamBan", "LevelPass", "Registration", "Response",
     "Sitting", "SittingPaper",
     "AuditEntry", "AuditHead", "BankItem", "BankItemVersion", "IdDocumentType", "OrgCategory", "Organisation", "Role", "User"]
