@@ -52,11 +52,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from certexam.admin.views import bp as admin_bp
     from certexam.auth.views import bp as auth_bp
+    from certexam.bank.views import bp as bank_bp
     from certexam.main.views import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(bank_bp)
 
     from certexam.cli import register
 

@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from certexam import db, migrate
+from certexam.bank_cli import bank_group
 
 
 @click.command("init-db")
@@ -74,7 +75,7 @@ def audit_verify_command() -> None:
     click.echo(f"Audit log intact: {checked} entries checked.")
 
 
-COMMANDS = [init_db_command, demo_command, users_group, audit_group]
+COMMANDS = [init_db_command, demo_command, users_group, audit_group, bank_group]
 
 
 def register(app: Flask) -> None:
