@@ -53,12 +53,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from certexam.admin.views import bp as admin_bp
     from certexam.auth.views import bp as auth_bp
     from certexam.bank.views import bp as bank_bp
+    from certexam.bonus.views import bp as bonus_bp
+    from certexam.certificates.views import bp as certificates_bp
     from certexam.main.views import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(bank_bp)
+    app.register_blueprint(certificates_bp)
+    app.register_blueprint(bonus_bp)
 
     from certexam.cli import register
 

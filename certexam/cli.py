@@ -10,6 +10,8 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from certexam import db, migrate
 from certexam.bank_cli import bank_group
+from certexam.bonus_cli import bonus_group
+from certexam.certs_cli import certs_group, keys_group
 
 
 @click.command("init-db")
@@ -75,7 +77,7 @@ def audit_verify_command() -> None:
     click.echo(f"Audit log intact: {checked} entries checked.")
 
 
-COMMANDS = [init_db_command, demo_command, users_group, audit_group, bank_group]
+COMMANDS = [init_db_command, demo_command, users_group, audit_group, bank_group, keys_group, certs_group, bonus_group]
 
 
 def register(app: Flask) -> None:
