@@ -51,10 +51,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
 
     from certexam.admin.views import bp as admin_bp
+    from certexam.api.views import bp as api_bp
     from certexam.auth.views import bp as auth_bp
     from certexam.bank.views import bp as bank_bp
     from certexam.bonus.views import bp as bonus_bp
     from certexam.certificates.views import bp as certificates_bp
+    from certexam.exams.views import bp as exams_bp
     from certexam.main.views import bp as main_bp
 
     app.register_blueprint(main_bp)
@@ -62,6 +64,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(bank_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(exams_bp)
+    app.register_blueprint(api_bp)
     app.register_blueprint(bonus_bp)
 
     from certexam.cli import register

@@ -7,6 +7,7 @@ class UserError(Exception):
     """Something the user can fix; the message is safe and translated."""
 
     status = 400
+    code: str | None = None  # a stable machine-readable reason for API clients
 
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)

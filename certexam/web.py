@@ -13,6 +13,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from certexam import db
@@ -62,7 +63,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(UserError)
     def _user_error(exc: UserError) -> Any:
         if _wants_json():
-            return jsonify(error=exc.message, field=exc.field), exc.status
+            return jsonify(error=exc.message, field=exc.field, code=exc.code), exc.status
         return render_template("error.html", code=exc.status, message=exc.message), exc.status
 
     @app.errorhandler(CSRFError)
@@ -120,5 +121,12 @@ def init_app(app: Flask) -> None:
     def flash_error(message: str) -> None:
         flash(message, "error")
 
+    from certexam.bankio import safe_html
+    from certexam.domain.locales import HTML_LANG, NATIVE_NAMES
+
+    # safe_html keeps only the checked subset, so the result may be marked safe.
+    app.jinja_env.filters["safe_html"] = lambda text: Markup(safe_html(text))  # noqa: S704
+    app.jinja_env.globals["html_lang_of"] = lambda code: HTML_LANG.get(code, code)
+    app.jinja_env.globals["native_name"] = lambda code: NATIVE_NAMES.get(code, code)
     app.jinja_env.globals["Role"] = Role
     app.extensions["certexam.flash_error"] = flash_error

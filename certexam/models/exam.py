@@ -35,6 +35,9 @@ class Sitting(Base):
     capacity: Mapped[int]
     languages: Mapped[str] = mapped_column(String(40))  # e.g. "zh_Hans,zh_Hant,en,pt"
     fee_fen: Mapped[int]  # for the record only (rules s.2 fees); money is integer fen
+    # How long after a paper's start a candidate may still begin it; a long window
+    # suits remotely proctored sittings (and the demo), a short one a hall.
+    late_entry_minutes: Mapped[int] = mapped_column(default=30)
     results_released_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 

@@ -46,6 +46,7 @@ def upgrade() -> None:
     sa.Column('capacity', sa.Integer(), nullable=False),
     sa.Column('languages', sa.String(length=40), nullable=False),
     sa.Column('fee_fen', sa.Integer(), nullable=False),
+    sa.Column('late_entry_minutes', sa.Integer(), nullable=False),
     sa.Column('results_released_at', certexam.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', certexam.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sitting'))

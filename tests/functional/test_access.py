@@ -30,6 +30,24 @@ ROUTE_TABLE: dict[str, object] = {
     "admin.users": {Role.ADMIN},
     "admin.organisation_list": {Role.ADMIN},
     "admin.audit_log": {Role.ADMIN},
+    "exams.index": {Role.CANDIDATE},
+    "exams.register": {Role.CANDIDATE},
+    "exams.ticket": {Role.CANDIDATE},
+    "exams.start": {Role.CANDIDATE},
+    "exams.start_practice": {Role.CANDIDATE},
+    "exams.attempt_page": {Role.CANDIDATE},
+    "exams.finished": {Role.CANDIDATE},
+    # The API checks roles inside (session or bearer token); every call but the document needs a candidate.
+    "api.openapi": PUBLIC,
+    "api.registrations": "candidate-api",
+    "api.start": "candidate-api",
+    "api.attempt_state": "candidate-api",
+    "api.paper": "candidate-api",
+    "api.claim": "candidate-api",
+    "api.save_answer": "candidate-api",
+    "api.flag": "candidate-api",
+    "api.submit": "candidate-api",
+    "api.event": "candidate-api",
 }
 
 

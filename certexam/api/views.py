@@ -1,0 +1,180 @@
+"""JSON API v1: the exam flow for the browser page and for API clients.
+
+Authenticated by the browser session (state-changing calls then need the
+X-CSRFToken header) or by `Authorization: Bearer <token>` (no CSRF: the token
+is not sent automatically by a browser, so a forged cross-site request has none).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, g, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, validate_csrf
+from sqlalchemy import select
+from wtforms import ValidationError
+
+from certexam import db
+from certexam.errors import UserError
+from certexam.extensions import csrf
+from certexam.models import Registration, Role
+from certexam.services import api_tokens, attempts, paper_view
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+@bp.before_request
+def _authenticate() -> None:
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        user = api_tokens.user_for(header[7:].strip())
+        if user is None:
+            abort(401)
+        g._login_user = user  # Flask-Login's per-request user: this request only, nothing in the session
+        g.bearer = True
+        return
+    if request.endpoint == "api.openapi":
+        return
+    if not current_user.is_authenticated:
+        abort(401)
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken", ""))
+        except ValidationError as exc:
+            raise CSRFError(str(exc)) from exc
+
+
+@bp.after_request
+def _no_cookie_for_bearer(resp: Any) -> Any:
+    if g.get("bearer"):
+        resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _candidate() -> Any:
+    if current_user.role != Role.CANDIDATE:
+        abort(403)
+    return current_user
+
+
+def _json() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise UserError(_("The request body must be a JSON object."))
+    return data
+
+
+def _device(data: dict[str, Any] | None = None) -> str:
+    value = (data or {}).get("device") or request.headers.get("X-Attempt-Device") or ""
+    if not isinstance(value, str) or len(value) > 100:
+        raise UserError(_("Missing or invalid device token."), "device")
+    return value
+
+
+def _state_json(s: attempts.AttemptState) -> dict[str, Any]:
+    return {"id": s.id, "status": s.status, "kind": s.kind, "paper": s.paper_code,
+            "deadline": s.deadline_at.isoformat(), "server_time": db.utcnow().isoformat(),
+            "remaining_seconds": s.remaining_seconds, "paused": s.paused, "last_seq": s.last_seq,
+            "answered": s.answered, "flagged": s.flagged, "holder": s.holder}
+
+
+def _ack_json(a: attempts.SaveAck) -> dict[str, Any]:
+    return {"slot": a.slot, "seq": a.seq, "result": a.result, "saved_at": a.saved_at.isoformat(),
+            "deadline": a.deadline_at.isoformat()}
+
+
+@bp.get("/registrations")
+def registrations() -> Any:
+    user = _candidate()
+    rows = db.session().scalars(select(Registration).where(Registration.user_id == user.id)
+                                .order_by(Registration.id))
+    return jsonify([{
+        "id": r.id, "admission_no": r.admission_no, "sitting": {"id": r.sitting.id, "name": r.sitting.name,
+                                                                "level": r.sitting.level},
+        "direction": r.direction,
+        "papers": [{"code": p.code, "starts_at": p.starts_at.isoformat(), "minutes": p.minutes}
+                   for p in r.sitting.papers],
+    } for r in rows])
+
+
+@bp.post("/registrations/<int:registration_id>/papers/<code>/start")
+def start(registration_id: int, code: str) -> Any:
+    user = _candidate()
+    attempt = attempts.start(user, registration_id, code[:16], str(request.args.get("lang", "zh_Hans"))[:8])
+    return jsonify({"attempt_id": attempt.id}), 201
+
+
+@bp.get("/attempts/<int:attempt_id>")
+def attempt_state(attempt_id: int) -> Any:
+    user = _candidate()
+    device = request.headers.get("X-Attempt-Device")
+    return jsonify(_state_json(attempts.state(user, attempt_id, device[:100] if device else None)))
+
+
+@bp.get("/attempts/<int:attempt_id>/paper")
+def paper(attempt_id: int) -> Any:
+    user = _candidate()
+    sess = db.session()
+    attempt = attempts._owned(sess, user, attempt_id, lock=False)  # noqa: SLF001 - read-only ownership check
+    items = paper_view.shown_items(sess, attempt)
+    saved = paper_view.answers(sess, attempt)
+    return jsonify({"attempt_id": attempt.id, "items": [
+        {"slot": s.slot, "item": paper_view.item_json(s.item),
+         "children": [{"slot": cs, "item": paper_view.item_json(c)} for cs, c in s.children]}
+        for s in items], "answers": {k: {"answer": a, "flagged": f} for k, (a, f) in saved.items()}})
+
+
+@bp.post("/attempts/<int:attempt_id>/claim")
+def claim(attempt_id: int) -> Any:
+    user = _candidate()
+    attempt = attempts.claim(user, attempt_id)
+    return jsonify({"device": attempt.holder_token, "last_seq": attempt.last_seq})
+
+
+@bp.put("/attempts/<int:attempt_id>/answers/<slot>")
+def save_answer(attempt_id: int, slot: str) -> Any:
+    user = _candidate()
+    data = _json()
+    ack = attempts.save(user, attempt_id, _device(data), slot[:16], data.get("answer"),
+                        bool(data.get("flagged", False)), data.get("seq"))  # type: ignore[arg-type]
+    return jsonify(_ack_json(ack))
+
+
+@bp.put("/attempts/<int:attempt_id>/flags/<slot>")
+def flag(attempt_id: int, slot: str) -> Any:
+    user = _candidate()
+    data = _json()
+    flagged = data.get("flagged")
+    if not isinstance(flagged, bool):
+        raise UserError(_("'flagged' must be true or false."), "flagged")
+    ack = attempts.set_flag(user, attempt_id, _device(data), slot[:16], flagged, data.get("seq"))  # type: ignore[arg-type]
+    return jsonify(_ack_json(ack))
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+def submit(attempt_id: int) -> Any:
+    user = _candidate()
+    data = request.get_json(silent=True) or {}
+    device = data.get("device") if isinstance(data, dict) else None
+    attempt = attempts.submit(user, attempt_id, device if isinstance(device, str) else None)
+    return jsonify({"id": attempt.id, "status": attempt.status, "reason": attempt.submit_reason,
+                    "submitted_at": attempt.submitted_at.isoformat() if attempt.submitted_at else None})
+
+
+@bp.post("/attempts/<int:attempt_id>/events")
+def event(attempt_id: int) -> Any:
+    user = _candidate()
+    data = _json()
+    detail = data.get("detail")
+    attempts.log_event(user, attempt_id, str(data.get("kind", ""))[:32], detail if isinstance(detail, dict) else None)
+    return jsonify({"ok": True}), 202
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    from certexam.api.openapi import document
+
+    return jsonify(document())

@@ -1,0 +1,134 @@
+"""Candidate pages: sittings, registration, admission ticket, the exam page, practice tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from certexam import db
+from certexam.domain.catalogue import DIRECTIONS, LANGUAGES
+from certexam.errors import UserError
+from certexam.models import Attempt, Registration, Role, Sitting
+from certexam.services import attempts, paper_view, sittings
+from certexam.services.sittings import blueprint_of
+from certexam.web import roles_required
+
+bp = Blueprint("exams", __name__, url_prefix="/exams")
+
+
+@bp.route("/")
+@roles_required(Role.CANDIDATE)
+def index() -> Any:
+    sess = db.session()
+    now = db.utcnow()
+    regs = sess.scalars(select(Registration).where(Registration.user_id == current_user.id)
+                        .order_by(Registration.id.desc())).all()
+    registered = {r.sitting_id for r in regs}
+    open_sittings = [s for s in sess.scalars(select(Sitting).where(Sitting.registration_closes_at >= now)
+                                             .order_by(Sitting.registration_opens_at))
+                     if s.id not in registered]
+    tries = {(a.registration_id, a.paper_code): a for a in sess.scalars(
+        select(Attempt).where(Attempt.user_id == current_user.id, Attempt.kind == "exam"))}
+    return render_template("exams/index.html", registrations=regs, open_sittings=open_sittings, now=now,
+                           attempts=tries, directions=DIRECTIONS)
+
+
+@bp.post("/sittings/<int:sitting_id>/register")
+@roles_required(Role.CANDIDATE)
+def register(sitting_id: int) -> Any:
+    direction = request.form.get("direction") or None
+    try:
+        reg = sittings.register(current_user, sitting_id, direction)
+    except UserError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("exams.index"))
+    flash(_("You are registered. Your admission number is %(no)s.", no=reg.admission_no), "success")
+    return redirect(url_for("exams.ticket", registration_id=reg.id))
+
+
+def _own_registration(registration_id: int) -> Registration:
+    reg = db.session().get(Registration, registration_id)
+    if reg is None or reg.user_id != current_user.id:
+        abort(404)
+    return reg
+
+
+@bp.route("/registrations/<int:registration_id>/ticket")
+@roles_required(Role.CANDIDATE)
+def ticket(registration_id: int) -> Any:
+    reg = _own_registration(registration_id)
+    return render_template("exams/ticket.html", reg=reg, sitting=reg.sitting, blueprint=blueprint_of(reg.sitting))
+
+
+@bp.post("/registrations/<int:registration_id>/papers/<code>/start")
+@roles_required(Role.CANDIDATE)
+def start(registration_id: int, code: str) -> Any:
+    _own_registration(registration_id)
+    try:
+        attempt = attempts.start(current_user, registration_id, code[:16], str(get_locale()))
+    except UserError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("exams.index"))
+    return redirect(url_for("exams.attempt_page", attempt_id=attempt.id))
+
+
+@bp.post("/practice/<int:level>")
+@roles_required(Role.CANDIDATE)
+def start_practice(level: int) -> Any:
+    if level not in (1, 2):
+        abort(404)
+    try:
+        attempt = attempts.start_mock(current_user, level, str(get_locale()))
+    except UserError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("exams.index"))
+    return redirect(url_for("exams.attempt_page", attempt_id=attempt.id))
+
+
+def _own_attempt(attempt_id: int) -> Attempt:
+    attempt = db.session().get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != current_user.id:
+        abort(404)
+    return attempt
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@roles_required(Role.CANDIDATE)
+def attempt_page(attempt_id: int) -> Any:
+    _own_attempt(attempt_id)
+    st = attempts.state(current_user, attempt_id)
+    if st.status == "submitted":
+        return redirect(url_for("exams.finished", attempt_id=attempt_id))
+    sess = db.session()
+    attempt = _own_attempt(attempt_id)
+    at_most: dict[int, int] = {}
+    if attempt.registration_id is not None:
+        reg = sess.get(Registration, attempt.registration_id)
+        bp_ = blueprint_of(reg.sitting)  # type: ignore[union-attr]
+        paper = next(p for p in bp_.papers if p.code == attempt.paper_code)
+        at_most = {i: s.answer_at_most for i, s in enumerate(paper.sections) if s.answer_at_most}
+    items = paper_view.shown_items(sess, attempt, at_most)
+    saved = paper_view.answers(sess, attempt)
+    lang = str(get_locale())
+    return render_template("exams/attempt.html", attempt=attempt, items=items, saved=saved, state=st,
+                           page_lang=lang, languages=LANGUAGES)
+
+
+@bp.route("/attempts/<int:attempt_id>/finished")
+@roles_required(Role.CANDIDATE)
+def finished(attempt_id: int) -> Any:
+    attempt = _own_attempt(attempt_id)
+    st = attempts.state(current_user, attempt_id)
+    if st.status != "submitted":
+        return redirect(url_for("exams.attempt_page", attempt_id=attempt_id))
+    practice = None
+    if attempt.kind == "mock":
+        from certexam.services import practice as practice_service
+
+        practice = practice_service.review(db.session(), attempt)
+    return render_template("exams/finished.html", attempt=attempt, state=st, practice=practice)

@@ -1,0 +1,42 @@
+"""Bearer tokens for the JSON API: shown once, stored only as a SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+
+from certexam import db
+from certexam.models import ApiToken, User
+from certexam.services import audit
+
+PREFIX = "cx_"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@db.use_case
+def create(user: User, name: str) -> str:
+    """Make a token for `user`; the plain token is returned once and never stored."""
+    token = PREFIX + secrets.token_urlsafe(32)
+    sess = db.session()
+    row = ApiToken(user_id=user.id, name=name[:80], token_hash=_digest(token), created_at=db.utcnow())
+    sess.add(row)
+    sess.flush()
+    audit.record(sess, "api_token.create", "api_token", row.id, actor_id=user.id, after={"name": row.name})
+    return token
+
+
+def user_for(token: str) -> User | None:
+    """The active user a bearer token belongs to, or None."""
+    if not token.startswith(PREFIX) or len(token) > 100:
+        return None
+    sess = db.session()
+    row = sess.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None)))
+    if row is None:
+        return None
+    user = sess.get(User, row.user_id)
+    return user if user is not None and user.active else None

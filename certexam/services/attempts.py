@@ -1,0 +1,369 @@
+"""Attempt use cases: start, claim a device, autosave, submit, expiry, and proctor actions.
+
+Every write locks the attempt row first (FOR UPDATE on PostgreSQL; on SQLite
+the use case already holds the write lock), so saves, submits and the expiry
+sweep of one attempt never interleave.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from fractions import Fraction
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from certexam import db
+from certexam.domain import item_codec
+from certexam.domain import timing as T
+from certexam.domain.assembly import AssemblyError, FormEntry, PoolItem, assemble
+from certexam.domain.blueprint import Blueprint, Paper
+from certexam.errors import Conflict, Forbidden, NotFound, UserError
+from certexam.models import (
+    Attempt,
+    AttemptEvent,
+    BankItem,
+    BankItemVersion,
+    Registration,
+    Response,
+    SittingPaper,
+    User,
+)
+from certexam.services import audit
+from certexam.services.sittings import blueprint_of
+
+MAX_TEXT_ANSWER = 20_000  # characters in a constructed response
+
+
+class AttemptClosed(Conflict):
+    """Saves after the end: the page tells the candidate plainly."""
+
+    code = "closed"
+
+
+class TakenOver(Conflict):
+    """Another device holds the attempt now."""
+
+    code = "taken_over"
+
+
+def _event(sess: Session, attempt: Attempt, kind: str, detail: dict[str, Any] | None = None,
+           actor_id: int | None = None) -> None:
+    sess.add(AttemptEvent(attempt_id=attempt.id, at=db.utcnow(), kind=kind,
+                          detail=json.dumps(detail, ensure_ascii=False) if detail else None, actor_id=actor_id))
+
+
+def pool(sess: Session, modules: set[str]) -> list[PoolItem]:
+    """Approved versions of the given modules, as assembly inputs."""
+    rows = sess.execute(
+        select(BankItemVersion.id, BankItemVersion.content)
+        .join(BankItem, BankItem.approved_version_id == BankItemVersion.id)
+        .where(BankItem.module.in_(sorted(modules)))).all()
+    out = []
+    for version_id, content in rows:
+        item = item_codec.from_json(content)
+        out.append(PoolItem(version_id, item.id, item.module, item.type, item.subtype, item.option_keys(),
+                            tuple(c.option_keys() for c in item.children), frozenset(item.enemies)))
+    return out
+
+
+def _form_json(entries: list[FormEntry], items: dict[int, Any]) -> str:
+    """What the attempt keeps: versions, orders and the types needed to check answers."""
+    doc = []
+    for e in entries:
+        item = items[e.version_id]
+        doc.append({"v": e.version_id, "x": e.external_id, "s": e.section, "t": item.type, "o": list(e.option_order),
+                    "c": [list(o) for o in e.child_option_orders], "ct": [c.type for c in item.children]})
+    return json.dumps(doc, separators=(",", ":"))
+
+
+def _new_attempt(sess: Session, user: User, bp: Blueprint, paper: Paper, seed: int, direction: str | None,
+                 kind: str, minutes: int, language: str, registration: Registration | None = None,
+                 sitting_paper: SittingPaper | None = None) -> Attempt:
+    modules = {bp.resolve(s, direction) for s in paper.sections}
+    try:
+        entries = assemble(bp, paper, pool(sess, modules), seed, direction)
+    except AssemblyError as exc:
+        raise UserError(_("This paper cannot be assembled from the approved items: %(why)s", why=str(exc))) from exc
+    versions = {v.id: item_codec.from_json(v.content) for v in sess.scalars(
+        select(BankItemVersion).where(BankItemVersion.id.in_([e.version_id for e in entries])))}
+    # Exposure: how often each item has been shown, for the bank's statistics.
+    sess.execute(update(BankItem).where(BankItem.external_id.in_([e.external_id for e in entries]))
+                 .values(exposure_count=BankItem.exposure_count + 1))
+    now = db.utcnow()
+    extra = registration.extra_minutes if registration else 0
+    mult = registration.time_multiplier_pct if registration else 100
+    acc = T.Accommodation(extra, Fraction(mult, 100))
+    attempt = Attempt(
+        user_id=user.id, registration_id=registration.id if registration else None,
+        sitting_paper_id=sitting_paper.id if sitting_paper else None, paper_code=paper.code, kind=kind,
+        status="in_progress", seed=seed, form=_form_json(entries, versions), minutes=minutes, extra_minutes=extra,
+        time_multiplier_pct=mult, started_at=now, deadline_at=T.deadline(now, minutes, acc, timedelta(0), timedelta(0)),
+        holder_token=secrets.token_urlsafe(24), language=language)
+    sess.add(attempt)
+    sess.flush()
+    _event(sess, attempt, "start", {"seed": seed, "items": len(entries)})
+    return attempt
+
+
+@db.use_case
+def start(user: User, registration_id: int, paper_code: str, language: str) -> Attempt:
+    """Begin (or return to) a paper of a registered sitting."""
+    sess = db.session()
+    reg = sess.get(Registration, registration_id, with_for_update=True)
+    if reg is None or reg.user_id != user.id:
+        raise NotFound(_("This registration does not exist."))
+    sitting = reg.sitting
+    papers = {p.code: p for p in sitting.papers}
+    sp = papers.get(paper_code)
+    if sp is None:
+        raise NotFound(_("This paper does not exist."))
+    existing = sess.scalar(select(Attempt).where(Attempt.registration_id == reg.id, Attempt.paper_code == paper_code))
+    if existing is not None:
+        close_if_expired(sess, existing)
+        if existing.status == "submitted":
+            raise AttemptClosed(_("You have already finished this paper."))
+        return existing
+    # rules s.2 / issue 4: the papers of a level run in order, each with its own clock.
+    earlier = [p.code for p in sitting.papers if p.position < sp.position]
+    done = set(sess.scalars(select(Attempt.paper_code).where(Attempt.registration_id == reg.id,
+                                                             Attempt.status == "submitted")))
+    for attempt in sess.scalars(select(Attempt).where(Attempt.registration_id == reg.id,
+                                                      Attempt.status != "submitted")):
+        if close_if_expired(sess, attempt):
+            done.add(attempt.paper_code)
+    if any(code not in done for code in earlier):
+        raise Forbidden(_("Finish the earlier papers first."))
+    now = db.utcnow()
+    if now < sp.starts_at:
+        raise Forbidden(_("This paper has not started yet."))
+    if now > sp.starts_at + timedelta(minutes=sitting.late_entry_minutes):
+        raise Forbidden(_("The time to begin this paper has passed."))
+    bp = blueprint_of(sitting)
+    paper = next(p for p in bp.papers if p.code == paper_code)
+    seed = sp.fixed_seed if sitting.assembly_mode == "fixed" else secrets.randbits(31)
+    attempt = _new_attempt(sess, user, bp, paper, seed, reg.direction, "exam", sp.minutes, language, reg, sp)
+    audit.record(sess, "attempt.start", "attempt", attempt.id, actor_id=user.id,
+                 after={"registration": reg.id, "paper": paper_code, "seed": seed})
+    return attempt
+
+
+@db.use_case
+def start_mock(user: User, level: int, language: str) -> Attempt:
+    """A practice paper from the same bank, scored at once (never counts)."""
+    from certexam.domain.blueprint import mock_blueprint
+
+    sess = db.session()
+    bp = mock_blueprint(level)
+    paper = bp.papers[0]
+    return _new_attempt(sess, user, bp, paper, secrets.randbits(31), None, "mock", paper.minutes, language)
+
+
+def _owned(sess: Session, user: User, attempt_id: int, lock: bool = True) -> Attempt:
+    attempt = sess.get(Attempt, attempt_id, with_for_update=lock)
+    if attempt is None or attempt.user_id != user.id:
+        raise NotFound(_("This attempt does not exist."))
+    return attempt
+
+
+def close_if_expired(sess: Session, attempt: Attempt) -> bool:
+    """Submit an attempt whose time (plus grace) is over; answers saved so far are kept."""
+    if attempt.status == "submitted" or attempt.paused_at is not None:
+        return False
+    if T.is_expired(attempt.deadline_at, db.utcnow()):
+        attempt.status, attempt.submitted_at, attempt.submit_reason = "submitted", attempt.deadline_at, "timeout"
+        _event(sess, attempt, "timeout")
+        return True
+    return False
+
+
+@db.use_case
+def claim(user: User, attempt_id: int) -> Attempt:
+    """This device takes the attempt over; any other device is told on its next contact."""
+    sess = db.session()
+    attempt = _owned(sess, user, attempt_id)
+    close_if_expired(sess, attempt)
+    if attempt.status == "submitted":
+        raise AttemptClosed(_("This paper is finished."))
+    attempt.holder_token = secrets.token_urlsafe(24)
+    _event(sess, attempt, "claim")
+    return attempt
+
+
+def _check_answer(entry: dict[str, Any], child: int | None, answer: Any) -> None:
+    kind = entry["ct"][child] if child is not None else entry["t"]
+    keys = entry["c"][child] if child is not None else entry["o"]
+    ok = (answer is None
+          or (kind == "single_choice" and isinstance(answer, str) and answer in keys)
+          or (kind == "multiple_response" and isinstance(answer, list) and len(set(answer)) == len(answer)
+              and all(isinstance(a, str) and a in keys for a in answer))
+          or (kind == "true_false" and isinstance(answer, bool))
+          or (kind == "constructed" and isinstance(answer, str) and len(answer) <= MAX_TEXT_ANSWER))
+    if not ok:
+        raise UserError(_("This answer does not fit the question."), "answer")
+
+
+def _slot_entry(attempt: Attempt, slot: str) -> tuple[dict[str, Any], int | None]:
+    form = json.loads(attempt.form)
+    head, _sep, tail = slot.partition(".")
+    if not head.isdigit() or not 1 <= int(head) <= len(form) or len(slot) > 12:
+        raise UserError(_("Unknown question."), "slot")
+    entry = form[int(head) - 1]
+    if entry["t"] == "item_set":
+        if not tail.isdigit() or not 1 <= int(tail) <= len(entry["c"]):
+            raise UserError(_("Unknown question."), "slot")
+        return entry, int(tail) - 1
+    if tail:
+        raise UserError(_("Unknown question."), "slot")
+    return entry, None
+
+
+@dataclass(frozen=True)
+class SaveAck:
+    slot: str
+    seq: int
+    result: str  # stored | duplicate | stale
+    saved_at: datetime
+    deadline_at: datetime
+
+
+def _writable(sess: Session, attempt: Attempt, device: str) -> None:
+    if close_if_expired(sess, attempt) or attempt.status == "submitted":
+        raise AttemptClosed(_("Time is over: this paper has been submitted. Answers sent after the end are not accepted."))
+    if attempt.paused_at is not None:
+        raise AttemptClosed(_("The exam is paused by the proctor."))
+    if not secrets.compare_digest(device, attempt.holder_token):
+        raise TakenOver(_("This exam is now open on another device. Continue there, or reload to take it back here."))
+
+
+@db.use_case
+def save(user: User, attempt_id: int, device: str, slot: str, answer: Any, flagged: bool, seq: int) -> SaveAck:
+    """Store one slot's answer durably before acknowledging; stale or duplicate saves change nothing."""
+    sess = db.session()
+    attempt = _owned(sess, user, attempt_id)
+    _writable(sess, attempt, device)
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq < 2**31:
+        raise UserError(_("The save has no valid sequence number."), "seq")
+    entry, child = _slot_entry(attempt, slot)
+    _check_answer(entry, child, answer)
+    now = db.utcnow()
+    row = sess.scalar(select(Response).where(Response.attempt_id == attempt.id, Response.slot == slot))
+    decision = T.decide_save(seq, row.seq if row else None)
+    if decision.store:
+        value = json.dumps(answer, ensure_ascii=False) if answer is not None else None
+        if row is None:
+            sess.add(Response(attempt_id=attempt.id, slot=slot, answer=value, flagged=bool(flagged), seq=seq,
+                              saved_at=now))
+        else:
+            row.answer, row.flagged, row.seq, row.saved_at = value, bool(flagged), seq, now
+        attempt.last_seq = max(attempt.last_seq, seq)
+        attempt.last_saved_at = now
+    return SaveAck(slot, seq, decision.reason, now, attempt.deadline_at)
+
+
+@db.use_case
+def submit(user: User, attempt_id: int, device: str | None = None) -> Attempt:
+    """Finish the paper. Submitting twice is harmless; after the time is over it is already submitted."""
+    sess = db.session()
+    attempt = _owned(sess, user, attempt_id)
+    close_if_expired(sess, attempt)
+    if attempt.status == "submitted":
+        return attempt
+    if device is not None and not secrets.compare_digest(device, attempt.holder_token):
+        raise TakenOver(_("This exam is now open on another device. Continue there, or reload to take it back here."))
+    attempt.status, attempt.submitted_at, attempt.submit_reason = "submitted", db.utcnow(), "candidate"
+    _event(sess, attempt, "submit")
+    if attempt.kind == "exam":
+        audit.record(sess, "attempt.submit", "attempt", attempt.id, actor_id=user.id, after={"reason": "candidate"})
+    return attempt
+
+
+@db.use_case
+def log_event(user: User, attempt_id: int, kind: str, detail: dict[str, Any] | None) -> None:
+    """Record what the page reports: focus lost, paste, reconnect."""
+    if kind not in {"focus_lost", "focus_back", "paste", "reconnect", "offline"}:
+        raise UserError(_("Unknown event."), "kind")
+    sess = db.session()
+    attempt = _owned(sess, user, attempt_id)
+    _event(sess, attempt, kind, {k: str(v)[:200] for k, v in (detail or {}).items()} if detail else None)
+
+
+@db.use_case
+def close_expired() -> int:
+    """The sweeper: submit every attempt whose time is over, browser or not. Returns how many."""
+    sess = db.session()
+    cutoff = db.utcnow() - T.SAVE_GRACE
+    n = 0
+    for attempt in sess.scalars(select(Attempt).where(Attempt.status == "in_progress", Attempt.deadline_at < cutoff,
+                                                      Attempt.paused_at.is_(None)).with_for_update()):
+        n += close_if_expired(sess, attempt)
+    return n
+
+
+def responses(sess: Session, attempt: Attempt) -> dict[str, Response]:
+    return {r.slot: r for r in sess.scalars(select(Response).where(Response.attempt_id == attempt.id))}
+
+
+def remaining_seconds(attempt: Attempt) -> int:
+    return int(T.remaining(attempt.deadline_at, db.utcnow(), attempt.paused_at).total_seconds())
+
+
+@db.use_case
+def set_flag(user: User, attempt_id: int, device: str, slot: str, flagged: bool, seq: int) -> SaveAck:
+    """Flag or unflag a question for review, keeping its answer."""
+    sess = db.session()
+    attempt = _owned(sess, user, attempt_id)
+    _writable(sess, attempt, device)
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq < 2**31:
+        raise UserError(_("The save has no valid sequence number."), "seq")
+    _slot_entry(attempt, slot)
+    now = db.utcnow()
+    row = sess.scalar(select(Response).where(Response.attempt_id == attempt.id, Response.slot == slot))
+    decision = T.decide_save(seq, row.seq if row else None)
+    if decision.store:
+        if row is None:
+            sess.add(Response(attempt_id=attempt.id, slot=slot, answer=None, flagged=bool(flagged), seq=seq,
+                              saved_at=now))
+        else:
+            row.flagged, row.seq, row.saved_at = bool(flagged), seq, now
+        attempt.last_seq = max(attempt.last_seq, seq)
+    return SaveAck(slot, seq, decision.reason, now, attempt.deadline_at)
+
+
+@dataclass(frozen=True)
+class AttemptState:
+    id: int
+    status: str
+    kind: str
+    paper_code: str
+    deadline_at: datetime
+    remaining_seconds: int
+    paused: bool
+    last_seq: int
+    answered: list[str]
+    flagged: list[str]
+    holder: bool | None
+
+
+@db.use_case
+def state(user: User, attempt_id: int, device: str | None = None) -> AttemptState:
+    """Where an attempt stands (closing it first if its time is over)."""
+    sess = db.session()
+    attempt = _owned(sess, user, attempt_id)
+    close_if_expired(sess, attempt)
+    rows = responses(sess, attempt).values()
+    return AttemptState(
+        attempt.id, attempt.status, attempt.kind, attempt.paper_code, attempt.deadline_at,
+        remaining_seconds(attempt), attempt.paused_at is not None, attempt.last_seq,
+        sorted((r.slot for r in rows if r.answer not in (None, '""', "[]")), key=_slot_key),
+        sorted((r.slot for r in rows if r.flagged), key=_slot_key),
+        None if device is None else secrets.compare_digest(device, attempt.holder_token))
+
+
+def _slot_key(slot: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in slot.split("."))

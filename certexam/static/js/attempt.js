@@ -1,0 +1,400 @@
+/* The exam page: autosave with an offline queue, one device at a time, the server's clock.
+ *
+ * Every change is queued with a rising sequence number, kept in localStorage
+ * (so a crash loses nothing unsent) and sent in order; the server stores it
+ * before it answers, and ignores stale or duplicate sends. The clock shows the
+ * time the server reports, resynced every 30 s; it never trusts the client's
+ * wall clock (only a monotonic timer between resyncs).
+ */
+(function () {
+  "use strict";
+  var root = document.getElementById("attempt");
+  if (!root) { return; }
+  var api = root.dataset.api;
+  var csrf = root.dataset.csrf;
+  var storeKey = "certexam-queue-" + root.dataset.attempt;
+  var device = null;
+  var seq = parseInt(root.dataset.lastSeq, 10) || 0;
+  var queue = loadQueue();          // [{slot, kind, answer, flagged, seq}]
+  var sending = false;
+  var stopped = false;              // taken over or closed: no more saves
+  var offline = false;
+  var retryDelay = 1000;
+  var deadlineMono = performance.now() + (parseInt(root.dataset.remaining, 10) || 0) * 1000;
+  var warned = {};
+  var msg = root.dataset;
+
+  function loadQueue() {
+    try {
+      var q = JSON.parse(localStorage.getItem(storeKey) || "[]");
+      return Array.isArray(q) ? q : [];
+    } catch (e) { return []; }
+  }
+  function persist() {
+    try { localStorage.setItem(storeKey, JSON.stringify(queue)); } catch (e) { /* storage full: the queue still lives in memory */ }
+  }
+  queue.forEach(function (q) { if (q.seq > seq) { seq = q.seq; } });
+
+  function headers(extra) {
+    var h = {"Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json"};
+    if (device) { h["X-Attempt-Device"] = device; }
+    return Object.assign(h, extra || {});
+  }
+  function request(method, path, body) {
+    return fetch(api + path, {method: method, headers: headers(), credentials: "same-origin",
+                              body: body === undefined ? undefined : JSON.stringify(body)})
+      .then(function (resp) {
+        return resp.json().catch(function () { return {}; }).then(function (data) {
+          return {status: resp.status, data: data};
+        });
+      });
+  }
+
+  /* ---------- status line ---------- */
+  var statusEl = document.getElementById("save-status");
+  var lastStatus = "";
+  function showStatus() {
+    var text;
+    if (stopped) { return; }
+    if (offline && queue.length) { text = msg.msgOffline.replace("{n}", String(queue.length)); }
+    else if (queue.length || sending) { text = msg.msgSaving; }
+    else { text = msg.msgSaved; }
+    if (text !== lastStatus) { statusEl.textContent = text; lastStatus = text; }
+    statusEl.classList.toggle("pending", queue.length > 0);
+    statusEl.classList.toggle("offline", offline);
+  }
+  var banner = document.getElementById("banner");
+  function showBanner(text, kind) {
+    banner.textContent = text;
+    banner.className = "banner " + (kind || "");
+    banner.hidden = false;
+  }
+
+  /* ---------- saving ---------- */
+  function enqueue(slot, kind, answer, flagged) {
+    if (stopped) { return; }
+    seq += 1;
+    // A newer change to the same slot replaces the unsent older one.
+    queue = queue.filter(function (q) { return q.slot !== slot; });
+    queue.push({slot: slot, kind: kind, answer: answer, flagged: flagged, seq: seq});
+    persist();
+    showStatus();
+    flush();
+  }
+
+  function flush() {
+    if (sending || stopped || !device || !queue.length) { showStatus(); return; }
+    sending = true;
+    var item = queue[0];
+    var path = "/answers/" + encodeURIComponent(item.slot);
+    request("PUT", path, {seq: item.seq, answer: item.answer, flagged: item.flagged, device: device})
+      .then(function (r) {
+        sending = false;
+        if (r.status === 200) {
+          queue = queue.filter(function (q) { return !(q.slot === item.slot && q.seq <= item.seq); });
+          persist();
+          if (offline) { offline = false; report("reconnect"); }
+          retryDelay = 1000;
+          markSaved(item.slot);
+          flush();
+        } else if (r.status === 409 && r.data.code === "taken_over") {
+          stop(msg.msgTaken, "warn");
+        } else if (r.status === 409 && r.data.code === "closed") {
+          if (/paused/i.test(r.data.error || "") || (r.data.error || "") === msg.msgPaused) {
+            showBanner(r.data.error || msg.msgPaused, "warn");
+            setTimeout(flush, 5000);
+          } else {
+            finishAndLeave(r.data.error || msg.msgClosed);
+          }
+        } else if (r.status === 400 || r.status === 404) {
+          // The server refused this answer for good; drop it and say so.
+          queue.shift();
+          persist();
+          showBanner(msg.msgError.replace("{why}", r.data.error || String(r.status)), "error");
+          flush();
+        } else {
+          retryLater();
+        }
+        showStatus();
+      })
+      .catch(function () { sending = false; retryLater(); });
+  }
+
+  function retryLater() {
+    if (!offline) { offline = true; report("offline"); }
+    showStatus();
+    setTimeout(flush, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 15000);
+  }
+  window.addEventListener("online", function () { retryDelay = 1000; flush(); });
+
+  function stop(text, kind) {
+    stopped = true;
+    showBanner(text, kind);
+    statusEl.textContent = "";
+    document.querySelectorAll("#questions input, #questions textarea, #questions select").forEach(function (el) {
+      el.disabled = true;
+    });
+  }
+  function finishAndLeave(text) {
+    try { localStorage.removeItem(storeKey); } catch (e) { /* ignore */ }
+    queue = [];
+    stop(text, "info");
+    setTimeout(function () { window.location.assign(root.dataset.finishedUrl); }, 2500);
+  }
+
+  window.addEventListener("beforeunload", function (ev) {
+    if (queue.length && !stopped) { ev.preventDefault(); ev.returnValue = msg.msgUnsaved; return msg.msgUnsaved; }
+    return undefined;
+  });
+
+  function report(kind, detail) {
+    if (!device || stopped) { return; }
+    request("POST", "/events", {kind: kind, detail: detail || {}}).catch(function () { /* best effort */ });
+  }
+
+  /* ---------- reading answers from the page ---------- */
+  function currentAnswer(slot) {
+    var inputs = document.querySelectorAll('[data-slot="' + slot + '"][data-kind]');
+    if (!inputs.length) { return {kind: null, answer: null}; }
+    var kind = inputs[0].dataset.kind;
+    if (kind === "constructed") { return {kind: kind, answer: inputs[0].value}; }
+    if (kind === "multiple_response") {
+      var keys = [];
+      inputs.forEach(function (i) { if (i.checked) { keys.push(i.value); } });
+      return {kind: kind, answer: keys.length ? keys : null};
+    }
+    var chosen = null;
+    inputs.forEach(function (i) { if (i.checked) { chosen = i.value; } });
+    if (kind === "true_false" && chosen !== null) { chosen = chosen === "true"; }
+    return {kind: kind, answer: chosen};
+  }
+  function isFlagged(slot) {
+    var top = slot.split(".")[0];
+    var box = document.querySelector('.flag-box[data-slot="' + top + '"]');
+    return !!(box && box.checked);
+  }
+  function answered(slot) {
+    var a = currentAnswer(slot).answer;
+    return a !== null && a !== "" && !(Array.isArray(a) && !a.length);
+  }
+
+  var textTimers = {};
+  document.getElementById("questions").addEventListener("change", function (ev) {
+    var el = ev.target;
+    if (el.classList.contains("item-lang-select")) { switchLanguage(el.dataset.slot, el.value); return; }
+    if (el.classList.contains("flag-box")) {
+      var slot = el.dataset.slot;
+      var cur = currentAnswer(slot);
+      enqueue(slot, cur.kind, cur.answer, el.checked);
+      updateNav();
+      return;
+    }
+    if (el.dataset && el.dataset.slot && el.dataset.kind && el.dataset.kind !== "constructed") {
+      var s = el.dataset.slot;
+      var c = currentAnswer(s);
+      enqueue(s, c.kind, c.answer, isFlagged(s));
+      updateNav();
+    }
+  });
+  document.getElementById("questions").addEventListener("input", function (ev) {
+    var el = ev.target;
+    if (el.dataset && el.dataset.kind === "constructed") {
+      var slot = el.dataset.slot;
+      var group = el.closest(".question").dataset.atMostGroup;
+      if (group && el.value && !withinAtMost(el, parseInt(group, 10))) {
+        el.value = "";
+        showBanner(msg.msgAtMost.replace("{n}", group), "warn");
+        return;
+      }
+      clearTimeout(textTimers[slot]);
+      // Text is saved after a short pause in typing, and at once when the field loses focus.
+      textTimers[slot] = setTimeout(function () { enqueue(slot, "constructed", el.value, isFlagged(slot)); updateNav(); }, 800);
+    }
+  });
+  document.getElementById("questions").addEventListener("focusout", function (ev) {
+    var el = ev.target;
+    if (el.dataset && el.dataset.kind === "constructed" && textTimers[el.dataset.slot]) {
+      clearTimeout(textTimers[el.dataset.slot]);
+      delete textTimers[el.dataset.slot];
+      enqueue(el.dataset.slot, "constructed", el.value, isFlagged(el.dataset.slot));
+      updateNav();
+    }
+  });
+  document.getElementById("questions").addEventListener("paste", function (ev) {
+    if (ev.target.dataset && ev.target.dataset.slot) { report("paste", {slot: ev.target.dataset.slot}); }
+  });
+
+  function withinAtMost(el, limit) {
+    var others = 0;
+    document.querySelectorAll('.question[data-at-most-group] textarea').forEach(function (t) {
+      if (t !== el && t.value.trim()) { others += 1; }
+    });
+    return others < limit;
+  }
+
+  function switchLanguage(slot, code) {
+    var q = document.getElementById("question-" + slot);
+    q.querySelectorAll(".lang-text").forEach(function (span) { span.hidden = span.dataset.lang !== code; });
+  }
+
+  /* ---------- navigation ---------- */
+  var questions = Array.prototype.slice.call(document.querySelectorAll(".question"));
+  var current = 0;
+  var wholePaper = false;
+  var toggle = document.getElementById("toggle-view");
+  var position = document.getElementById("position");
+
+  var navLabels = document.querySelector(".navigator").dataset;
+  function slotsOf(q) {
+    var kids = q.querySelectorAll("fieldset.child");
+    if (!kids.length) { return [q.dataset.slot]; }
+    return Array.prototype.map.call(kids, function (f) { return f.dataset.slot; });
+  }
+  function updateNav() {
+    questions.forEach(function (q) {
+      var btn = document.getElementById("nav-" + q.dataset.slot);
+      var done = slotsOf(q).every(answered);
+      var flag = isFlagged(q.dataset.slot);
+      btn.classList.toggle("answered", done);
+      btn.classList.toggle("flagged", flag);
+      var states = [done ? navLabels.answered : navLabels.unanswered];
+      if (flag) { states.push(navLabels.flagged); }
+      btn.setAttribute("aria-label", btn.dataset.label + " (" + states.join(", ") + ")");
+    });
+  }
+  function show(index, focus) {
+    current = Math.max(0, Math.min(index, questions.length - 1));
+    questions.forEach(function (q, i) { q.hidden = !wholePaper && i !== current; });
+    document.querySelectorAll(".nav-q").forEach(function (b, i) {
+      if (i === current) { b.setAttribute("aria-current", "true"); } else { b.removeAttribute("aria-current"); }
+    });
+    position.textContent = (current + 1) + " / " + questions.length;
+    document.getElementById("prev-q").disabled = current === 0;
+    document.getElementById("next-q").disabled = current === questions.length - 1;
+    if (focus) {
+      var q = questions[current];
+      q.scrollIntoView({block: "start"});
+      var h = q.querySelector("h2");
+      h.setAttribute("tabindex", "-1");
+      h.focus();
+    }
+  }
+  document.querySelector(".navigator").addEventListener("click", function (ev) {
+    var b = ev.target.closest(".nav-q");
+    if (!b) { return; }
+    hideReview();
+    show(questions.findIndex(function (q) { return q.dataset.slot === b.dataset.target; }), true);
+  });
+  document.getElementById("prev-q").addEventListener("click", function () { show(current - 1, true); });
+  document.getElementById("next-q").addEventListener("click", function () { show(current + 1, true); });
+  toggle.addEventListener("click", function () {
+    wholePaper = !wholePaper;
+    toggle.setAttribute("aria-pressed", wholePaper ? "true" : "false");
+    toggle.textContent = wholePaper ? toggle.dataset.one : toggle.dataset.all;
+    show(current, false);
+  });
+
+  /* ---------- review and submit ---------- */
+  var review = document.getElementById("review");
+  function fillReview() {
+    var un = document.getElementById("review-unanswered");
+    var fl = document.getElementById("review-flagged");
+    un.innerHTML = ""; fl.innerHTML = "";
+    var a = 0, f = 0;
+    questions.forEach(function (q) {
+      var n = q.dataset.number;
+      var chip = function () {
+        var li = document.createElement("li");
+        var b = document.createElement("button");
+        b.type = "button"; b.className = "chip"; b.textContent = n;
+        b.addEventListener("click", function () { hideReview(); show(parseInt(n, 10) - 1, true); });
+        li.appendChild(b);
+        return li;
+      };
+      if (slotsOf(q).every(answered)) { a += 1; } else { un.appendChild(chip()); }
+      if (isFlagged(q.dataset.slot)) { f += 1; fl.appendChild(chip()); }
+    });
+    var text = document.getElementById("review-summary").dataset.template
+      .replace("{a}", a).replace("{t}", questions.length).replace("{f}", f);
+    document.getElementById("review-summary").textContent = text;
+    return text;
+  }
+  function hideReview() { review.hidden = true; }
+  document.getElementById("open-review").addEventListener("click", function () {
+    fillReview(); review.hidden = false; review.focus();
+  });
+  document.getElementById("close-review").addEventListener("click", function () { hideReview(); show(current, true); });
+
+  var dialog = document.getElementById("submit-dialog");
+  document.getElementById("open-submit").addEventListener("click", function () {
+    document.getElementById("submit-summary").textContent = fillReview();
+    if (typeof dialog.showModal === "function") { dialog.showModal(); }
+    else if (window.confirm(document.getElementById("submit-h").textContent)) { submitNow(); }
+  });
+  dialog.addEventListener("close", function () { if (dialog.returnValue === "confirm") { submitNow(); } });
+
+  function submitNow() {
+    // Send what is queued first, then submit; submitting twice is harmless on the server.
+    var wait = function () {
+      if (queue.length && !stopped && !offline) { flush(); setTimeout(wait, 200); return; }
+      request("POST", "/submit", {device: device}).then(function (r) {
+        if (r.status === 200) { finishAndLeave(msg.msgClosed); }
+        else if (r.data.code === "taken_over") { stop(msg.msgTaken, "warn"); }
+        else { showBanner(r.data.error || String(r.status), "error"); }
+      }).catch(function () { showBanner(msg.msgOffline.replace("{n}", String(queue.length)), "warn"); });
+    };
+    wait();
+  }
+
+  /* ---------- the clock ---------- */
+  var timerEl = document.getElementById("timer");
+  var announce = document.getElementById("announce");
+  function tick() {
+    var left = Math.max(0, Math.round((deadlineMono - performance.now()) / 1000));
+    var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
+    timerEl.textContent = (h ? h + ":" + String(m).padStart(2, "0") : String(m)) + ":" + String(s).padStart(2, "0");
+    timerEl.classList.toggle("low", left <= 600);
+    // Announced once each to screen readers, never every second.
+    [[600, msg.msgWarn10, "w10"], [60, msg.msgWarn1, "w1"]].forEach(function (w) {
+      if (left <= w[0] && left > 0 && !warned[w[2]]) { warned[w[2]] = true; announce.textContent = w[1]; }
+    });
+    if (left === 0 && !stopped) { setTimeout(resync, 3000); }
+  }
+  function resync() {
+    if (stopped) { return; }
+    request("GET", "").then(function (r) {
+      if (r.status !== 200) { return; }
+      var st = r.data;
+      deadlineMono = performance.now() + st.remaining_seconds * 1000;
+      if (st.status === "submitted") { finishAndLeave(msg.msgClosed); return; }
+      if (st.holder === false) { stop(msg.msgTaken, "warn"); return; }
+      if (st.paused) { showBanner(msg.msgPaused, "warn"); } else if (banner.textContent === msg.msgPaused) { banner.hidden = true; }
+      if (offline) { offline = false; flush(); }
+    }).catch(function () { /* offline: keep counting down on the monotonic clock */ });
+  }
+  setInterval(tick, 1000);
+  setInterval(resync, 30000);
+  tick();
+
+  /* ---------- integrity events ---------- */
+  document.addEventListener("visibilitychange", function () {
+    report(document.hidden ? "focus_lost" : "focus_back");
+  });
+
+  /* ---------- start: take the attempt on this device, replay anything unsent ---------- */
+  request("POST", "/claim").then(function (r) {
+    if (r.status === 200) {
+      device = r.data.device;
+      if (r.data.last_seq > seq) { seq = r.data.last_seq; }
+      flush();
+    } else if (r.status === 409) {
+      finishAndLeave(r.data.error || msg.msgClosed);
+    }
+  }).catch(function () { retryLater(); setTimeout(function () { window.location.reload(); }, 5000); });
+
+  function markSaved() { showStatus(); }
+  updateNav();
+  show(0, false);
+  showStatus();
+})();
