@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from certexam import db
-from certexam.domain.catalogue import DIRECTIONS, LANGUAGES
+from certexam.domain.catalogue import DIRECTIONS
 from certexam.errors import UserError
 from certexam.models import Attempt, Registration, Role, Sitting
 from certexam.services import attempts, paper_view, sittings
@@ -116,7 +116,7 @@ def attempt_page(attempt_id: int) -> Any:
     saved = paper_view.answers(sess, attempt)
     lang = str(get_locale())
     return render_template("exams/attempt.html", attempt=attempt, items=items, saved=saved, state=st,
-                           page_lang=lang, languages=LANGUAGES)
+                           page_lang=lang)
 
 
 @bp.route("/attempts/<int:attempt_id>/finished")

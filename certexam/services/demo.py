@@ -5,12 +5,15 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from certexam import db
+from certexam.domain.uscc import uscc_check_char
 from certexam.models import Organisation, OrgCategory, Role
 from certexam.services import accounts, organisations
 
 DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - demo only; `make run` prints it
 
-DEMO_ORG = ("深圳前海示范金融科技有限公司", "91440300MA5DEMO01X", "深圳", OrgCategory.FINTECH)
+# A made-up but valid credit code (GB 32100-2015): the last character is computed, not typed.
+DEMO_ORG = ("深圳前海示范金融科技有限公司", "91440300MA5DEM012" + uscc_check_char("91440300MA5DEM012"), "深圳",
+            OrgCategory.FINTECH)
 STAFF = [
     ("admin@demo.certexam", Role.ADMIN, "管理员", "Demo Administrator"),
     ("grader@demo.certexam", Role.GRADER, "阅卷员", "Demo Grader"),
@@ -43,4 +46,8 @@ def load() -> list[str]:
                 email=email, password=DEMO_PASSWORD, name_zh=name_zh, name_en=name_en,
                 id_type=id_type, id_number=id_number))
         lines.append(f"  candidate  {email}")
+    from certexam.services import demo_exams
+
+    lines.append(demo_exams.load_bank())
+    lines += demo_exams.load_sittings([c[0] for c in CANDIDATES])
     return lines
