@@ -57,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from certexam.bonus.views import bp as bonus_bp
     from certexam.certificates.views import bp as certificates_bp
     from certexam.exams.views import bp as exams_bp
+    from certexam.results.views import bp as results_bp
     from certexam.sittings_admin.views import bp as sittings_admin_bp
     from certexam.main.views import bp as main_bp
 
@@ -68,6 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(exams_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(sittings_admin_bp)
+    app.register_blueprint(results_bp)
     app.register_blueprint(bonus_bp)
 
     from certexam.cli import register
