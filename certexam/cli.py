@@ -77,7 +77,43 @@ def audit_verify_command() -> None:
     click.echo(f"Audit log intact: {checked} entries checked.")
 
 
-COMMANDS = [init_db_command, demo_command, users_group, audit_group, bank_group, keys_group, certs_group, bonus_group]
+@click.command("backup")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="Where to write the backup (an SQLite file, or a pg_dump custom-format archive).")
+@with_appcontext
+def backup_command(output: str) -> None:
+    """Back up the database while the app runs (SQLite backup API, or pg_dump)."""
+    from pathlib import Path
+
+    from certexam.services import backup
+
+    try:
+        backup.backup(current_app.config["DATABASE_URL"], Path(output))
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Backup written to {output}.")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(source: str, yes: bool) -> None:
+    """Replace the database with a backup (stop the app servers first)."""
+    from pathlib import Path
+
+    from certexam.services import backup
+
+    if not yes:
+        click.confirm("This replaces every row in the database. Continue?", abort=True)
+    try:
+        backup.restore(current_app.config["DATABASE_URL"], Path(source))
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo("Database restored; run `certexam audit verify` to check the audit chain.")
+
+
+COMMANDS = [backup_command, restore_command, init_db_command, demo_command, users_group, audit_group, bank_group, keys_group, certs_group, bonus_group]
 
 
 def register(app: Flask) -> None:
