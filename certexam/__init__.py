@@ -39,6 +39,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["REMEMBER_COOKIE_HTTPONLY"] = True
 
     from certexam import db, i18n, web
+
+    app.url_map.converters["int"] = web.BoundedInt  # before any blueprint adds its rules
     from certexam.extensions import babel, csrf, limiter, login_manager
 
     db.init_app(app)
@@ -57,9 +59,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from certexam.bonus.views import bp as bonus_bp
     from certexam.certificates.views import bp as certificates_bp
     from certexam.exams.views import bp as exams_bp
+    from certexam.main.views import bp as main_bp
     from certexam.results.views import bp as results_bp
     from certexam.sittings_admin.views import bp as sittings_admin_bp
-    from certexam.main.views import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)

@@ -164,6 +164,11 @@ def start_mock(user: User, level: int, language: str) -> Attempt:
     return _new_attempt(sess, user, bp, paper, secrets.randbits(31), None, "mock", paper.minutes, language)
 
 
+def _same_device(device: str, attempt: Attempt) -> bool:
+    # Bytes, not str: compare_digest refuses non-ASCII text, and a header can hold anything.
+    return secrets.compare_digest(device.encode("utf-8"), attempt.holder_token.encode("utf-8"))
+
+
 def _owned(sess: Session, user: User, attempt_id: int, lock: bool = True) -> Attempt:
     attempt = sess.get(Attempt, attempt_id, with_for_update=lock)
     if attempt is None or attempt.user_id != user.id:
@@ -237,7 +242,7 @@ def _writable(sess: Session, attempt: Attempt, device: str) -> None:
         raise AttemptClosed(_("Time is over: this paper has been submitted. Answers sent after the end are not accepted."))
     if attempt.paused_at is not None:
         raise AttemptClosed(_("The exam is paused by the proctor."))
-    if not secrets.compare_digest(device, attempt.holder_token):
+    if not _same_device(device, attempt):
         raise TakenOver(_("This exam is now open on another device. Continue there, or reload to take it back here."))
 
 
@@ -274,7 +279,7 @@ def submit(user: User, attempt_id: int, device: str | None = None) -> Attempt:
     close_if_expired(sess, attempt)
     if attempt.status == "submitted":
         return attempt
-    if device is not None and not secrets.compare_digest(device, attempt.holder_token):
+    if device is not None and not _same_device(device, attempt):
         raise TakenOver(_("This exam is now open on another device. Continue there, or reload to take it back here."))
     attempt.status, attempt.submitted_at, attempt.submit_reason = "submitted", db.utcnow(), "candidate"
     _event(sess, attempt, "submit")
@@ -362,7 +367,7 @@ def state(user: User, attempt_id: int, device: str | None = None) -> AttemptStat
         remaining_seconds(attempt), attempt.paused_at is not None, attempt.last_seq,
         sorted((r.slot for r in rows if r.answer not in (None, '""', "[]")), key=_slot_key),
         sorted((r.slot for r in rows if r.flagged), key=_slot_key),
-        None if device is None else secrets.compare_digest(device, attempt.holder_token))
+        None if device is None else _same_device(device, attempt))
 
 
 def _slot_key(slot: str) -> tuple[int, ...]:
