@@ -113,7 +113,35 @@ def restore_command(source: str, yes: bool) -> None:
     click.echo("Database restored; run `certexam audit verify` to check the audit chain.")
 
 
-COMMANDS = [backup_command, restore_command, init_db_command, demo_command, users_group, audit_group, bank_group, keys_group, certs_group, bonus_group]
+@click.group("attempts")
+def attempts_group() -> None:
+    """Exam attempts."""
+
+
+@attempts_group.command("close-expired")
+@with_appcontext
+def close_expired_command() -> None:
+    """Submit every attempt whose time is over (run every minute from cron)."""
+    from certexam.services import attempts
+
+    click.echo(f"Closed {attempts.close_expired()} attempt(s).")
+
+
+@users_group.command("token")
+@click.argument("email")
+@click.option("--name", default="api client", help="What the token is for.")
+@with_appcontext
+def token_command(email: str, name: str) -> None:
+    """Create a bearer token for the JSON API (shown once)."""
+    from certexam.services import accounts, api_tokens
+
+    user = accounts.find_by_email(db.session(), email)
+    if user is None:
+        raise click.ClickException(f"no account with the email {email}")
+    click.echo(api_tokens.create(user, name))
+
+
+COMMANDS = [backup_command, restore_command, attempts_group, init_db_command, demo_command, users_group, audit_group, bank_group, keys_group, certs_group, bonus_group]
 
 
 def register(app: Flask) -> None:

@@ -60,3 +60,34 @@ def test_console_script_and_flask_cli_agree(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=120)
     assert out2.returncode == 0 and "intact" in out2.stdout, out2.stderr
     assert (tmp_path / "inst" / "certexam.sqlite3").exists()
+
+
+def test_close_expired_and_token_commands(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from certexam.cli import close_expired_command, token_command
+    from certexam.models import Attempt
+    from certexam.services import attempts
+    from tests.exam_setup import enrol, load_bank, open_sitting
+    from tests.factories import candidate
+
+    app = make_app(tmp_path)
+    load_bank(app)
+    user = candidate(app)
+    reg = enrol(app, user, open_sitting(app))
+    runner = app.test_cli_runner()
+    token = runner.invoke(token_command, [user.email, "--name", "cli"]).output.strip()
+    assert token.startswith("cx_")
+    client = app.test_client()
+    assert client.post(f"/api/v1/registrations/{reg}/papers/P1/start",
+                       headers={"Authorization": f"Bearer {token}"}).status_code == 201
+    assert "Closed 0" in runner.invoke(close_expired_command).output
+    with app.app_context():
+        db.session().execute(update(Attempt).values(deadline_at=db.utcnow() - timedelta(minutes=1)))
+        db.session().commit()
+    assert "Closed 1" in runner.invoke(close_expired_command).output
+    with app.app_context():
+        assert attempts.close_expired() == 0
+    assert runner.invoke(token_command, ["nobody@example.com"]).exit_code != 0
