@@ -13,9 +13,14 @@ time stamp); the signing time is the one the signer states.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import functools
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ParamSpec, TypeVar
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -58,6 +63,10 @@ class VerifyResult:
         return self.intact and self.valid and self.trusted and self.covers_whole_file
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
 def _asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
@@ -72,6 +81,26 @@ def _spki(public_key: PublicKeyTypes) -> bytes:
 _BAD_INPUT = (PdfError, ValueError, KeyError, IndexError, TypeError, AttributeError)
 
 
+def _outside_event_loop(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run `fn` in a worker thread when this thread already runs an event loop.
+
+    pyHanko's synchronous API calls asyncio.run(), which refuses to start inside
+    a running loop (an async server, Playwright's sync API in the same process).
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return fn(*args, **kwargs)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(fn, *args, **kwargs).result()
+
+    return wrapper
+
+
+@_outside_event_loop
 def sign_pdf(pdf: bytes, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate,
              chain: list[x509.Certificate], *, reason: str = DEFAULT_REASON,
              location: str | None = None) -> bytes:
@@ -106,6 +135,7 @@ def sign_pdf(pdf: bytes, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate
     return bytes(out.getvalue())
 
 
+@_outside_event_loop
 def verify_pdf(pdf: bytes, trust_roots: list[x509.Certificate], *,
                when: datetime | None = None) -> VerifyResult:
     """Check the PDF's (single) signature against ``trust_roots``; never raises on bad input.

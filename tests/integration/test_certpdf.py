@@ -410,3 +410,15 @@ def test_the_debian_collection_works_through_the_override(tmp_path: Path) -> Non
     listing = run(tool("pdffonts"), path).stdout
     assert "NotoSerifCJK" in listing
     assert all(line.split()[-5] == "yes" for line in listing.splitlines()[2:])
+
+
+def test_sign_and_verify_work_inside_a_running_event_loop(signed: Path, pki: Pki) -> None:
+    """pyHanko calls asyncio.run(); callers that already run a loop (an async server,
+    Playwright's sync API in the same process) must still be able to sign and verify."""
+    import asyncio
+
+    async def inside_a_loop() -> tuple[bool, bool]:
+        pdf = sign_pdf(render_certificate_pdf(certificate()), pki.key, pki.cert, [pki.root])
+        return verify_pdf(pdf, [pki.root]).ok, verify_pdf(signed.read_bytes(), [pki.root]).ok
+
+    assert asyncio.run(inside_a_loop()) == (True, True)
