@@ -48,6 +48,16 @@ ROUTE_TABLE: dict[str, object] = {
     "api.flag": "candidate-api",
     "api.submit": "candidate-api",
     "api.event": "candidate-api",
+    "sittings_admin.sitting_list": {Role.ADMIN},
+    "sittings_admin.new": {Role.ADMIN},
+    "sittings_admin.detail": {Role.ADMIN},
+    "sittings_admin.accommodation": {Role.ADMIN},
+    "sittings_admin.proctor": {Role.ADMIN},
+    "sittings_admin.proctor_live": {Role.ADMIN},
+    "sittings_admin.proctor_action": {Role.ADMIN},
+    "sittings_admin.blueprint_list": {Role.ADMIN},
+    "sittings_admin.blueprint_edit": {Role.ADMIN},
+    "sittings_admin.blueprint_copy": {Role.ADMIN},
 }
 
 
