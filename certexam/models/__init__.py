@@ -5,9 +5,11 @@ from certexam.models.audit import AuditEntry, AuditHead
 from certexam.models.bank import BankItem, BankItemVersion
 from certexam.models.certificate import Certificate
 from certexam.models.exam import BlueprintRecord, ExamBan, LevelPass, Registration, Sitting, SittingPaper
+from certexam.models.result import KeyCorrection, Mark, MarkingAssignment, MisconductRuling, Recheck, Result
 from certexam.models.user import IdDocumentType, Organisation, OrgCategory, Role, User
 
 __all__ = [
     "ApiToken", "Attempt", "AttemptEvent", "BlueprintRecord", "Certificate", "ExamBan", "LevelPass", "Registration", "Response",
     "Sitting", "SittingPaper",
-    "AuditEntry", "AuditHead", "BankItem", "BankItemVersion", "IdDocumentType", "OrgCategory", "Organisation", "Role", "User"]
+    "AuditEntry", "AuditHead", "BankItem", "BankItemVersion", "IdDocumentType", "OrgCategory", "Organisation", "Role", "User",
+    "KeyCorrection", "Mark", "MarkingAssignment", "MisconductRuling", "Recheck", "Result"]

@@ -1,7 +1,316 @@
-"""Results: marking, misconduct, release, re-checks, key corrections, item analysis."""
+"""Results pages: candidates (/results), markers (/marking), administrators (/admin/results)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from certexam import db
+from certexam.domain.catalogue import MODULES_BY_CODE
+from certexam.errors import UserError
+from certexam.models import Registration, Role, Sitting, User
+from certexam.results.forms import (
+    ActionForm,
+    AssignForm,
+    KeyCorrectionForm,
+    MarkForm,
+    MisconductForm,
+    RecheckAnswerForm,
+    RecheckForm,
+    parse_key,
+    parse_marks,
+)
+from certexam.services import marking, results, results_analysis, results_keys, results_recheck
+from certexam.web import roles_required
 
 bp = Blueprint("results", __name__)
+
+# Each reason code explained in plain words (issue 5: "the ethics veto is stated plainly").
+REASONS: dict[str, Any] = {
+    "ETHICS_VETO": _l("Your correct rate in the ethics questions was below the required minimum. "
+                      "Under the programme's one-vote veto this alone means the exam is not passed, "
+                      "whatever your other results."),
+    "BELOW_PASS_MARK": _l("Your overall result was below the pass mark."),
+    # rules s.2: "the top 40% within each direction pass" (the share is passed in: no bare % in msgids)
+    "NOT_IN_TOP_SHARE": _l("You passed the ethics requirement, but your score was not within the top %(share)s "
+                           "of your technical direction.", share="40%"),
+    "MISCONDUCT": _l("The certification committee ruled misconduct: the result is void."),
+    "ABSENT": _l("You did not take every paper of this sitting."),
+}
+STATUS_LABELS: dict[str, Any] = {"PASS": _l("Passed"), "FAIL": _l("Not passed"), "VOID": _l("Void"),
+                                 "PENDING": _l("Pending")}
+
+
+def module_name(code: str) -> str:
+    module = MODULES_BY_CODE.get(code)
+    if module is None:
+        return code
+    return module.name_zh if str(get_locale()).startswith("zh") else module.name_en
+
+
+def _ctx() -> dict[str, Any]:
+    return {"reasons_text": REASONS, "status_labels": STATUS_LABELS, "module_name": module_name}
+
+
+def _fail(exc: UserError) -> None:
+    flash(exc.message, "error")
+
+
+# --- candidates ---------------------------------------------------------------------------------
+
+@bp.route("/results/")
+@roles_required(Role.CANDIDATE)
+def mine() -> Any:
+    return render_template("results/mine.html", items=results.my_results(current_user), **_ctx())
+
+
+@bp.route("/results/<int:result_id>")
+@roles_required(Role.CANDIDATE)
+def detail(result_id: int) -> Any:
+    try:
+        view = results.my_result(current_user, result_id)
+    except UserError:
+        abort(404)
+    last_day = results_recheck.last_day_to_ask(view.sitting)
+    can_ask = last_day is not None and results.shanghai_today() <= last_day
+    return render_template("results/detail.html", v=view, form=RecheckForm(), last_day=last_day, can_ask=can_ask,
+                           rechecks=results_recheck.rechecks_of(result_id), **_ctx())
+
+
+@bp.post("/results/<int:result_id>/recheck")
+@roles_required(Role.CANDIDATE)
+def recheck_request(result_id: int) -> Any:
+    form = RecheckForm()
+    if form.validate_on_submit():
+        try:
+            rc = results_recheck.request(current_user, result_id, form.reason.data or "")
+            flash(_("Your re-check request is recorded. The answer is due by %(day)s.",
+                    day=rc.answer_due.isoformat()), "success")
+        except UserError as exc:
+            _fail(exc)
+    else:
+        flash(_("Say briefly what should be checked."), "error")
+    return redirect(url_for("results.detail", result_id=result_id))
+
+
+# --- markers --------------------------------------------------------------------------------------
+
+@bp.route("/marking/")
+@roles_required(Role.GRADER)
+def marking_queue() -> Any:
+    return render_template("results/marking_queue.html", tasks=marking.queue(current_user))
+
+
+@bp.route("/marking/tasks/<int:assignment_id>", methods=["GET", "POST"])
+@roles_required(Role.GRADER)
+def marking_task(assignment_id: int) -> Any:
+    try:
+        task = marking.task(current_user, assignment_id)
+    except UserError:
+        abort(404)
+    form = MarkForm()
+    if form.validate_on_submit():
+        try:
+            marking.submit(current_user, assignment_id, int(form.points.data or 0), form.note.data or "")
+            flash(_("Mark saved."), "success")
+            return redirect(url_for("results.marking_queue"))
+        except UserError as exc:
+            _fail(exc)
+    return render_template("results/marking_task.html", task=task, form=form)
+
+
+# --- administrators -----------------------------------------------------------------------------
+
+@bp.route("/admin/results/")
+@roles_required(Role.ADMIN)
+def admin_sittings() -> Any:
+    sittings = db.session().scalars(select(Sitting).order_by(Sitting.id.desc())).all()
+    return render_template("results/admin_sittings.html", sittings=sittings)
+
+
+def _id(raw: str) -> int:
+    """A path id given as text (so that the role check answers before the URL is parsed)."""
+    if not raw.isdigit():
+        abort(404)
+    return int(raw)
+
+
+def _sitting_or_404(sitting_id: int) -> Sitting:
+    sitting = db.session().get(Sitting, sitting_id)
+    if sitting is None:
+        abort(404)
+    return sitting
+
+
+@bp.route("/admin/results/<sitting_id>")
+@roles_required(Role.ADMIN)
+def admin_sitting(sitting_id: str) -> Any:  # untyped in the URL: the role check answers first
+    sid = _id(sitting_id)
+    sess = db.session()
+    sitting = _sitting_or_404(sid)
+    rows = results.sitting_results(sess, sid)
+    graders = sess.scalars(select(User).where(User.role == Role.GRADER, User.active).order_by(User.name_en)).all()
+    assign = AssignForm()
+    assign.markers.choices = [(g.id, f"{g.name_en} <{g.email}>") for g in graders]
+    misconduct = MisconductForm()
+    regs = sess.scalars(select(Registration).where(Registration.sitting_id == sid)
+                        .order_by(Registration.admission_no)).all()
+    misconduct.registration_id.choices = [(r.id, r.admission_no) for r in regs]
+    return render_template(
+        "results/admin_sitting.html", sitting=sitting, rows=rows, progress=marking.progress(sess, sid),
+        stats=marking.marker_statistics(sess, sid), action=ActionForm(), assign=assign,
+        misconduct=misconduct, keyfix=KeyCorrectionForm(), corrections=results_keys.corrections(sid),
+        json=json, **_ctx())
+
+
+@bp.post("/admin/results/<sitting_id>/compute")
+@roles_required(Role.ADMIN)
+def admin_compute(sitting_id: str) -> Any:  # untyped in the URL: the role check answers first
+    sid = _id(sitting_id)
+    if ActionForm().validate_on_submit():
+        try:
+            counts = results.compute(current_user, sid)
+            flash(_("Results computed: %(counts)s.", counts=", ".join(f"{k} {v}" for k, v in sorted(counts.items()))),
+                  "success")
+        except UserError as exc:
+            _fail(exc)
+    return redirect(url_for("results.admin_sitting", sitting_id=sid))
+
+
+@bp.post("/admin/results/<sitting_id>/release")
+@roles_required(Role.ADMIN)
+def admin_release(sitting_id: str) -> Any:  # untyped in the URL: the role check answers first
+    sid = _id(sitting_id)
+    if ActionForm().validate_on_submit():
+        try:
+            report = results.release(current_user, sid)
+            flash(_("%(n)d results released; candidates have been told by email.", n=report.results), "success")
+            if report.certificates is not None:
+                flash(_("%(n)d certificates issued.", n=report.certificates), "success")
+            else:
+                flash(_("Certificates were not issued; issue them from the certificates pages."), "error")
+        except UserError as exc:
+            _fail(exc)
+    return redirect(url_for("results.admin_sitting", sitting_id=sid))
+
+
+@bp.post("/admin/results/<sitting_id>/assign")
+@roles_required(Role.ADMIN)
+def admin_assign(sitting_id: str) -> Any:  # untyped in the URL: the role check answers first
+    sid = _id(sitting_id)
+    form = AssignForm()
+    if form.validate_on_submit():
+        try:
+            n = marking.assign(current_user, sid, list(form.markers.data or []))
+            flash(_("%(n)d written answers assigned to two markers each.", n=n), "success")
+        except UserError as exc:
+            _fail(exc)
+    return redirect(url_for("results.admin_sitting", sitting_id=sid))
+
+
+@bp.post("/admin/results/<sitting_id>/misconduct")
+@roles_required(Role.ADMIN)
+def admin_misconduct(sitting_id: str) -> Any:  # untyped in the URL: the role check answers first
+    sid = _id(sitting_id)
+    form = MisconductForm()
+    form.registration_id.choices = []
+    if form.validate_on_submit():
+        reg = db.session().get(Registration, form.registration_id.data)
+        if reg is None or reg.sitting_id != sid:
+            abort(404)
+        try:
+            results.rule_misconduct(current_user, reg.id, int(form.ban_years.data or 0), form.evidence.data or "")
+            flash(_("Ruling recorded: the result is void and the candidate is barred."), "success")
+        except UserError as exc:
+            _fail(exc)
+    else:
+        flash(_("Describe the evidence."), "error")
+    return redirect(url_for("results.admin_sitting", sitting_id=sid))
+
+
+@bp.post("/admin/results/<sitting_id>/key-corrections")
+@roles_required(Role.ADMIN)
+def admin_key_correction(sitting_id: str) -> Any:  # untyped in the URL: the role check answers first
+    sid = _id(sitting_id)
+    form = KeyCorrectionForm()
+    if form.validate_on_submit():
+        head, _sep, tail = (form.item.data or "").strip().partition(".")
+        if not head.isdigit() or (tail and not tail.isdigit()):
+            flash(_("Give the item version number, e.g. 123 or 123.2."), "error")
+            return redirect(url_for("results.admin_sitting", sitting_id=sid))
+        key = parse_key(form.key.data or "") if form.action.data == "rekey" else None
+        try:
+            fix = results_keys.correct(current_user, sid, int(head), int(tail) if tail else None,
+                                       form.action.data or "", key, form.note.data or "")
+            changed = len(json.loads(fix.report)["changed"])
+            flash(_("Correction recorded; %(n)d results changed (see the report).", n=changed), "success")
+        except UserError as exc:
+            _fail(exc)
+    else:
+        flash(_("Explain the correction."), "error")
+    return redirect(url_for("results.admin_sitting", sitting_id=sid))
+
+
+@bp.route("/admin/results/rechecks")
+@roles_required(Role.ADMIN)
+def admin_rechecks() -> Any:
+    return render_template("results/admin_rechecks.html", items=results_recheck.open_rechecks(),
+                           form=RecheckAnswerForm())
+
+
+@bp.post("/admin/results/rechecks/<recheck_id>")
+@roles_required(Role.ADMIN)
+def admin_recheck_answer(recheck_id: str) -> Any:
+    rid = _id(recheck_id)
+    form = RecheckAnswerForm()
+    if form.validate_on_submit():
+        try:
+            marks = parse_marks(form.marks.data or "")
+        except ValueError:
+            flash(_("Write corrected marks as PAPER:QUESTION=POINTS, separated by commas."), "error")
+            return redirect(url_for("results.admin_rechecks"))
+        try:
+            rc = results_recheck.answer(current_user, rid, form.answer.data or "", marks)
+            flash(_("Answer sent (result %(outcome)s).", outcome=rc.status), "success")
+        except UserError as exc:
+            _fail(exc)
+    else:
+        flash(_("Write the answer to the candidate."), "error")
+    return redirect(url_for("results.admin_rechecks"))
+
+
+@bp.route("/admin/results/<sitting_id>/analysis")
+@roles_required(Role.ADMIN)
+def admin_analysis(sitting_id: str) -> Any:  # untyped in the URL: the role check answers first
+    sid = _id(sitting_id)
+    sess = db.session()
+    sitting = _sitting_or_404(sid)
+    reports = results_analysis.analyse_sitting(sess, sitting)
+    dist = results_analysis.distribution(sess, sitting)
+    overall, ethics = results_analysis.charts(dist, {
+        "cut": _("Pass mark"), "gate": _("Ethics minimum"),
+        "overall": _("Candidates by overall correct rate (red: ethics veto)"),
+        "ethics": _("Candidates by ethics correct rate"),
+        "overall_axis": _("Overall correct rate"), "ethics_axis": _("Ethics correct rate")})
+    return render_template("results/analysis.html", sitting=sitting, reports=reports, dist=dist,
+                           overall_chart=overall, ethics_chart=ethics, module_name=module_name)
+
+
+@bp.route("/admin/results/<sitting_id>/analysis.csv")
+@roles_required(Role.ADMIN)
+def admin_analysis_csv(sitting_id: str) -> Any:  # untyped in the URL: the role check answers first
+    sid = _id(sitting_id)
+    sitting = _sitting_or_404(sid)
+    body = results_analysis.to_csv(results_analysis.analyse_sitting(db.session(), sitting))
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="item-analysis-sitting-{sid}.csv"'})
+
+
+from certexam.results import api as _api  # noqa: E402,F401  (routes on bp)
