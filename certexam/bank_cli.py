@@ -12,11 +12,11 @@ from certexam.bankio import reader
 from certexam.bankio.errors import ParseResult
 
 
-def _print_errors(result: ParseResult) -> None:
+def _print_errors(result: ParseResult, importing: bool) -> None:
     for e in result.errors:
         where = e.file + (f":{e.line}" if e.line else "") + (f" [{e.item_id}]" if e.item_id else "")
         click.echo(f"{where}: {e.message}", err=True)
-    click.echo(f"{len(result.errors)} error(s); nothing was imported.", err=True)
+    click.echo(f"{len(result.errors)} error(s)" + ("; nothing was imported." if importing else "."), err=True)
 
 
 def expand(paths: tuple[str, ...]) -> list[str]:
@@ -45,7 +45,7 @@ def validate_command(files: tuple[str, ...]) -> None:
 
     result = bank.validate(expand(files))
     if result.errors:
-        _print_errors(result)
+        _print_errors(result, importing=False)
         sys.exit(1)
     click.echo(f"{len(result.items)} item(s) valid.")
 
@@ -61,7 +61,7 @@ def import_command(files: tuple[str, ...], approve: bool) -> None:
     paths = expand(files)
     result = bank.validate(paths)
     if result.errors:
-        _print_errors(result)
+        _print_errors(result, importing=True)
         sys.exit(1)
     with click.progressbar(length=len(result.items), label="Importing", file=sys.stderr) as bar:
         last = 0

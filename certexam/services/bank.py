@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,7 @@ from certexam.models import BankItem, BankItemVersion, User
 from certexam.services import audit
 
 Progress = Callable[[int], None]
+AUDIT_ID_CHARS = 64  # the length of audit_entry.object_id
 
 
 def existing_ids(sess: Session) -> set[str]:
@@ -108,9 +110,11 @@ def import_items(items: Sequence[Item], actor: User | None, *, approve: bool = F
             report.ids.append(item.id)
         if progress:
             progress(n)
-    audit.record(sess, "bank.import", "bank", source or None, actor_id=actor_id,
+    # audit_entry.object_id holds 64 characters: a long list of files goes whole into `after` only.
+    label = source if len(source) <= AUDIT_ID_CHARS else source[: AUDIT_ID_CHARS - 1] + "…"
+    audit.record(sess, "bank.import", "bank", label or None, actor_id=actor_id,
                  after={"created": report.created, "updated": report.updated, "unchanged": report.unchanged,
-                        "approved": approve, "items": report.ids[:200]})
+                        "approved": approve, "source": source, "items": report.ids[:200]})
     return report
 
 
@@ -131,13 +135,19 @@ def save_edit(actor: User, expected_external_id: str | None, yaml_text: str) -> 
         raise UserError(_("An item with the id %(id)s already exists.", id=item.id))
     bank_item = sess.scalar(select(BankItem).where(BankItem.external_id == item.id))
     now = db.utcnow()
+    digest = item_codec.content_hash(item)
+    if bank_item is not None and digest == sess.scalar(
+            select(BankItemVersion.content_hash).where(BankItemVersion.item_id == bank_item.id,
+                                                       BankItemVersion.version_no == bank_item.latest_version_no)):
+        # Saving unchanged text would add a duplicate version and send an approved item back to draft.
+        raise UserError(_("Nothing changed since version %(n)d: no new version was saved.",
+                          n=bank_item.latest_version_no))
     if bank_item is None:
         bank_item = BankItem(external_id=item.id, level=0, module=item.module, type=item.type,
                              status=VersionStatus.DRAFT, languages="", search_text="", latest_version_no=0,
                              created_at=now, updated_at=now)
         sess.add(bank_item)
         sess.flush()
-    digest = item_codec.content_hash(item)
     version = BankItemVersion(item_id=bank_item.id, version_no=bank_item.latest_version_no + 1,
                               content=item_codec.to_json(item), content_hash=digest,
                               status=VersionStatus.DRAFT, created_by_id=actor.id, created_at=now)
@@ -157,10 +167,10 @@ class BankEditError(UserError):
         self.result = result
 
 
-WORKFLOW_MESSAGES = {
-    "own_edit": "A reviewer cannot approve their own edit.",
-    "not_latest": "Only the newest version of an item can move forward.",
-    "not_allowed": "This action is not possible in the version's current status.",
+WORKFLOW_MESSAGES = {  # lazy: marked for extraction, translated when shown
+    "own_edit": _l("A reviewer cannot approve their own edit."),
+    "not_latest": _l("Only the newest version of an item can move forward."),
+    "not_allowed": _l("This action is not possible in the version's current status."),
 }
 
 
@@ -177,7 +187,7 @@ def transition(actor: User, version_id: int, action: Action, note: str | None = 
         target = next_status(before, action, actor_id=actor.id, author_id=version.created_by_id,
                              is_latest=version.version_no == bank_item.latest_version_no)
     except WorkflowError as exc:
-        raise UserError(_(WORKFLOW_MESSAGES[exc.code])) from exc
+        raise UserError(str(WORKFLOW_MESSAGES[exc.code])) from exc
     now = db.utcnow()
     version.status = target
     if action == Action.SUBMIT:

@@ -80,6 +80,47 @@ ROUTE_TABLE: dict[str, object] = {
     "results.api_release": "json:admin",
     "results.api_marking": "json:admin",
     "results.api_item_analysis": "json:admin",
+    "bonus.holder_home": {Role.CANDIDATE},
+    "bonus.period_new": {Role.CANDIDATE},
+    "bonus.period_delete": {Role.CANDIDATE},
+    "bonus.evidence_upload": {Role.CANDIDATE},
+    "bonus.evidence_download": {Role.CANDIDATE, Role.EMPLOYER, Role.ADMIN},
+    "bonus.apply": {Role.CANDIDATE},
+    "bonus.application_detail": {Role.CANDIDATE},
+    "bonus.application_step": {Role.CANDIDATE},
+    "bonus.employer_confirmations": {Role.EMPLOYER},
+    "bonus.employer_decide": {Role.EMPLOYER},
+    "bonus.public_notice": PUBLIC,
+    "bonus.public_fraud": PUBLIC,
+    "bonus.admin_dashboard": {Role.ADMIN},
+    "bonus.admin_applications": {Role.ADMIN},
+    "bonus.admin_application": {Role.ADMIN},
+    "bonus.admin_check": {Role.ADMIN},
+    "bonus.admin_review": {Role.ADMIN},
+    "bonus.admin_objection": {Role.ADMIN},
+    "bonus.admin_resolve": {Role.ADMIN},
+    "bonus.admin_close_notices": {Role.ADMIN},
+    "bonus.admin_social_insurance": {Role.ADMIN},
+    "bonus.admin_payouts": {Role.ADMIN},
+    "bonus.admin_batch_csv": {Role.ADMIN},
+    "bonus.admin_batch_paid": {Role.ADMIN},
+    "bonus.admin_fraud": {Role.ADMIN},
+    "bonus.admin_fraud_recovered": {Role.ADMIN},
+    # JSON API: 401/403 as JSON, never a redirect to sign-in; roles checked in tests/functional/test_bonus_pages.py
+    "bonus.api_eligibility": "json:candidate",
+    "bonus.api_applications": "json:candidate",
+    "bonus.api_admin_applications": "json:admin",
+    "bonus.api_admin_payouts": "json:admin",
+    "bank.item_list": {Role.ADMIN},
+    "bank.new": {Role.ADMIN},
+    "bank.edit": {Role.ADMIN},
+    "bank.preview": {Role.ADMIN},
+    "bank.detail": {Role.ADMIN},
+    "bank.transition": {Role.ADMIN},
+    "bank.diff": {Role.ADMIN},
+    "bank.review": {Role.ADMIN},
+    "bank.import_page": {Role.ADMIN},
+    "bank.export": {Role.ADMIN},
 }
 
 
@@ -134,7 +175,7 @@ def test_admin_opens_every_admin_page(app: Flask, client: FlaskClient) -> None:
 def test_admin_creates_staff_and_organisation(app: Flask, client: FlaskClient) -> None:
     admin = staff(app, Role.ADMIN)
     sign_in(client, admin.email)
-    r = post_form(client, "/admin/organisations", {"name": "前海银行", "credit_code": "91440300MA5F00000X",
+    r = post_form(client, "/admin/organisations", {"name": "前海银行", "credit_code": "91440300MA5F0000X1",
                                                    "city": "深圳", "category": "financial_institution"})
     assert r.status_code == 302
     with app.app_context():
