@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from certexam.domain.uscc import org_code_check_char, uscc_check_char
 from certexam.models import OrgCategory, Role, User
 from certexam.services import accounts, organisations
 
@@ -20,6 +21,13 @@ def prc_id(n: int) -> str:
     """A well-formed mainland ID number (valid check character), distinct per n."""
     body = f"110101199001{(n % 28) + 1:02d}{n % 1000:03d}"
     return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, _W, strict=True)) % 11]
+
+
+def uscc(n: int) -> str:
+    """A valid unified social credit code (GB 32100-2015), distinct per n."""
+    body = f"{n:08d}"
+    first17 = "91440300" + body + org_code_check_char(body)
+    return first17 + uscc_check_char(first17)
 
 
 def candidate(app: Flask, **over: Any) -> User:
@@ -37,7 +45,7 @@ def staff(app: Flask, role: Role, **over: Any) -> User:
     with app.app_context():
         org_id = None
         if role == Role.EMPLOYER:
-            org_id = organisations.create(None, f"Org {n}", f"9144030000000{n:04d}X"[-18:], "深圳",
+            org_id = organisations.create(None, f"Org {n}", uscc(n), "深圳",
                                           OrgCategory.FINTECH).id
         return accounts.create_staff_account(
             None, over.get("email", f"{role.value}{n}@example.com"), PASSWORD, role, "职员", "Staff Member",

@@ -3,6 +3,18 @@
 from certexam.models.attempt import ApiToken, Attempt, AttemptEvent, Response
 from certexam.models.audit import AuditEntry, AuditHead
 from certexam.models.bank import BankItem, BankItemVersion
+from certexam.models.bonus import (
+    BonusApplication,
+    BudgetYear,
+    EmploymentRecord,
+    EvidenceFile,
+    FraudCase,
+    Grant,
+    Objection,
+    Payout,
+    PayoutBatch,
+    SocialInsuranceMonth,
+)
 from certexam.models.certificate import Certificate
 from certexam.models.exam import BlueprintRecord, ExamBan, LevelPass, Registration, Sitting, SittingPaper
 from certexam.models.result import KeyCorrection, Mark, MarkingAssignment, MisconductRuling, Recheck, Result
@@ -12,4 +24,5 @@ __all__ = [
     "ApiToken", "Attempt", "AttemptEvent", "BlueprintRecord", "Certificate", "ExamBan", "LevelPass", "Registration", "Response",
     "Sitting", "SittingPaper",
     "AuditEntry", "AuditHead", "BankItem", "BankItemVersion", "IdDocumentType", "OrgCategory", "Organisation", "Role", "User",
+    "BonusApplication", "BudgetYear", "EmploymentRecord", "EvidenceFile", "FraudCase", "Grant", "Objection", "Payout", "PayoutBatch", "SocialInsuranceMonth",
     "KeyCorrection", "Mark", "MarkingAssignment", "MisconductRuling", "Recheck", "Result"]
