@@ -10,7 +10,7 @@ _ERROR = {"type": "object", "required": ["error"],
                          "code": {"type": ["string", "null"]}}}
 _ERRORS = {str(code): {"description": text, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
            for code, text in ((400, "Invalid input"), (401, "Not signed in"), (403, "Not allowed"),
-                              (404, "Not found"), (409, "Closed, or taken over by another device"))}
+                              (404, "Not found"), (409, "Closed, paused by the proctor, or taken over by another device (see code)"))}
 
 
 def _ok(schema: dict[str, Any], code: str = "200") -> dict[str, Any]:

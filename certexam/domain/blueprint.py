@@ -62,9 +62,24 @@ class Blueprint:
         return f"L2-{direction}"
 
 
+ITEM_TYPES = ("single_choice", "multiple_response", "true_false", "item_set", "constructed")
+SUBTYPES = ("short_answer", "skill", "proposal")
+
+
 def problems(bp: Blueprint) -> list[str]:
     """Structural problems of a blueprint (empty when usable)."""
     out: list[str] = []
+    for p in bp.papers:
+        for s in p.sections:
+            if s.item_type not in ITEM_TYPES:
+                out.append(f"paper {p.code}: unknown item type {s.item_type!r}")
+            if s.subtype is not None and (not isinstance(s.subtype, str) or s.subtype not in SUBTYPES):
+                out.append(f"paper {p.code}: unknown subtype {s.subtype!r}")
+            if s.answer_at_most is not None and (isinstance(s.answer_at_most, bool)
+                                                 or not isinstance(s.answer_at_most, int)):
+                out.append(f"paper {p.code}: answer_at_most must be a whole number")
+    if out:
+        return out
     if not bp.papers:
         out.append("a blueprint needs at least one paper")
     codes = [p.code for p in bp.papers]

@@ -46,6 +46,12 @@ class AttemptClosed(Conflict):
     code = "closed"
 
 
+class AttemptPaused(Conflict):
+    """The proctor paused the attempt: saves wait until it resumes."""
+
+    code = "paused"
+
+
 class TakenOver(Conflict):
     """Another device holds the attempt now."""
 
@@ -241,7 +247,7 @@ def _writable(sess: Session, attempt: Attempt, device: str) -> None:
     if close_if_expired(sess, attempt) or attempt.status == "submitted":
         raise AttemptClosed(_("Time is over: this paper has been submitted. Answers sent after the end are not accepted."))
     if attempt.paused_at is not None:
-        raise AttemptClosed(_("The exam is paused by the proctor."))
+        raise AttemptPaused(_("The exam is paused by the proctor."))
     if not _same_device(device, attempt):
         raise TakenOver(_("This exam is now open on another device. Continue there, or reload to take it back here."))
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from certexam import db
 from certexam.domain import blueprint as bp_rules
-from certexam.domain.catalogue import DIRECTIONS
+from certexam.domain.catalogue import DIRECTIONS, LANGUAGES
 from certexam.domain.timing import Accommodation
 from certexam.errors import Conflict, Forbidden, NotFound, UserError
 from certexam.models import BlueprintRecord, ExamBan, LevelPass, Registration, Sitting, SittingPaper, User
@@ -63,8 +63,15 @@ class SittingPlan:
 def create_sitting(actor: User | None, plan: SittingPlan) -> Sitting:
     """Schedule a sitting; its blueprint is copied so later edits never change it."""
     sess = db.session()
+    if not plan.name.strip() or len(plan.name) > 120:
+        raise UserError(_("Give the sitting a name of at most 120 characters."), "name")
     if plan.level not in (1, 2):
         raise UserError(_("The level must be 1 or 2."), "level")
+    # rules s.2: the four programme languages; simplified Chinese is the one every item has.
+    if not set(plan.languages) <= set(LANGUAGES) or "zh_Hans" not in plan.languages:
+        raise UserError(_("Offer simplified Chinese, and only the programme's four languages."), "languages")
+    if any(p.minutes is not None and not 1 <= p.minutes <= 600 for p in plan.papers):
+        raise UserError(_("A paper lasts between 1 and 600 minutes."), "papers")
     if plan.registration_closes_at <= plan.registration_opens_at:
         raise UserError(_("Registration must close after it opens."), "registration_closes_at")
     if not 1 <= plan.capacity <= 100_000:

@@ -22,6 +22,7 @@
   var retryDelay = 1000;
   var deadlineMono = performance.now() + (parseInt(root.dataset.remaining, 10) || 0) * 1000;
   var warned = {};
+  var pausedLeft = null;            // while paused, the server's frozen remaining seconds
   var msg = root.dataset;
 
   function loadQueue() {
@@ -99,13 +100,12 @@
           flush();
         } else if (r.status === 409 && r.data.code === "taken_over") {
           stop(msg.msgTaken, "warn");
+        } else if (r.status === 409 && r.data.code === "paused") {
+          showBanner(msg.msgPaused, "warn");
+          resync();  // freeze the clock now, not at the next 30 s resync
+          setTimeout(flush, 5000);
         } else if (r.status === 409 && r.data.code === "closed") {
-          if (/paused/i.test(r.data.error || "") || (r.data.error || "") === msg.msgPaused) {
-            showBanner(r.data.error || msg.msgPaused, "warn");
-            setTimeout(flush, 5000);
-          } else {
-            finishAndLeave(r.data.error || msg.msgClosed);
-          }
+          finishAndLeave(r.data.error || msg.msgClosed);
         } else if (r.status === 400 || r.status === 404) {
           // The server refused this answer for good; drop it and say so.
           queue.shift();
@@ -351,7 +351,7 @@
   var timerEl = document.getElementById("timer");
   var announce = document.getElementById("announce");
   function tick() {
-    var left = Math.max(0, Math.round((deadlineMono - performance.now()) / 1000));
+    var left = pausedLeft !== null ? pausedLeft : Math.max(0, Math.round((deadlineMono - performance.now()) / 1000));
     var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
     timerEl.textContent = (h ? h + ":" + String(m).padStart(2, "0") : String(m)) + ":" + String(s).padStart(2, "0");
     timerEl.classList.toggle("low", left <= 600);
@@ -367,6 +367,7 @@
       if (r.status !== 200) { return; }
       var st = r.data;
       deadlineMono = performance.now() + st.remaining_seconds * 1000;
+      pausedLeft = st.paused ? st.remaining_seconds : null;
       if (st.status === "submitted") { finishAndLeave(msg.msgClosed); return; }
       if (st.holder === false) { stop(msg.msgTaken, "warn"); return; }
       if (st.paused) { showBanner(msg.msgPaused, "warn"); } else if (banner.textContent === msg.msgPaused) { banner.hidden = true; }
