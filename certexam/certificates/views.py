@@ -2,6 +2,260 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+import io
+import json
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from certexam.certificates.forms import (
+    DIRECTION_LABELS,
+    LEVEL_LABELS,
+    STATUS_LABELS,
+    VERDICT_LABELS,
+    LookupForm,
+    NameCheckForm,
+    ReceiptForm,
+    ReissueForm,
+    StatusForm,
+)
+from certexam.crypto import x509ca
+from certexam.crypto.keystore import KeyStoreError
+from certexam.domain.verdict import VerdictCode
+from certexam.errors import UserError
+from certexam.extensions import limiter
+from certexam.models import Certificate, Role
+from certexam.services import cert_admin, cert_pdf, cert_receipt, cert_verify, certificates, keys
+from certexam.web import roles_required
 
 bp = Blueprint("certificates", __name__)
+
+# Security policy, not programme rules; each can be set in the app config.
+VERIFY_RATE_LIMIT = "60/minute"  # per client address, over every verification route
+NAME_CHECK_RATE_LIMIT = "10/minute"  # typed names and surnames: slows guessing a masked name
+RECEIPT_RATE_LIMIT = "10/minute"  # each receipt is a signed PDF (~0.5 s of CPU)
+JWKS_MAX_AGE = 300  # seconds verifiers may cache the key set; a compromise reaches them this late at most
+NOT_FOUND_CODES = frozenset({VerdictCode.INVALID_TOKEN, VerdictCode.UNKNOWN})
+
+
+def _limit(name: str, default: str) -> Any:
+    return lambda: current_app.config.get(name, default)
+
+
+_verify_limit = _limit("CERT_VERIFY_RATE_LIMIT", VERIFY_RATE_LIMIT)
+_name_limit = _limit("CERT_NAME_CHECK_RATE_LIMIT", NAME_CHECK_RATE_LIMIT)
+_receipt_limit = _limit("CERT_RECEIPT_RATE_LIMIT", RECEIPT_RATE_LIMIT)
+
+
+def _no_store(resp: Response) -> Response:
+    # A status can change at any moment (revocation must show at once): never cache a verdict.
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["X-Robots-Tag"] = "noindex"
+    return resp
+
+
+def _presentation(outcome: cert_verify.VerifyOutcome) -> dict[str, Any]:
+    tone, headline, explanation = VERDICT_LABELS[outcome.code]
+    since = outcome.verdict.since
+    return {
+        "outcome": outcome, "tone": tone, "headline": headline,
+        "explanation": explanation % {"date": format_date(since, "long") if since else ""},
+        "level_label": LEVEL_LABELS.get(outcome.level or 0, ""),
+        "direction_label": DIRECTION_LABELS.get(outcome.direction or "", ""),
+        "show_details": outcome.level is not None,
+    }
+
+
+def _render_outcome(outcome: cert_verify.VerifyOutcome, name_form: Any, receipt_form: ReceiptForm,
+                    name_action: str) -> Response:
+    status = 404 if outcome.code in NOT_FOUND_CODES else 200
+    html = render_template("certificates/verify.html", name_form=name_form, receipt_form=receipt_form,
+                           name_action=name_action, **_presentation(outcome))
+    return _no_store(make_response(html, status))
+
+
+@bp.route("/v/<token>", methods=["GET", "POST"])
+@bp.route("/V/<token>", methods=["GET", "POST"])  # the QR carries the URL in upper case (crypto/cose.py)
+@limiter.limit(_verify_limit)
+@limiter.limit(_name_limit, methods=["POST"])
+def verify(token: str) -> Any:
+    """The page the QR code opens: verdict, signature check, masked holder."""
+    form = NameCheckForm()
+    typed = (form.name.data or "") if form.validate_on_submit() else None
+    outcome = cert_verify.check_token(token, typed)
+    receipt = ReceiptForm(formdata=None, token=token, name=typed or "")
+    return _render_outcome(outcome, form, receipt, url_for("certificates.verify", token=token))
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@limiter.limit(_verify_limit)
+@limiter.limit(_name_limit, methods=["POST"])
+def lookup() -> Any:
+    """Find a certificate by number and holder surname (no QR needed)."""
+    form = LookupForm()
+    if request.method == "GET" and request.args.get("number"):
+        form.number.data = request.args["number"][:40]
+    if form.validate_on_submit():
+        outcome = cert_verify.lookup(form.number.data or "", form.surname.data or "", form.name.data or None)
+        if outcome is not None:
+            receipt = ReceiptForm(formdata=None, number=form.number.data, surname=form.surname.data,
+                                  name=form.name.data or "")
+            return _render_outcome(outcome, form, receipt, url_for("certificates.lookup"))
+        flash(_("No certificate matches this number and surname. Check both and try again."), "error")
+    return _no_store(make_response(render_template("certificates/lookup.html", form=form)))
+
+
+@bp.route("/verify/receipt", methods=["POST"])
+@limiter.limit(_verify_limit)
+@limiter.limit(_receipt_limit)
+def receipt() -> Any:
+    """A signed, timestamped PDF of one verification, for the verifier's file."""
+    form = ReceiptForm()
+    if not form.validate_on_submit():
+        abort(400)
+    name = form.name.data or None
+    if form.token.data:
+        outcome = cert_verify.check_token(form.token.data, name)
+    else:
+        found = cert_verify.lookup(form.number.data or "", form.surname.data or "", name)
+        if found is None:
+            abort(404)
+        outcome = found
+    try:
+        receipt_id, pdf = cert_receipt.receipt_pdf(outcome, url_for("certificates.root_pem", _external=True))
+    except KeyStoreError:
+        current_app.logger.exception("cannot sign a verification receipt")
+        abort(503)
+    resp = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"verification-receipt-{receipt_id}.pdf", max_age=0)
+    return _no_store(resp)
+
+
+@bp.route("/.well-known/jwks.json")
+def jwks() -> Any:
+    """The body's public token keys (RFC 7517 JWK set) with key ids and validity dates."""
+    resp = Response(json.dumps(keys.published_jwks(), sort_keys=True), mimetype="application/jwk-set+json")
+    resp.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE}"
+    resp.headers["Access-Control-Allow-Origin"] = "*"  # any verifier's page may fetch the public keys
+    return resp
+
+
+@bp.route("/.well-known/certexam-root.pem")
+def root_pem() -> Any:
+    """The root CA certificate that PDF signatures chain to."""
+    root = keys.root_certificate()
+    if root is None:
+        abort(404)
+    resp = Response(x509ca.cert_pem(root), mimetype="application/x-pem-file")
+    resp.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE}"
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    return resp
+
+
+# -- the holder --------------------------------------------------------------------------------
+def _pdf_response(cert: Certificate) -> Any:
+    try:
+        data = cert_pdf.pdf_bytes(cert)
+    except KeyStoreError:  # the stored file is gone and the signing keys are unavailable
+        current_app.logger.exception("cannot produce the PDF of %s", cert.number)
+        abort(503)
+    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"{cert.number}.pdf", max_age=0)
+
+
+@bp.route("/certificates")
+@roles_required(Role.CANDIDATE)
+def mine() -> Any:
+    """The signed-in holder's certificates."""
+    rows = certificates.holder_certificates(current_user.id)
+    return render_template("certificates/mine.html", certs=rows, level_labels=LEVEL_LABELS,
+                           direction_labels=DIRECTION_LABELS, status_labels=STATUS_LABELS)
+
+
+@bp.route("/certificates/<number>.pdf")
+@roles_required(Role.CANDIDATE)
+def download(number: str) -> Any:
+    """The holder's own signed PDF (never someone else's; never a revoked one)."""
+    cert = certificates.find_by_number(number)
+    if cert is None or cert.user_id != current_user.id or cert.status == "revoked":
+        abort(404)
+    return _pdf_response(cert)
+
+
+# -- administration ----------------------------------------------------------------------------
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    return max(int(raw), 1) if raw.isdigit() and len(raw) < 7 else 1
+
+
+@bp.route("/admin/certificates")
+@roles_required(Role.ADMIN)
+def admin_list() -> Any:
+    """Search the register; with ?number=, show one certificate and its actions."""
+    query = request.args.get("q", "")[:200]
+    selected = certificates.find_by_number(request.args["number"]) if request.args.get("number") else None
+    if selected is not None and request.args.get("download") == "pdf":
+        return _pdf_response(selected)
+    status_form = reissue_form = replacement = None
+    if selected is not None:
+        status_form = StatusForm(formdata=None, number=selected.number)
+        reissue_form = ReissueForm(formdata=None, number=selected.number, name_zh=selected.holder_name_zh,
+                                   name_en=selected.holder_name_en)
+        replacement = cert_admin.replacement_of(selected)
+    page = _page()
+    return render_template("certificates/admin.html", rows=cert_admin.search(query, page), query=query,
+                           page=page, page_size=cert_admin.PAGE_SIZE, selected=selected,
+                           replacement=replacement, status_form=status_form, reissue_form=reissue_form,
+                           level_labels=LEVEL_LABELS, direction_labels=DIRECTION_LABELS,
+                           status_labels=STATUS_LABELS)
+
+
+@bp.route("/admin/certificates/status", methods=["POST"])
+@roles_required(Role.ADMIN)
+def admin_status() -> Any:
+    form = StatusForm()
+    number = form.number.data or ""
+    if form.validate_on_submit():
+        try:
+            cert_admin.change_status(current_user, number, form.action.data or "", form.reason.data or "")
+        except UserError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("The status of %(number)s is changed.", number=number), "success")
+    else:
+        flash(_("Choose an action and give a reason."), "error")
+    return redirect(url_for("certificates.admin_list", number=number))
+
+
+@bp.route("/admin/certificates/reissue", methods=["POST"])
+@roles_required(Role.ADMIN)
+def admin_reissue() -> Any:
+    form = ReissueForm()
+    number = form.number.data or ""
+    if not form.validate_on_submit():
+        flash(_("Give both corrected names and a reason."), "error")
+        return redirect(url_for("certificates.admin_list", number=number))
+    try:
+        new = cert_admin.reissue(current_user, number, form.name_zh.data or "", form.name_en.data or "",
+                                 form.reason.data or "")
+    except UserError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("certificates.admin_list", number=number))
+    flash(_("Certificate %(new)s is issued; %(old)s is revoked and points to it.", new=new.number, old=number),
+          "success")
+    return redirect(url_for("certificates.admin_list", number=new.number))

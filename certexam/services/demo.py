@@ -50,4 +50,7 @@ def load() -> list[str]:
 
     lines.append(demo_exams.load_bank())
     lines += demo_exams.load_sittings([c[0] for c in CANDIDATES])
+    from certexam.services import certificates  # issue 6: leave one issued certificate to look at
+
+    lines.append(certificates.ensure_demo_certificate(CANDIDATES[0][0]))
     return lines
