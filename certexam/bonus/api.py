@@ -6,9 +6,7 @@ never a redirect to the sign-in page.  Money is integer fen.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from flask import jsonify, request
 from flask_babel import gettext as _
@@ -21,28 +19,11 @@ from certexam.models import BonusApplication, Role
 from certexam.models.bonus import ApplicationStatus
 from certexam.services import bonus_applications, bonus_eligibility, bonus_labels, bonus_payouts
 from certexam.services.bonus_settings import today
+from certexam.web import api_roles
 
-P = ParamSpec("P")
-R = TypeVar("R")
 MAX_LIMIT = 200
 
 
-def api_roles(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, Any]]:
-    """Like roles_required, but answers 401/403 as JSON instead of redirecting."""
-
-    def decorator(fn: Callable[P, R]) -> Callable[P, Any]:
-        @functools.wraps(fn)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
-            if not current_user.is_authenticated:
-                return jsonify(error=_("Sign in first.")), 401
-            if current_user.role not in roles:
-                return jsonify(error=_("You do not have access to this page.")), 403
-            return fn(*args, **kwargs)
-
-        wrapper.allowed_roles = roles  # type: ignore[attr-defined]  # read by the route-table test
-        return wrapper
-
-    return decorator
 
 
 def _iso(value: Any) -> str | None:

@@ -7,11 +7,9 @@ percentage for display. A POST needs the CSRF token in X-CSRFToken.
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable
 from fractions import Fraction
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from flask import jsonify
 from flask_babel import gettext as _
@@ -22,30 +20,7 @@ from certexam.errors import UserError
 from certexam.models import Result, Role, Sitting
 from certexam.results.views import REASONS, bp
 from certexam.services import marking, results, results_analysis
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def api_roles(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, Any]]:
-    """Like roles_required, but answers 401/403 as JSON instead of redirecting."""
-
-    def decorator(fn: Callable[P, R]) -> Callable[P, Any]:
-        @functools.wraps(fn)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
-            if not current_user.is_authenticated:
-                return jsonify(error=_("Sign in first.")), 401
-            if current_user.role not in roles:
-                return jsonify(error=_("You do not have access to this page.")), 403
-            try:
-                return fn(*args, **kwargs)
-            except UserError as exc:
-                return jsonify(error=exc.message), exc.status
-
-        wrapper.allowed_roles = roles  # type: ignore[attr-defined]  # read by the route-table test
-        return wrapper
-
-    return decorator
+from certexam.web import api_roles
 
 
 def _rate(value: str | Fraction | None) -> dict[str, Any] | None:
