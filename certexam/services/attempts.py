@@ -98,9 +98,12 @@ def _new_attempt(sess: Session, user: User, bp: Blueprint, paper: Paper, seed: i
         raise UserError(_("This paper cannot be assembled from the approved items: %(why)s", why=str(exc))) from exc
     versions = {v.id: item_codec.from_json(v.content) for v in sess.scalars(
         select(BankItemVersion).where(BankItemVersion.id.in_([e.version_id for e in entries])))}
-    # Exposure: how often each item has been shown, for the bank's statistics.
-    sess.execute(update(BankItem).where(BankItem.external_id.in_([e.external_id for e in entries]))
-                 .values(exposure_count=BankItem.exposure_count + 1))
+    # Exposure: how often each item has been shown, for the bank's statistics. Candidates starting
+    # at once share these rows, so lock them in one fixed order (by id) before updating: PostgreSQL
+    # would otherwise lock them in scan order and two starts could deadlock (a 500 at exam start).
+    ids = sorted(sess.scalars(select(BankItem.id).where(BankItem.external_id.in_([e.external_id for e in entries]))
+                              .order_by(BankItem.id).with_for_update()))
+    sess.execute(update(BankItem).where(BankItem.id.in_(ids)).values(exposure_count=BankItem.exposure_count + 1))
     now = db.utcnow()
     extra = registration.extra_minutes if registration else 0
     mult = registration.time_multiplier_pct if registration else 100
