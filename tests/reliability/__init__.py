@@ -1,0 +1,1 @@
+"""Reliability under faults (issue 8): gunicorn, real databases, simulated candidates."""
