@@ -35,6 +35,30 @@ from benchmarks.exam_day_setup import (
 from benchmarks.exam_day_verify import Verdict, audit_chain_problems, check
 from tests.conftest import PG
 
+
+def run_async(coro: Awaitable[Any]) -> Any:
+    """Run a coroutine to completion on a thread of its own.
+
+    A pytest-xdist worker may already run Playwright's event loop (the browser
+    tests' session fixture), and asyncio.run() refuses to start inside it.
+    """
+    import threading
+
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = asyncio.run(coro)  # type: ignore[arg-type]
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="reliability-loop")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box.get("result")
+
 # Small and bounded: a CI run must stay well inside a minute per test.
 SETTINGS = ServerSettings(workers=2, threads=3, timeout=30)
 RETRY = Policy(tries=12, timeout=5.0, backoff=0.2, backoff_max=2.0)  # like the page: back off, try again
@@ -61,7 +85,7 @@ class ExamSite:
     def run_day(self, ports: Sequence[int], plan: DayPlan = DAY, policy: Policy = RETRY,
                 during: Callable[[float], Awaitable[None]] | None = None,
                 candidates: Sequence[Candidate] | None = None) -> Recorder:
-        return asyncio.run(exam_day(candidates or self.candidates, ports, plan, policy, seed=7, during=during))
+        return run_async(exam_day(candidates or self.candidates, ports, plan, policy, seed=7, during=during))
 
     def verify(self, rec: Recorder, label: str) -> Verdict:
         verdict = check(self.database.url, rec.acks, rec.submitted, rec.attempts)

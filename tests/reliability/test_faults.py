@@ -32,7 +32,7 @@ from benchmarks.exam_day_load import (
     submit,
 )
 from benchmarks.exam_day_verify import answer_json
-from tests.reliability.conftest import DAY, RETRY, SETTINGS, assert_whole, wait_for
+from tests.reliability.conftest import DAY, RETRY, SETTINGS, assert_whole, run_async, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reliability")]
 
@@ -177,7 +177,7 @@ def test_dropped_connections_duplicates_and_double_submits_are_harmless(make_sit
         async with asyncio.timeout(50):
             await asyncio.gather(*(candidate(i) for i in range(count)))
 
-    asyncio.run(everyone())
+    run_async(everyone())
     verdict = site.verify(rec, f"dropped connections, duplicates, double submits, {kind}")
     assert_whole(verdict, rec, count)
     assert all(r == ["duplicate", "stored"] for r in outcome["races"]), outcome["races"]
@@ -216,7 +216,7 @@ def test_simultaneous_starts_never_answer_500(make_site, kind: str) -> None:  # 
             await asyncio.gather(*(open_attempt(Client(c, [a.port, b.port], rec, Policy(timeout=30.0)))
                                    for c in site.candidates))
 
-    asyncio.run(everyone())
+    run_async(everyone())
     print(f"\n[simultaneous starts, {kind}] statuses={dict(rec.statuses)}")
     assert rec.statuses[("start", 201)] == count, rec.error_samples[:3]
 
