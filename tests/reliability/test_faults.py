@@ -201,8 +201,6 @@ def test_resent_and_out_of_order_saves_during_a_day(make_site, kind: str) -> Non
     assert_whole(verdict, rec, CANDIDATES)
 
 
-
-
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=[
     pytest.mark.postgres])])
 def test_simultaneous_starts_never_answer_500(make_site, kind: str) -> None:  # type: ignore[no-untyped-def]
