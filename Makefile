@@ -29,7 +29,7 @@ translations: $(VENV)/.installed
 
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --ignore-dirs='.venv .git build' -o certexam/translations/messages.pot .
-	$(BIN)/pybabel update -q -N -i certexam/translations/messages.pot -d certexam/translations
+	$(BIN)/pybabel update -N --no-wrap -i certexam/translations/messages.pot -d certexam/translations >/dev/null
 
 run: install
 	$(BIN)/certexam init-db
