@@ -20,7 +20,7 @@ from certexam import db
 from certexam.errors import UserError
 from certexam.extensions import csrf
 from certexam.models import Registration, Role
-from certexam.services import api_tokens, attempts, paper_view
+from certexam.services import api_tokens, attempts, autosave, paper_view
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -74,14 +74,14 @@ def _device(data: dict[str, Any] | None = None) -> str:
     return value
 
 
-def _state_json(s: attempts.AttemptState) -> dict[str, Any]:
+def _state_json(s: autosave.AttemptState) -> dict[str, Any]:
     return {"id": s.id, "status": s.status, "kind": s.kind, "paper": s.paper_code,
             "deadline": s.deadline_at.isoformat(), "server_time": db.utcnow().isoformat(),
             "remaining_seconds": s.remaining_seconds, "paused": s.paused, "last_seq": s.last_seq,
             "answered": s.answered, "flagged": s.flagged, "holder": s.holder}
 
 
-def _ack_json(a: attempts.SaveAck) -> dict[str, Any]:
+def _ack_json(a: autosave.SaveAck) -> dict[str, Any]:
     return {"slot": a.slot, "seq": a.seq, "result": a.result, "saved_at": a.saved_at.isoformat(),
             "deadline": a.deadline_at.isoformat()}
 
@@ -111,7 +111,7 @@ def start(registration_id: int, code: str) -> Any:
 def attempt_state(attempt_id: int) -> Any:
     user = _candidate()
     device = request.headers.get("X-Attempt-Device")
-    return jsonify(_state_json(attempts.state(user, attempt_id, device[:100] if device else None)))
+    return jsonify(_state_json(autosave.state(user, attempt_id, device[:100] if device else None)))
 
 
 @bp.get("/attempts/<int:attempt_id>/paper")
@@ -138,7 +138,7 @@ def claim(attempt_id: int) -> Any:
 def save_answer(attempt_id: int, slot: str) -> Any:
     user = _candidate()
     data = _json()
-    ack = attempts.save(user, attempt_id, _device(data), slot[:16], data.get("answer"),
+    ack = autosave.save(user, attempt_id, _device(data), slot[:16], data.get("answer"),
                         bool(data.get("flagged", False)), data.get("seq"))  # type: ignore[arg-type]
     return jsonify(_ack_json(ack))
 
@@ -150,7 +150,7 @@ def flag(attempt_id: int, slot: str) -> Any:
     flagged = data.get("flagged")
     if not isinstance(flagged, bool):
         raise UserError(_("'flagged' must be true or false."), "flagged")
-    ack = attempts.set_flag(user, attempt_id, _device(data), slot[:16], flagged, data.get("seq"))  # type: ignore[arg-type]
+    ack = autosave.set_flag(user, attempt_id, _device(data), slot[:16], flagged, data.get("seq"))  # type: ignore[arg-type]
     return jsonify(_ack_json(ack))
 
 

@@ -98,7 +98,8 @@ def item_list() -> Any:
         rows, total = bank.list_items(filters, page, PAGE_SIZE)
     args = {k: v for k, v in value.items() if v}
     return render_template("bank/list.html", form=form, rows=rows, total=total, page=page, pages=pages,
-                           page_size=PAGE_SIZE, args=args, ignored=ignored)
+                           page_size=PAGE_SIZE, args=args, ignored=ignored,
+                           exposure=bank.exposure(r.id for r in rows))
 
 
 # ---- the editor ------------------------------------------------------------------------------------------------
@@ -191,7 +192,8 @@ def detail(external_id: str) -> Any:
                           is_latest=is_latest)
     known = set(db.session().scalars(select(BankItem.external_id).where(BankItem.external_id.in_(item.enemies))))
     return render_template("bank/detail.html", bank_item=bank_item, version=version, item=item, users=users,
-                           actions=actions, action_form=ActionForm(), known_enemies=known, is_latest=is_latest)
+                           actions=actions, action_form=ActionForm(), known_enemies=known, is_latest=is_latest,
+                           exposure=bank.exposure([bank_item.id]).get(bank_item.id, 0))
 
 
 @bp.route("/<external_id>/transition", methods=["POST"])

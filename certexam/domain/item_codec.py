@@ -21,15 +21,15 @@ def _text(value: Any) -> Text:
 
 def to_dict(item: Item) -> dict[str, Any]:
     """Encode one item (children included) as a plain dict."""
-    doc: dict[str, Any] = {"id": item.id, "module": item.module, "type": item.type, "stem": dict(item.stem)}
+    doc: dict[str, Any] = {"id": item.id, "module": item.module, "type": item.type, "stem": item.stem.as_dict()}
     if item.options:
-        doc["options"] = [{"key": o.key, "text": dict(o.text)} for o in item.options]
+        doc["options"] = [{"key": o.key, "text": o.text.as_dict()} for o in item.options]
     if item.answer is not None:
         doc["answer"] = list(item.answer) if isinstance(item.answer, tuple) else item.answer
     optional: dict[str, Any] = {
-        "explanation": dict(item.explanation), "difficulty": item.difficulty, "tags": list(item.tags),
-        "enemies": list(item.enemies), "scoring": item.scoring, "case": dict(item.case),
-        "subtype": item.subtype, "max_points": item.max_points, "rubric": dict(item.rubric),
+        "explanation": item.explanation.as_dict(), "difficulty": item.difficulty, "tags": list(item.tags),
+        "enemies": list(item.enemies), "scoring": item.scoring, "case": item.case.as_dict(),
+        "subtype": item.subtype, "max_points": item.max_points, "rubric": item.rubric.as_dict(),
     }
     doc.update({k: v for k, v in optional.items() if v not in (None, [], {})})
     if item.children:

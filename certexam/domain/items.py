@@ -68,6 +68,10 @@ class Text(Mapping[str, str]):
     def __iter__(self) -> Iterator[str]:
         return (code for code, _ in self._pairs)
 
+    def as_dict(self) -> dict[str, str]:
+        """A plain dict, built directly (dict(text) would look every language up one by one)."""
+        return dict(self._pairs)
+
     def __len__(self) -> int:
         return len(self._pairs)
 

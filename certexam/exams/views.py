@@ -14,7 +14,7 @@ from certexam import db
 from certexam.domain.catalogue import DIRECTIONS
 from certexam.errors import UserError
 from certexam.models import Attempt, Registration, Role, Sitting
-from certexam.services import attempts, paper_view, sittings
+from certexam.services import attempts, autosave, paper_view, sittings
 from certexam.services.sittings import blueprint_of
 from certexam.web import roles_required
 
@@ -101,7 +101,7 @@ def _own_attempt(attempt_id: int) -> Attempt:
 @roles_required(Role.CANDIDATE)
 def attempt_page(attempt_id: int) -> Any:
     _own_attempt(attempt_id)
-    st = attempts.state(current_user, attempt_id)
+    st = autosave.state(current_user, attempt_id)
     if st.status == "submitted":
         return redirect(url_for("exams.finished", attempt_id=attempt_id))
     sess = db.session()
@@ -123,7 +123,7 @@ def attempt_page(attempt_id: int) -> Any:
 @roles_required(Role.CANDIDATE)
 def finished(attempt_id: int) -> Any:
     attempt = _own_attempt(attempt_id)
-    st = attempts.state(current_user, attempt_id)
+    st = autosave.state(current_user, attempt_id)
     if st.status != "submitted":
         return redirect(url_for("exams.attempt_page", attempt_id=attempt_id))
     practice = None

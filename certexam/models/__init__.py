@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate; no business rules here."""
 
-from certexam.models.attempt import ApiToken, Attempt, AttemptEvent, Response
+from certexam.models.attempt import ApiToken, Attempt, AttemptEvent, AttemptItem, Response
 from certexam.models.audit import AuditEntry, AuditHead
 from certexam.models.bank import BankItem, BankItemVersion
 from certexam.models.bonus import (
@@ -21,7 +21,7 @@ from certexam.models.result import KeyCorrection, Mark, MarkingAssignment, Misco
 from certexam.models.user import IdDocumentType, Organisation, OrgCategory, Role, User
 
 __all__ = [
-    "ApiToken", "Attempt", "AttemptEvent", "BlueprintRecord", "Certificate", "ExamBan", "LevelPass", "Registration", "Response",
+    "ApiToken", "Attempt", "AttemptEvent", "AttemptItem", "BlueprintRecord", "Certificate", "ExamBan", "LevelPass", "Registration", "Response",
     "Sitting", "SittingPaper",
     "AuditEntry", "AuditHead", "BankItem", "BankItemVersion", "IdDocumentType", "OrgCategory", "Organisation", "Role", "User",
     "BonusApplication", "BudgetYear", "EmploymentRecord", "EvidenceFile", "FraudCase", "Grant", "Objection", "Payout", "PayoutBatch", "SocialInsuranceMonth",

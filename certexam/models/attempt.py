@@ -58,6 +58,22 @@ class Response(Base):
     attempt: Mapped[Attempt] = relationship(back_populates="responses")
 
 
+class AttemptItem(Base):
+    """One bank item shown on an attempt's form.
+
+    Exposure (how often an item has been drawn) is counted from these rows. They
+    are only ever inserted, so candidates starting at the same moment never wait
+    on a shared counter row (issue 4: the start minute of an exam day).
+    """
+
+    __tablename__ = "attempt_item"
+
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)  # 1-based, as numbered on the paper
+    bank_item_id: Mapped[int] = mapped_column(ForeignKey("bank_item.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("bank_item_version.id"))
+
+
 class AttemptEvent(Base):
     """Integrity and proctoring events: focus loss, paste, reconnect, takeover, pause, time added, end."""
 

@@ -34,7 +34,6 @@ class BankItem(Base):
     latest_version_no: Mapped[int]
     approved_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("bank_item_version.id", use_alter=True, name="fk_bank_item_approved_version"))
-    exposure_count: Mapped[int] = mapped_column(default=0)  # times drawn onto a candidate's form
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from certexam import db
 from certexam.models import ApiToken, User
@@ -34,9 +35,11 @@ def user_for(token: str) -> User | None:
     """The active user a bearer token belongs to, or None."""
     if not token.startswith(PREFIX) or len(token) > 100:
         return None
-    sess = db.session()
-    row = sess.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None)))
-    if row is None:
-        return None
-    user = sess.get(User, row.user_id)
-    return user if user is not None and user.active else None
+    return db.session().scalar(_user_by_token(), {"digest": _digest(token)})
+
+
+@functools.cache
+def _user_by_token() -> Select[tuple[User]]:
+    """One query per API request, the token and its user together; built once (it runs on every call)."""
+    return (select(User).join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None), User.active.is_(True)))

@@ -1,4 +1,4 @@
-"""Attempt use cases: start, claim a device, autosave, submit, expiry, and proctor actions.
+"""Attempt use cases: start, claim a device, submit, expiry (autosave and the clock: autosave.py).
 
 Every write locks the attempt row first (FOR UPDATE on PostgreSQL; on SQLite
 the use case already holds the write lock), so saves, submits and the expiry
@@ -9,35 +9,29 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from fractions import Fraction
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from certexam import db
-from certexam.domain import item_codec
 from certexam.domain import timing as T
-from certexam.domain.assembly import AssemblyError, FormEntry, PoolItem, assemble
+from certexam.domain.assembly import AssemblyError, FormEntry, assemble
 from certexam.domain.blueprint import Blueprint, Paper
 from certexam.errors import Conflict, Forbidden, NotFound, UserError
 from certexam.models import (
     Attempt,
     AttemptEvent,
-    BankItem,
-    BankItemVersion,
+    AttemptItem,
     Registration,
-    Response,
     SittingPaper,
     User,
 )
-from certexam.services import audit
+from certexam.services import audit, item_cache
 from certexam.services.sittings import blueprint_of
-
-MAX_TEXT_ANSWER = 20_000  # characters in a constructed response
 
 
 class AttemptClosed(Conflict):
@@ -64,20 +58,6 @@ def _event(sess: Session, attempt: Attempt, kind: str, detail: dict[str, Any] | 
                           detail=json.dumps(detail, ensure_ascii=False) if detail else None, actor_id=actor_id))
 
 
-def pool(sess: Session, modules: set[str]) -> list[PoolItem]:
-    """Approved versions of the given modules, as assembly inputs."""
-    rows = sess.execute(
-        select(BankItemVersion.id, BankItemVersion.content)
-        .join(BankItem, BankItem.approved_version_id == BankItemVersion.id)
-        .where(BankItem.module.in_(sorted(modules)))).all()
-    out = []
-    for version_id, content in rows:
-        item = item_codec.from_json(content)
-        out.append(PoolItem(version_id, item.id, item.module, item.type, item.subtype, item.option_keys(),
-                            tuple(c.option_keys() for c in item.children), frozenset(item.enemies)))
-    return out
-
-
 def _form_json(entries: list[FormEntry], items: dict[int, Any]) -> str:
     """What the attempt keeps: versions, orders and the types needed to check answers."""
     doc = []
@@ -93,17 +73,11 @@ def _new_attempt(sess: Session, user: User, bp: Blueprint, paper: Paper, seed: i
                  sitting_paper: SittingPaper | None = None) -> Attempt:
     modules = {bp.resolve(s, direction) for s in paper.sections}
     try:
-        entries = assemble(bp, paper, pool(sess, modules), seed, direction)
+        pool, item_of = item_cache.pool_and_items(sess, modules)
+        entries = assemble(bp, paper, pool, seed, direction)
     except AssemblyError as exc:
         raise UserError(_("This paper cannot be assembled from the approved items: %(why)s", why=str(exc))) from exc
-    versions = {v.id: item_codec.from_json(v.content) for v in sess.scalars(
-        select(BankItemVersion).where(BankItemVersion.id.in_([e.version_id for e in entries])))}
-    # Exposure: how often each item has been shown, for the bank's statistics. Candidates starting
-    # at once share these rows, so lock them in one fixed order (by id) before updating: PostgreSQL
-    # would otherwise lock them in scan order and two starts could deadlock (a 500 at exam start).
-    ids = sorted(sess.scalars(select(BankItem.id).where(BankItem.external_id.in_([e.external_id for e in entries]))
-                              .order_by(BankItem.id).with_for_update()))
-    sess.execute(update(BankItem).where(BankItem.id.in_(ids)).values(exposure_count=BankItem.exposure_count + 1))
+    versions = item_cache.items_by_version(sess, [e.version_id for e in entries])
     now = db.utcnow()
     extra = registration.extra_minutes if registration else 0
     mult = registration.time_multiplier_pct if registration else 100
@@ -116,6 +90,10 @@ def _new_attempt(sess: Session, user: User, bp: Blueprint, paper: Paper, seed: i
         holder_token=secrets.token_urlsafe(24), language=language)
     sess.add(attempt)
     sess.flush()
+    # Exposure is counted from these rows (insert only): starts never queue on shared counters.
+    sess.execute(insert(AttemptItem), [
+        {"attempt_id": attempt.id, "position": n, "bank_item_id": item_of[e.version_id], "version_id": e.version_id}
+        for n, e in enumerate(entries, 1)])
     _event(sess, attempt, "start", {"seed": seed, "items": len(entries)})
     return attempt
 
@@ -132,7 +110,8 @@ def start(user: User, registration_id: int, paper_code: str, language: str) -> A
     sp = papers.get(paper_code)
     if sp is None:
         raise NotFound(_("This paper does not exist."))
-    existing = sess.scalar(select(Attempt).where(Attempt.registration_id == reg.id, Attempt.paper_code == paper_code))
+    mine = list(sess.scalars(select(Attempt).where(Attempt.registration_id == reg.id)))
+    existing = next((a for a in mine if a.paper_code == paper_code), None)
     if existing is not None:
         close_if_expired(sess, existing)
         if existing.status == "submitted":
@@ -140,12 +119,7 @@ def start(user: User, registration_id: int, paper_code: str, language: str) -> A
         return existing
     # rules s.2 / issue 4: the papers of a level run in order, each with its own clock.
     earlier = [p.code for p in sitting.papers if p.position < sp.position]
-    done = set(sess.scalars(select(Attempt.paper_code).where(Attempt.registration_id == reg.id,
-                                                             Attempt.status == "submitted")))
-    for attempt in sess.scalars(select(Attempt).where(Attempt.registration_id == reg.id,
-                                                      Attempt.status != "submitted")):
-        if close_if_expired(sess, attempt):
-            done.add(attempt.paper_code)
+    done = {a.paper_code for a in mine if a.status == "submitted" or close_if_expired(sess, a)}
     if any(code not in done for code in earlier):
         raise Forbidden(_("Finish the earlier papers first."))
     now = db.utcnow()
@@ -173,9 +147,9 @@ def start_mock(user: User, level: int, language: str) -> Attempt:
     return _new_attempt(sess, user, bp, paper, secrets.randbits(31), None, "mock", paper.minutes, language)
 
 
-def _same_device(device: str, attempt: Attempt) -> bool:
+def _same_device(device: str, holder_token: str) -> bool:
     # Bytes, not str: compare_digest refuses non-ASCII text, and a header can hold anything.
-    return secrets.compare_digest(device.encode("utf-8"), attempt.holder_token.encode("utf-8"))
+    return secrets.compare_digest(device.encode("utf-8"), holder_token.encode("utf-8"))
 
 
 def _owned(sess: Session, user: User, attempt_id: int, lock: bool = True) -> Attempt:
@@ -209,75 +183,13 @@ def claim(user: User, attempt_id: int) -> Attempt:
     return attempt
 
 
-def _check_answer(entry: dict[str, Any], child: int | None, answer: Any) -> None:
-    kind = entry["ct"][child] if child is not None else entry["t"]
-    keys = entry["c"][child] if child is not None else entry["o"]
-    ok = (answer is None
-          or (kind == "single_choice" and isinstance(answer, str) and answer in keys)
-          or (kind == "multiple_response" and isinstance(answer, list) and len(set(answer)) == len(answer)
-              and all(isinstance(a, str) and a in keys for a in answer))
-          or (kind == "true_false" and isinstance(answer, bool))
-          or (kind == "constructed" and isinstance(answer, str) and len(answer) <= MAX_TEXT_ANSWER))
-    if not ok:
-        raise UserError(_("This answer does not fit the question."), "answer")
-
-
-def _slot_entry(attempt: Attempt, slot: str) -> tuple[dict[str, Any], int | None]:
-    form = json.loads(attempt.form)
-    head, _sep, tail = slot.partition(".")
-    if not head.isdigit() or not 1 <= int(head) <= len(form) or len(slot) > 12:
-        raise UserError(_("Unknown question."), "slot")
-    entry = form[int(head) - 1]
-    if entry["t"] == "item_set":
-        if not tail.isdigit() or not 1 <= int(tail) <= len(entry["c"]):
-            raise UserError(_("Unknown question."), "slot")
-        return entry, int(tail) - 1
-    if tail:
-        raise UserError(_("Unknown question."), "slot")
-    return entry, None
-
-
-@dataclass(frozen=True)
-class SaveAck:
-    slot: str
-    seq: int
-    result: str  # stored | duplicate | stale
-    saved_at: datetime
-    deadline_at: datetime
-
-
 def _writable(sess: Session, attempt: Attempt, device: str) -> None:
     if close_if_expired(sess, attempt) or attempt.status == "submitted":
         raise AttemptClosed(_("Time is over: this paper has been submitted. Answers sent after the end are not accepted."))
     if attempt.paused_at is not None:
         raise AttemptPaused(_("The exam is paused by the proctor."))
-    if not _same_device(device, attempt):
+    if not _same_device(device, attempt.holder_token):
         raise TakenOver(_("This exam is now open on another device. Continue there, or reload to take it back here."))
-
-
-@db.use_case
-def save(user: User, attempt_id: int, device: str, slot: str, answer: Any, flagged: bool, seq: int) -> SaveAck:
-    """Store one slot's answer durably before acknowledging; stale or duplicate saves change nothing."""
-    sess = db.session()
-    attempt = _owned(sess, user, attempt_id)
-    _writable(sess, attempt, device)
-    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq < 2**31:
-        raise UserError(_("The save has no valid sequence number."), "seq")
-    entry, child = _slot_entry(attempt, slot)
-    _check_answer(entry, child, answer)
-    now = db.utcnow()
-    row = sess.scalar(select(Response).where(Response.attempt_id == attempt.id, Response.slot == slot))
-    decision = T.decide_save(seq, row.seq if row else None)
-    if decision.store:
-        value = json.dumps(answer, ensure_ascii=False) if answer is not None else None
-        if row is None:
-            sess.add(Response(attempt_id=attempt.id, slot=slot, answer=value, flagged=bool(flagged), seq=seq,
-                              saved_at=now))
-        else:
-            row.answer, row.flagged, row.seq, row.saved_at = value, bool(flagged), seq, now
-        attempt.last_seq = max(attempt.last_seq, seq)
-        attempt.last_saved_at = now
-    return SaveAck(slot, seq, decision.reason, now, attempt.deadline_at)
 
 
 @db.use_case
@@ -288,7 +200,7 @@ def submit(user: User, attempt_id: int, device: str | None = None) -> Attempt:
     close_if_expired(sess, attempt)
     if attempt.status == "submitted":
         return attempt
-    if device is not None and not _same_device(device, attempt):
+    if device is not None and not _same_device(device, attempt.holder_token):
         raise TakenOver(_("This exam is now open on another device. Continue there, or reload to take it back here."))
     attempt.status, attempt.submitted_at, attempt.submit_reason = "submitted", db.utcnow(), "candidate"
     _event(sess, attempt, "submit")
@@ -317,67 +229,3 @@ def close_expired() -> int:
                                                       Attempt.paused_at.is_(None)).with_for_update()):
         n += close_if_expired(sess, attempt)
     return n
-
-
-def responses(sess: Session, attempt: Attempt) -> dict[str, Response]:
-    return {r.slot: r for r in sess.scalars(select(Response).where(Response.attempt_id == attempt.id))}
-
-
-def remaining_seconds(attempt: Attempt) -> int:
-    return int(T.remaining(attempt.deadline_at, db.utcnow(), attempt.paused_at).total_seconds())
-
-
-@db.use_case
-def set_flag(user: User, attempt_id: int, device: str, slot: str, flagged: bool, seq: int) -> SaveAck:
-    """Flag or unflag a question for review, keeping its answer."""
-    sess = db.session()
-    attempt = _owned(sess, user, attempt_id)
-    _writable(sess, attempt, device)
-    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq < 2**31:
-        raise UserError(_("The save has no valid sequence number."), "seq")
-    _slot_entry(attempt, slot)
-    now = db.utcnow()
-    row = sess.scalar(select(Response).where(Response.attempt_id == attempt.id, Response.slot == slot))
-    decision = T.decide_save(seq, row.seq if row else None)
-    if decision.store:
-        if row is None:
-            sess.add(Response(attempt_id=attempt.id, slot=slot, answer=None, flagged=bool(flagged), seq=seq,
-                              saved_at=now))
-        else:
-            row.flagged, row.seq, row.saved_at = bool(flagged), seq, now
-        attempt.last_seq = max(attempt.last_seq, seq)
-    return SaveAck(slot, seq, decision.reason, now, attempt.deadline_at)
-
-
-@dataclass(frozen=True)
-class AttemptState:
-    id: int
-    status: str
-    kind: str
-    paper_code: str
-    deadline_at: datetime
-    remaining_seconds: int
-    paused: bool
-    last_seq: int
-    answered: list[str]
-    flagged: list[str]
-    holder: bool | None
-
-
-@db.use_case
-def state(user: User, attempt_id: int, device: str | None = None) -> AttemptState:
-    """Where an attempt stands (closing it first if its time is over)."""
-    sess = db.session()
-    attempt = _owned(sess, user, attempt_id)
-    close_if_expired(sess, attempt)
-    rows = responses(sess, attempt).values()
-    return AttemptState(
-        attempt.id, attempt.status, attempt.kind, attempt.paper_code, attempt.deadline_at,
-        remaining_seconds(attempt), attempt.paused_at is not None, attempt.last_seq,
-        sorted((r.slot for r in rows if r.answer not in (None, '""', "[]")), key=_slot_key),
-        sorted((r.slot for r in rows if r.flagged), key=_slot_key),
-        None if device is None else _same_device(device, attempt))
-
-
-def _slot_key(slot: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in slot.split("."))

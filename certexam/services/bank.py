@@ -19,7 +19,7 @@ from certexam.domain.bank_workflow import Action, VersionStatus, WorkflowError, 
 from certexam.domain.catalogue import MODULES_BY_CODE
 from certexam.domain.items import Item
 from certexam.errors import NotFound, UserError
-from certexam.models import BankItem, BankItemVersion, User
+from certexam.models import AttemptItem, BankItem, BankItemVersion, User
 from certexam.services import audit
 
 Progress = Callable[[int], None]
@@ -281,6 +281,16 @@ def list_items(f: ListFilters, page: int, page_size: int) -> tuple[list[BankItem
     total = sess.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = sess.scalars(stmt.order_by(BankItem.external_id).limit(page_size).offset((page - 1) * page_size))
     return list(rows), total
+
+
+def exposure(item_ids: Iterable[int]) -> dict[int, int]:
+    """How many candidate forms (exams and mock papers) each item was drawn onto; absent means 0."""
+    ids = sorted(set(item_ids))
+    if not ids:
+        return {}
+    rows = db.session().execute(select(AttemptItem.bank_item_id, func.count()).where(AttemptItem.bank_item_id.in_(ids))
+                                .group_by(AttemptItem.bank_item_id))
+    return {item_id: n for item_id, n in rows}
 
 
 def review_queue(actor: User) -> list[BankItemVersion]:

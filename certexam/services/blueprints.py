@@ -191,7 +191,7 @@ class Shortfall:
 
 def shortfalls(record: BlueprintRecord) -> list[Shortfall]:
     """Sections the approved bank cannot fill yet (a warning: items may be approved later)."""
-    from certexam.services.attempts import pool  # the assembler's own view of the bank
+    from certexam.services.item_cache import pool  # the assembler's own view of the bank
 
     spec = bp_rules.from_dict(json.loads(record.spec))
     directions: list[str | None] = list(DIRECTIONS) if any(

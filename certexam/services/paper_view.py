@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from certexam.domain import item_codec
 from certexam.domain.items import NO_TEXT, Item
-from certexam.models import Attempt, BankItemVersion, Response
+from certexam.models import Attempt, Response
+from certexam.services import item_cache
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,10 @@ def _safe(item: Item, order: list[str]) -> Item:
 
 def shown_items(sess: Session, attempt: Attempt, answer_at_most: dict[int, int] | None = None) -> list[ShownItem]:
     form: list[dict[str, Any]] = json.loads(attempt.form)
-    versions = {v.id: v.content for v in sess.scalars(
-        select(BankItemVersion).where(BankItemVersion.id.in_([e["v"] for e in form])))}
+    versions = item_cache.items_by_version(sess, [e["v"] for e in form])
     out = []
     for n, entry in enumerate(form, 1):
-        item = item_codec.from_json(versions[entry["v"]])
+        item = versions[entry["v"]]
         children = tuple((f"{n}.{i}", _safe(child, entry["c"][i - 1] if entry["c"] else []))
                          for i, child in enumerate(item.children, 1))
         safe = replace(_safe(item, entry["o"]), children=())

@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from certexam.domain import item_codec
 from certexam.domain.catalogue import MODULES_BY_CODE
 from certexam.domain.items import Item
 from certexam.domain.scoring_types import Response as ScoredResponse
 from certexam.domain.scoring_types import ScoringItem
-from certexam.models import Attempt, BankItemVersion
+from certexam.models import Attempt
 from certexam.models import Response as ResponseRow
+from certexam.services import item_cache
 
 
 def _scoring_item(slot: str, item: Item, module: str, set_id: str | None = None) -> ScoringItem:
@@ -33,8 +33,7 @@ def _scoring_item(slot: str, item: Item, module: str, set_id: str | None = None)
 def form_items(sess: Session, attempt: Attempt) -> list[tuple[str, Item, ScoringItem]]:
     """(slot, full item with its key, scoring item) for every scored slot of the attempt."""
     form: list[dict[str, Any]] = json.loads(attempt.form)
-    versions = {v.id: item_codec.from_json(v.content) for v in sess.scalars(
-        select(BankItemVersion).where(BankItemVersion.id.in_([e["v"] for e in form])))}
+    versions = item_cache.items_by_version(sess, [e["v"] for e in form])
     out = []
     for n, entry in enumerate(form, 1):
         item = versions[entry["v"]]

@@ -10,11 +10,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from certexam import db
-from certexam.models import Attempt, Response
+from certexam.models import Attempt, Response, Role
 from certexam.services import attempts
 from tests.conftest import csrf_from, make_app
 from tests.exam_setup import enrol, load_bank, open_sitting
-from tests.factories import candidate, sign_in
+from tests.factories import candidate, sign_in, staff
 
 
 @pytest.fixture
@@ -189,3 +189,31 @@ def test_bearer_token_works_without_csrf(exam) -> None:  # type: ignore[no-untyp
     assert r.status_code == 201
     assert c.get("/api/v1/registrations", headers={"Authorization": "Bearer cx_wrong"}).status_code == 401
     assert "Set-Cookie" not in c.get("/api/v1/registrations", headers=auth).headers
+
+
+def test_exposure_counts_every_form_an_item_was_drawn_onto(exam) -> None:  # type: ignore[no-untyped-def]
+    app, client, token, reg_id, _user = exam
+    aid, _device, paper = _start(client, token, reg_id)
+    with app.app_context():
+        from certexam.models import AttemptItem, BankItem
+        from certexam.services import bank
+
+        sess = db.session()
+        shown = [r.bank_item_id for r in sess.scalars(select(AttemptItem).where(AttemptItem.attempt_id == aid)
+                                                      .order_by(AttemptItem.position))]
+        names = dict(sess.execute(select(BankItem.id, BankItem.external_id)).all())
+        # the rows follow the paper, position by position
+        assert [names[i] for i in shown] == [i["item"]["id"] for i in paper["items"]]
+        counts = bank.exposure(names)
+        assert sum(counts.values()) == 45 and set(counts) == set(shown) and set(counts.values()) == {1}
+        # a second candidate's form adds to the same counters
+        other = candidate(app)
+        attempts.start(other, enrol(app, other, open_sitting(app)), "P1", "en")
+        after = bank.exposure(names)
+        assert sum(after.values()) == 90 and all(after[i] >= 1 for i in shown)
+    admin = staff(app, Role.ADMIN)
+    c2 = app.test_client()
+    sign_in(c2, admin.email)
+    first = names[shown[0]]
+    page = c2.get(f"/admin/bank/{first}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f"Drawn onto {after[shown[0]]} candidate form(s)" in page

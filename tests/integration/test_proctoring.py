@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from certexam import db
 from certexam.errors import Conflict, NotFound, UserError
 from certexam.models import Attempt, AttemptEvent, AuditEntry, Role, User
-from certexam.services import attempts, proctoring
+from certexam.services import attempts, autosave, paper_view, proctoring
 from tests.conftest import PG, _pg_create, _pg_drop, make_app
 from tests.exam_setup import enrol, load_bank, open_sitting
 from tests.factories import candidate, staff
@@ -86,7 +86,7 @@ def world(base: tuple[Any, ...], monkeypatch: pytest.MonkeyPatch) -> Iterator[Wo
 
 
 def _remaining(w: World, attempt_id: int) -> int:
-    return attempts.state(w.users[0], attempt_id).remaining_seconds
+    return autosave.state(w.users[0], attempt_id).remaining_seconds
 
 
 def test_pause_freezes_the_clock_and_resume_adds_the_paused_span(world: World) -> None:
@@ -96,10 +96,10 @@ def test_pause_freezes_the_clock_and_resume_adds_the_paused_span(world: World) -
     w.clock.advance(minutes=10)
     proctoring.pause(w.admin, att.id, "Candidate's camera stopped")
     w.clock.advance(minutes=20)
-    state = attempts.state(w.users[0], att.id)
+    state = autosave.state(w.users[0], att.id)
     assert state.paused and state.status == "paused" and state.remaining_seconds == 50 * 60
     with pytest.raises(attempts.AttemptPaused):
-        attempts.save(w.users[0], att.id, att.holder_token, "1", None, False, 1)
+        autosave.save(w.users[0], att.id, att.holder_token, "1", None, False, 1)
     proctoring.resume(w.admin, att.id, "Camera works again")
     att = w.fresh(att.id)
     assert att.status == "in_progress" and att.paused_at is None and att.paused_seconds == 20 * 60
@@ -107,7 +107,7 @@ def test_pause_freezes_the_clock_and_resume_adds_the_paused_span(world: World) -
     assert _remaining(w, att.id) == 50 * 60
     w.clock.advance(minutes=1)
     assert _remaining(w, att.id) == 49 * 60
-    ack = attempts.save(w.users[0], att.id, att.holder_token, "1", None, True, 1)
+    ack = autosave.save(w.users[0], att.id, att.holder_token, "1", None, True, 1)
     assert ack.result == "stored"
 
 
@@ -155,7 +155,7 @@ def test_end_submits_with_the_saved_answers_and_reason_proctor(world: World) -> 
     w = world
     att = w.start()
     key = json.loads(att.form)[0]["o"][0]
-    attempts.save(w.users[0], att.id, att.holder_token, "1", key, False, 1)
+    autosave.save(w.users[0], att.id, att.holder_token, "1", key, False, 1)
     w.clock.advance(minutes=3)
     proctoring.pause(w.admin, att.id, "suspicious notes on the desk")
     w.clock.advance(minutes=2)
@@ -163,9 +163,9 @@ def test_end_submits_with_the_saved_answers_and_reason_proctor(world: World) -> 
     att = w.fresh(att.id)
     assert (att.status, att.submit_reason, att.submitted_at) == ("submitted", "proctor", w.clock.now)
     assert att.paused_at is None and att.paused_seconds == 120  # the pause is folded in, not lost
-    assert attempts.responses(db.session(), att)["1"].answer == json.dumps(key)
+    assert paper_view.answers(db.session(), att)["1"] == (key, False)
     with pytest.raises(attempts.AttemptClosed):
-        attempts.save(w.users[0], att.id, att.holder_token, "2", None, False, 2)
+        autosave.save(w.users[0], att.id, att.holder_token, "2", None, False, 2)
 
 
 def test_a_paused_attempt_never_times_out(world: World) -> None:
@@ -266,9 +266,9 @@ def test_live_view_shows_progress_last_save_time_left_and_events(world: World) -
     a0, a1 = w.start(0), w.start(1)
     form = json.loads(a0.form)
     for seq, slot in enumerate(("1", "2", "3"), 1):
-        attempts.save(w.users[0], a0.id, a0.holder_token, slot, form[int(slot) - 1]["o"][0], False, seq)
-    attempts.save(w.users[0], a0.id, a0.holder_token, "3", None, False, 4)  # cleared again: not answered
-    attempts.set_flag(w.users[0], a0.id, a0.holder_token, "4", True, 5)  # flagged only: not answered
+        autosave.save(w.users[0], a0.id, a0.holder_token, slot, form[int(slot) - 1]["o"][0], False, seq)
+    autosave.save(w.users[0], a0.id, a0.holder_token, "3", None, False, 4)  # cleared again: not answered
+    autosave.set_flag(w.users[0], a0.id, a0.holder_token, "4", True, 5)  # flagged only: not answered
     saved_at = w.clock.now
     for _ in range(3):
         attempts.log_event(w.users[0], a0.id, "focus_lost", None)

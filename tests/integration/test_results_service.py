@@ -33,6 +33,7 @@ from certexam.models import (
 )
 from certexam.services import (
     attempts,
+    autosave,
     bank,
     mail,
     results,
@@ -114,7 +115,7 @@ def sit(app: Flask, user: User, reg_id: int, strategy: Strategy) -> list[int]:
             seq = 0
             for slot, item, _s in scoring_input.form_items(db.session(), att):
                 seq += 1
-                attempts.save(user, att.id, device, slot, _answer(item, strategy(item)), False, seq)
+                autosave.save(user, att.id, device, slot, _answer(item, strategy(item)), False, seq)
             attempts.submit(user, att.id, device)
             ids.append(att.id)
     return ids

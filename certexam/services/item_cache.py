@@ -1,0 +1,93 @@
+"""Parsed item versions, cached per process and addressed by their content hash.
+
+Item versions never change once written, and each carries the SHA-256 of its
+canonical JSON, so a cache keyed by that hash can never serve a stale item, nor
+one from another database served by the same process. It is a cache, not state:
+any worker rebuilds it from the database. Exam start used to parse the JSON of
+every approved item of a paper's modules (about 100 parses, most of a start's
+CPU); now each version is parsed once per process (issue 4, benchmark cause 1).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from certexam.domain import item_codec
+from certexam.domain.assembly import PoolItem
+from certexam.domain.items import Item
+from certexam.models import BankItem, BankItemVersion
+
+MAX_ENTRIES = 20_000  # a whole bank of both levels with room to spare (a parsed item is a few KB)
+
+_lock = threading.Lock()
+_cache: OrderedDict[str, Item] = OrderedDict()
+
+
+def _remember(digest: str, item: Item) -> None:
+    with _lock:
+        _cache[digest] = item
+        _cache.move_to_end(digest)
+        while len(_cache) > MAX_ENTRIES:
+            _cache.popitem(last=False)
+
+
+def _cached(digest: str) -> Item | None:
+    with _lock:
+        return _cache.get(digest)
+
+
+def clear() -> None:
+    """Forget everything (tests; never needed for correctness)."""
+    with _lock:
+        _cache.clear()
+
+
+def _items(sess: Session, hashes: dict[int, str]) -> dict[int, Item]:
+    """version id -> parsed item, given each version's content hash; parses only what is new."""
+    out: dict[int, Item] = {}
+    missing: list[int] = []
+    for version_id, digest in hashes.items():
+        item = _cached(digest)
+        if item is None:
+            missing.append(version_id)
+        else:
+            out[version_id] = item
+    if missing:
+        for version_id, digest, content in sess.execute(
+                select(BankItemVersion.id, BankItemVersion.content_hash, BankItemVersion.content)
+                .where(BankItemVersion.id.in_(missing))):
+            item = item_codec.from_json(content)
+            _remember(digest, item)
+            out[version_id] = item
+    return out
+
+
+def items_by_version(sess: Session, version_ids: Iterable[int]) -> dict[int, Item]:
+    """The parsed items of the given versions (ids that do not exist are left out)."""
+    ids = sorted(set(version_ids))
+    hashes = {v: h for v, h in sess.execute(select(BankItemVersion.id, BankItemVersion.content_hash)
+                                             .where(BankItemVersion.id.in_(ids)))}
+    return _items(sess, hashes)
+
+
+def pool_and_items(sess: Session, modules: set[str]) -> tuple[list[PoolItem], dict[int, int]]:
+    """Approved versions of the given modules as assembly inputs, and each version's bank item id."""
+    rows = sess.execute(
+        select(BankItemVersion.id, BankItemVersion.content_hash, BankItemVersion.item_id)
+        .join(BankItem, BankItem.approved_version_id == BankItemVersion.id)
+        .where(BankItem.module.in_(sorted(modules)))).all()
+    items = _items(sess, {version_id: digest for version_id, digest, _ in rows})
+    pool = [PoolItem(version_id, item.id, item.module, item.type, item.subtype, item.option_keys(),
+                     tuple(c.option_keys() for c in item.children), frozenset(item.enemies))
+            for version_id, item in sorted(items.items())]
+    return pool, {version_id: item_id for version_id, _, item_id in rows}
+
+
+def pool(sess: Session, modules: set[str]) -> list[PoolItem]:
+    """Approved versions of the given modules, as assembly inputs."""
+    return pool_and_items(sess, modules)[0]
