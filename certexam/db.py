@@ -117,13 +117,31 @@ def use_case(fn: Callable[P, R]) -> Callable[P, R]:
     signed-in user) is ended first, so the use case starts a fresh one that,
     on SQLite, holds the write lock from its first statement.
     """
+    return _transactional(fn, always_fresh=True)
 
+
+def core_use_case(fn: Callable[P, R]) -> Callable[P, R]:
+    """A use case that reads nothing through the ORM before it writes (the autosave path).
+
+    On PostgreSQL it carries on in the request's read transaction instead of
+    rolling it back first: at READ COMMITTED every statement sees what is
+    committed anyway, and one round trip fewer counts on the hottest endpoint.
+    Loaded objects are expired all the same, as a rollback would.
+    SQLite still ends the read so that BEGIN IMMEDIATE takes the write lock.
+    """
+    return _transactional(fn, always_fresh=False)
+
+
+def _transactional(fn: Callable[P, R], always_fresh: bool) -> Callable[P, R]:
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         sess = session()
         if _write_intent.get():  # nested use case: the outer one commits
             return fn(*args, **kwargs)
-        sess.rollback()
+        if always_fresh or sess.get_bind().dialect.name == "sqlite":
+            sess.rollback()
+        else:
+            sess.expire_all()  # what the use case writes in SQL must not be hidden by loaded objects
         token = _write_intent.set(True)
         try:
             result = fn(*args, **kwargs)

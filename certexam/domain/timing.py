@@ -13,9 +13,6 @@ from fractions import Fraction
 # A save that left the browser just before the deadline may arrive a little
 # after it; within this grace it still counts (what-users-expect.md #7).
 SAVE_GRACE = timedelta(seconds=15)
-# The page stops autosaving this long before the deadline so that its last
-# saves never race the server's own submission (Moodle does the same).
-CLIENT_STOP_BEFORE = timedelta(seconds=2)
 # Warnings announced once to screen readers (issue 4: "at 10 and 1 minutes").
 WARNINGS_MINUTES = (10, 1)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from fractions import Fraction
 from typing import Any
@@ -68,16 +69,35 @@ def _form_json(entries: list[FormEntry], items: dict[int, Any]) -> str:
     return json.dumps(doc, separators=(",", ":"))
 
 
-def _new_attempt(sess: Session, user: User, bp: Blueprint, paper: Paper, seed: int, direction: str | None,
-                 kind: str, minutes: int, language: str, registration: Registration | None = None,
-                 sitting_paper: SittingPaper | None = None) -> Attempt:
+@dataclass(frozen=True)
+class _Drawn:
+    """A paper drawn from the bank: the seed, the form entries, their items and bank item ids."""
+
+    seed: int
+    paper_code: str
+    direction: str | None
+    entries: list[FormEntry]
+    items: dict[int, Any]
+    item_of: dict[int, int]
+
+
+def _draw(sess: Session, bp: Blueprint, paper: Paper, seed: int, direction: str | None) -> _Drawn:
     modules = {bp.resolve(s, direction) for s in paper.sections}
     try:
         pool, item_of = item_cache.pool_and_items(sess, modules)
         entries = assemble(bp, paper, pool, seed, direction)
     except AssemblyError as exc:
         raise UserError(_("This paper cannot be assembled from the approved items: %(why)s", why=str(exc))) from exc
-    versions = item_cache.items_by_version(sess, [e.version_id for e in entries])
+    return _Drawn(seed, paper.code, direction, entries,
+                  item_cache.items_by_version(sess, [e.version_id for e in entries]), item_of)
+
+
+def _new_attempt(sess: Session, user: User, bp: Blueprint, paper: Paper, seed: int, direction: str | None,
+                 kind: str, minutes: int, language: str, registration: Registration | None = None,
+                 sitting_paper: SittingPaper | None = None, drawn: _Drawn | None = None) -> Attempt:
+    if drawn is None or (drawn.seed, drawn.paper_code, drawn.direction) != (seed, paper.code, direction):
+        drawn = _draw(sess, bp, paper, seed, direction)
+    entries, versions, item_of = drawn.entries, drawn.items, drawn.item_of
     now = db.utcnow()
     extra = registration.extra_minutes if registration else 0
     mult = registration.time_multiplier_pct if registration else 100
@@ -98,9 +118,39 @@ def _new_attempt(sess: Session, user: User, bp: Blueprint, paper: Paper, seed: i
     return attempt
 
 
-@db.use_case
 def start(user: User, registration_id: int, paper_code: str, language: str) -> Attempt:
-    """Begin (or return to) a paper of a registered sitting."""
+    """Begin (or return to) a paper of a registered sitting.
+
+    The paper is drawn in a read transaction first: on SQLite, parsing items and
+    assembling under the write lock held every other candidate's save waiting in
+    the start minute of an exam day. The write transaction checks everything again.
+    """
+    return _start(user, registration_id, paper_code, language, _draw_ahead(user, registration_id, paper_code))
+
+
+def _draw_ahead(user: User, registration_id: int, paper_code: str) -> _Drawn | None:
+    """The paper this start would draw, or None when the write path will refuse or resume instead."""
+    sess = db.session()
+    reg = sess.get(Registration, registration_id)
+    if reg is None or reg.user_id != user.id:
+        return None
+    sp = next((p for p in reg.sitting.papers if p.code == paper_code), None)
+    if sp is None or sess.scalar(select(Attempt.id).where(Attempt.registration_id == reg.id,
+                                                         Attempt.paper_code == paper_code)) is not None:
+        return None
+    bp = blueprint_of(reg.sitting)
+    paper = next((p for p in bp.papers if p.code == paper_code), None)
+    if paper is None:
+        return None
+    seed = sp.fixed_seed if reg.sitting.assembly_mode == "fixed" else secrets.randbits(31)
+    try:
+        return _draw(sess, bp, paper, seed, reg.direction)
+    except UserError:
+        return None  # the write path says why
+
+
+@db.use_case
+def _start(user: User, registration_id: int, paper_code: str, language: str, drawn: _Drawn | None) -> Attempt:
     sess = db.session()
     reg = sess.get(Registration, registration_id, with_for_update=True)
     if reg is None or reg.user_id != user.id:
@@ -129,8 +179,8 @@ def start(user: User, registration_id: int, paper_code: str, language: str) -> A
         raise Forbidden(_("The time to begin this paper has passed."))
     bp = blueprint_of(sitting)
     paper = next(p for p in bp.papers if p.code == paper_code)
-    seed = sp.fixed_seed if sitting.assembly_mode == "fixed" else secrets.randbits(31)
-    attempt = _new_attempt(sess, user, bp, paper, seed, reg.direction, "exam", sp.minutes, language, reg, sp)
+    seed = sp.fixed_seed if sitting.assembly_mode == "fixed" else (drawn.seed if drawn else secrets.randbits(31))
+    attempt = _new_attempt(sess, user, bp, paper, seed, reg.direction, "exam", sp.minutes, language, reg, sp, drawn)
     audit.record(sess, "attempt.start", "attempt", attempt.id, actor_id=user.id,
                  after={"registration": reg.id, "paper": paper_code, "seed": seed})
     return attempt

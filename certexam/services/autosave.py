@@ -174,7 +174,7 @@ def save(user: User, attempt_id: int, device: str, slot: str, answer: Any, flagg
     return _save(user.id, attempt_id, device, slot, answer, flagged, seq)  # the id read before the use case
 
 
-@db.use_case
+@db.core_use_case
 def _save(user_id: int, attempt_id: int, device: str, slot: str, answer: Any, flagged: bool, seq: int) -> SaveAck:
     _check_seq(seq)
     now = db.utcnow()
@@ -190,7 +190,7 @@ def set_flag(user: User, attempt_id: int, device: str, slot: str, flagged: bool,
     return _set_flag(user.id, attempt_id, device, slot, flagged, seq)
 
 
-@db.use_case
+@db.core_use_case
 def _set_flag(user_id: int, attempt_id: int, device: str, slot: str, flagged: bool, seq: int) -> SaveAck:
     _check_seq(seq)
     now = db.utcnow()

@@ -339,3 +339,36 @@ def test_cli_validate_import_export(bank_app: Flask, tmp_path: Path) -> None:
     as_csv = runner.invoke(args=["bank", "export", "--format", "csv", "-o", str(csv_out)])
     assert as_csv.exit_code == 0 and csv_out.read_bytes().startswith(b"\xef\xbb\xbfid,")
     assert "skipped" in as_csv.stderr  # item sets and constructed items cannot travel as CSV
+
+
+# ---- the per-process cache of parsed versions --------------------------------------------------------------
+
+
+def test_item_cache_serves_each_version_its_own_content(tmp_path: Path) -> None:
+    """The cache is keyed by content hash: a new version, or the same id in another database, is never stale."""
+    from certexam.services import item_cache
+
+    one, two = make_app(tmp_path / "a"), make_app(tmp_path / "b")
+    items = gen_bank(3)
+    changed = [replace(items[0], stem=Text({"zh_Hans": "另一题干", "en": "Another stem"})), *items[1:]]
+    try:
+        with one.app_context():
+            bank.import_items(bank.validate(yaml_files(items)).items, None)
+        with two.app_context():  # the same version ids, other content
+            bank.import_items(bank.validate(yaml_files(changed)).items, None)
+        item_cache.clear()
+        with one.app_context():
+            first = item_cache.items_by_version(db.session(), [1, 2, 3])
+            assert first[1].stem["en"] != "Another stem"
+            assert item_cache.items_by_version(db.session(), [1])[1] is first[1]  # parsed once, then shared
+        with two.app_context():
+            assert item_cache.items_by_version(db.session(), [1])[1].stem["en"] == "Another stem"
+            assert item_cache.items_by_version(db.session(), [2])[2] is first[2]  # equal content, equal hash
+            bank.import_items(bank.validate(yaml_files(items)).items, None)  # version 2 of item 1
+            newest = db.session().scalar(select(func.max(BankItemVersion.id)))
+            assert newest is not None and newest > 3
+            assert item_cache.items_by_version(db.session(), [newest])[newest].stem["en"] == items[0].stem["en"]
+            assert item_cache.items_by_version(db.session(), [999_999]) == {}
+    finally:
+        for app in (one, two):
+            app.extensions["certexam.engine"].dispose()
