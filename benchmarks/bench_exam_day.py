@@ -118,7 +118,7 @@ def saturation(template: Database, settings: ServerSettings, concurrency: int, s
     cands, cost_cands = cands[:concurrency], cands[concurrency:]
     baseline_app.create_table(database.url)
     key = secrets.token_hex(32)
-    app = Server("certexam:create_app()", database.url, template.workdir / "inst-sat", settings, key)
+    app = Server("certexam.wsgi:app", database.url, template.workdir / "inst-sat", settings, key)
     base = Server("benchmarks.baseline_app:create_app()", database.url, template.workdir / "inst-base", settings, key)
     try:
         app.wait_ready()
@@ -160,7 +160,7 @@ def day(template: Database, n_real: int, factor: float, settings: ServerSettings
     warm = settings.workers * settings.threads
     cands = seed_candidates(database, n_sim + warm)
     cands, warmers = cands[:n_sim], cands[n_sim:]
-    server = Server("certexam:create_app()", database.url, template.workdir / f"inst-{n_real}", settings,
+    server = Server("certexam.wsgi:app", database.url, template.workdir / f"inst-{n_real}", settings,
                     secrets.token_hex(32))
     try:
         server.wait_ready()

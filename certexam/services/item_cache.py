@@ -14,14 +14,18 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 
+from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from certexam import db
 from certexam.domain import item_codec
 from certexam.domain.assembly import PoolItem
 from certexam.domain.items import Item
 from certexam.models import BankItem, BankItemVersion
 
+CHUNK = 2_000
 MAX_ENTRIES = 20_000  # a whole bank of both levels with room to spare (a parsed item is a few KB)
 
 _lock = threading.Lock()
@@ -57,14 +61,29 @@ def _items(sess: Session, hashes: dict[int, str]) -> dict[int, Item]:
             missing.append(version_id)
         else:
             out[version_id] = item
-    if missing:
+    for lo in range(0, len(missing), CHUNK):  # chunks: a whole bank is more ids than SQLite binds at once
         for version_id, digest, content in sess.execute(
                 select(BankItemVersion.id, BankItemVersion.content_hash, BankItemVersion.content)
-                .where(BankItemVersion.id.in_(missing))):
+                .where(BankItemVersion.id.in_(missing[lo:lo + CHUNK]))):
             item = item_codec.from_json(content)
             _remember(digest, item)
             out[version_id] = item
     return out
+
+
+def warm(app: Flask) -> int:
+    """Parse every approved version into the cache; returns how many it holds. Never fatal: a
+    database that is not migrated yet (or not reachable) only means the cache fills on demand."""
+    try:
+        with app.app_context():
+            sess = db.session()
+            hashes = {v: h for v, h in sess.execute(
+                select(BankItemVersion.id, BankItemVersion.content_hash)
+                .join(BankItem, BankItem.approved_version_id == BankItemVersion.id))}
+            return len(_items(sess, hashes))
+    except SQLAlchemyError as exc:
+        app.logger.warning("item cache not warmed: %s", exc)
+        return 0
 
 
 def items_by_version(sess: Session, version_ids: Iterable[int]) -> dict[int, Item]:

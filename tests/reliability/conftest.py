@@ -76,7 +76,7 @@ class ExamSite:
     servers: list[Server] = field(default_factory=list)
 
     def serve(self, port: int | None = None, extra_env: dict[str, str] | None = None) -> Server:
-        server = Server("certexam:create_app()", self.database.url, self.workdir / f"inst-{len(self.servers)}",
+        server = Server("certexam.wsgi:app", self.database.url, self.workdir / f"inst-{len(self.servers)}",
                         SETTINGS, self.secret_key, port=port, extra_env=extra_env)
         self.servers.append(server)
         server.wait_ready()

@@ -1,0 +1,15 @@
+"""The entry point for production WSGI servers: ``gunicorn 'certexam.wsgi:app'``.
+
+Configuration comes from the instance folder and CERTEXAM_* variables, as for
+``create_app()``. Each worker also parses the bank's approved items into its
+item cache before it serves anything, so the first candidates of an exam day do
+not wait for it (issue 4: the start minute, when every candidate opens a paper).
+"""
+
+from __future__ import annotations
+
+from certexam import create_app
+from certexam.services import item_cache
+
+app = create_app()
+item_cache.warm(app)
