@@ -45,6 +45,7 @@ from benchmarks.exam_day_load import (  # noqa: E402
 )
 from benchmarks.exam_day_measure import (  # noqa: E402
     COST_CANDIDATES,
+    COST_WARMUP,
     Meter,
     cores_needed,
     endpoint_costs,
@@ -114,7 +115,7 @@ async def _saturate(app: Server, base: Server, cands: list[Any], concurrency: in
 def saturation(template: Database, settings: ServerSettings, concurrency: int, seconds: float,
                rounds: int) -> dict[str, Any]:
     database = copy_database(template, "sat")
-    cands = seed_candidates(database, concurrency + COST_CANDIDATES)
+    cands = seed_candidates(database, concurrency + COST_WARMUP + COST_CANDIDATES)
     cands, cost_cands = cands[:concurrency], cands[concurrency:]
     baseline_app.create_table(database.url)
     key = secrets.token_hex(32)
@@ -122,6 +123,7 @@ def saturation(template: Database, settings: ServerSettings, concurrency: int, s
     base = Server("benchmarks.baseline_app:create_app()", database.url, template.workdir / "inst-base", settings, key)
     try:
         app.wait_ready()
+        app.wait_warm(settings.workers)
         base.wait_ready("/hello")
         pg = database.kind == "postgres"
         costs = asyncio.run(endpoint_costs(app, cost_cands, pg))
@@ -164,6 +166,7 @@ def day(template: Database, n_real: int, factor: float, settings: ServerSettings
                     secrets.token_hex(32))
     try:
         server.wait_ready()
+        server.wait_warm(settings.workers)
         asyncio.run(warm_up(warmers, server.port))
         meter = Meter([server], database.kind == "postgres")
         rec = asyncio.run(exam_day(cands, [server.port], plan, Policy(tries=1, timeout=30.0), seed=seed))

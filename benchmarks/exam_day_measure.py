@@ -58,6 +58,7 @@ def endpoint_table(rec: Recorder, wall: float) -> dict[str, dict[str, float]]:
 
 
 COST_CANDIDATES = 30  # sequential requests per endpoint for the CPU-cost table
+COST_WARMUP = 12  # candidates taken through every endpoint first, unmeasured: each worker warm (caches, SQL)
 COST_SAVES_EACH = 10
 
 
@@ -65,7 +66,9 @@ async def endpoint_costs(app: Server, cands: list[Any], pg: bool) -> dict[str, d
     """Server (and PostgreSQL) CPU per request of each endpoint, one request at a time.
 
     CPU time barely depends on what else runs on the machine, unlike latency,
-    so these figures give the capacity of an unshared box: cores / cost.
+    so these figures give the capacity of an unshared box: cores / cost. The
+    first COST_WARMUP candidates go through unmeasured, so that every worker has
+    booted, filled its caches and compiled its SQL before the meter runs.
     """
     rec = Recorder()
     clients = [Client(c, [app.port], rec, Policy()) for c in cands]
@@ -121,7 +124,15 @@ async def endpoint_costs(app: Server, cands: list[Any], pg: bool) -> dict[str, d
                                   {"device": state[i]["device"]})
         return go
 
-    idx = range(len(cands))
+    warm = range(min(COST_WARMUP, len(cands) // 2))
+    for make in (start, claim, paper):
+        for i in warm:
+            await make(i)()
+    for i in warm:
+        await save_one(i, 0)()
+        await poll(i)()
+        await finish(i)()
+    idx = range(len(warm), len(cands))
     await phase("start", [start(i) for i in idx])
     await phase("claim", [claim(i) for i in idx])
     await phase("paper", [paper(i) for i in idx])

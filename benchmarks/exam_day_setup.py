@@ -200,6 +200,16 @@ class Server:
             time.sleep(0.2)
         raise RuntimeError(f"gunicorn on port {self.port} not ready in {READY_TIMEOUT} s; see {self.log_path}")
 
+    def wait_warm(self, workers: int) -> None:
+        """Until every worker has logged certexam.wsgi's ready line (its item cache is filled): an exam
+        day starts long after the servers boot, so the measured minute must not include their warm-up."""
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.log_path.read_text(errors="replace").count("item versions parsed, ready") >= workers:
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn on port {self.port}: workers not warm in {READY_TIMEOUT} s; see {self.log_path}")
+
     def worker_pids(self) -> list[int]:
         return children_of(self.proc.pid)
 
