@@ -8,6 +8,7 @@ and then write fail with SQLITE_BUSY instead of waiting their turn.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 from collections.abc import Callable
@@ -19,6 +20,8 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from certexam import writers
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -85,6 +88,7 @@ def _configure_sqlite(engine: Engine) -> None:
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["certexam.engine"] = engine
+    app.extensions["certexam.writers"] = writers.for_url(app.config["DATABASE_URL"])
     app.extensions["certexam.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
 
@@ -142,16 +146,18 @@ def _transactional(fn: Callable[P, R], always_fresh: bool) -> Callable[P, R]:
             sess.rollback()
         else:
             sess.expire_all()  # what the use case writes in SQL must not be hidden by loaded objects
-        token = _write_intent.set(True)
-        try:
-            result = fn(*args, **kwargs)
-            sess.commit()
-            return result
-        except BaseException:
-            sess.rollback()
-            raise
-        finally:
-            _write_intent.reset(token)
+        queue = current_app.extensions.get("certexam.writers")
+        with queue.turn() if queue is not None else contextlib.nullcontext():
+            token = _write_intent.set(True)
+            try:
+                result = fn(*args, **kwargs)
+                sess.commit()
+                return result
+            except BaseException:
+                sess.rollback()
+                raise
+            finally:
+                _write_intent.reset(token)
 
     return wrapper
 
