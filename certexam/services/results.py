@@ -237,10 +237,11 @@ def my_result(user: User, result_id: int) -> CandidateResult:
 
 def sitting_results(sess: Session, sitting_id: int) -> list[tuple[Result, Registration, User]]:
     """Every result of a sitting for administrators (released or not)."""
-    return list(sess.execute(select(Result, Registration, User)
-                             .join(Registration, Registration.id == Result.registration_id)
-                             .join(User, User.id == Result.user_id)
-                             .where(Result.sitting_id == sitting_id).order_by(Registration.admission_no)).tuples())
+    rows = sess.execute(select(Result, Registration, User)
+                        .join(Registration, Registration.id == Result.registration_id)
+                        .join(User, User.id == Result.user_id)
+                        .where(Result.sitting_id == sitting_id).order_by(Registration.admission_no))
+    return [(res, reg, user) for res, reg, user in rows]
 
 
 def require_released(result: Result) -> None:

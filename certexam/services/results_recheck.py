@@ -126,8 +126,8 @@ def answer(actor: User, recheck_id: int, text: str, new_marks: Mapping[str, int]
 
 def open_rechecks() -> list[tuple[Recheck, Result]]:
     sess = db.session()
-    return list(sess.execute(select(Recheck, Result).join(Result, Result.id == Recheck.result_id)
-                             .where(Recheck.status == OPEN).order_by(Recheck.answer_due)).tuples())
+    return [(r, res) for r, res in sess.execute(select(Recheck, Result).join(Result, Result.id == Recheck.result_id)
+                                                .where(Recheck.status == OPEN).order_by(Recheck.answer_due))]
 
 
 def rechecks_of(result_id: int) -> list[Recheck]:
