@@ -30,6 +30,7 @@ from sqlalchemy import insert, select  # noqa: E402
 
 from certexam import create_app, db, migrate  # noqa: E402
 from certexam.models import ApiToken, Registration, Role, User  # noqa: E402
+from certexam.services import item_cache  # noqa: E402
 from certexam.services.api_tokens import PREFIX  # noqa: E402
 
 PG_ADMIN = "host=127.0.0.1 port={port} user=postgres dbname=postgres"
@@ -205,7 +206,7 @@ class Server:
         day starts long after the servers boot, so the measured minute must not include their warm-up."""
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
-            if self.log_path.read_text(errors="replace").count("item versions parsed, ready") >= workers:
+            if self.log_path.read_text(errors="replace").count(item_cache.READY_MARK) >= workers:
                 return
             time.sleep(0.2)
         raise RuntimeError(f"gunicorn on port {self.port}: workers not warm in {READY_TIMEOUT} s; see {self.log_path}")

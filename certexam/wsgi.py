@@ -14,8 +14,6 @@ import sys
 from certexam import create_app
 from certexam.services import item_cache
 
-READY_LINE = "certexam worker {pid}: {n} item versions parsed, ready"
-
 app = create_app()
 # One line per worker in the server's log: operators (and the exam-day benchmark) can wait for it.
-print(READY_LINE.format(pid=os.getpid(), n=item_cache.warm(app)), file=sys.stderr, flush=True)
+print(f"certexam worker {os.getpid()}: {item_cache.warm(app)} {item_cache.READY_MARK}", file=sys.stderr, flush=True)

@@ -100,12 +100,11 @@ def _own_attempt(attempt_id: int) -> Attempt:
 @bp.route("/attempts/<int:attempt_id>")
 @roles_required(Role.CANDIDATE)
 def attempt_page(attempt_id: int) -> Any:
-    _own_attempt(attempt_id)
+    attempt = _own_attempt(attempt_id)
     st = autosave.state(current_user, attempt_id)
     if st.status == "submitted":
         return redirect(url_for("exams.finished", attempt_id=attempt_id))
     sess = db.session()
-    attempt = _own_attempt(attempt_id)
     at_most: dict[int, int] = {}
     if attempt.registration_id is not None:
         reg = sess.get(Registration, attempt.registration_id)

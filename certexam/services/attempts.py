@@ -203,8 +203,12 @@ def _same_device(device: str, holder_token: str) -> bool:
 
 
 def _owned(sess: Session, user: User, attempt_id: int, lock: bool = True) -> Attempt:
+    return _owned_by(sess, user.id, attempt_id, lock)
+
+
+def _owned_by(sess: Session, user_id: int, attempt_id: int, lock: bool = True) -> Attempt:
     attempt = sess.get(Attempt, attempt_id, with_for_update=lock)
-    if attempt is None or attempt.user_id != user.id:
+    if attempt is None or attempt.user_id != user_id:
         raise NotFound(_("This attempt does not exist."))
     return attempt
 

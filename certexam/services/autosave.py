@@ -26,7 +26,7 @@ from certexam import db
 from certexam.domain import timing as T
 from certexam.errors import Conflict, NotFound, UserError
 from certexam.models import Attempt, Response, User
-from certexam.services.attempts import _owned, _same_device, _writable, close_if_expired
+from certexam.services.attempts import _owned_by, _same_device, _writable, close_if_expired
 
 MAX_TEXT_ANSWER = 20_000  # characters in a constructed response
 
@@ -152,7 +152,7 @@ def _take(user_id: int, attempt_id: int, device: str, seq: int, now: datetime, f
     row = conn.execute(stmt, params).first()
     if row is None:  # only now load the attempt, to say why: closed, paused, another device or not yours
         sess = db.session()
-        _writable(sess, _owned(sess, sess.get_one(User, user_id), attempt_id), device)
+        _writable(sess, _owned_by(sess, user_id, attempt_id), device)
         row = conn.execute(stmt, params).first()  # it changed between the two reads; the row is locked now
         if row is None:
             raise Conflict(_("The exam changed while saving. Try again."))
@@ -217,7 +217,7 @@ class AttemptState:
 @db.use_case
 def _close_one(user_id: int, attempt_id: int) -> None:
     sess = db.session()
-    close_if_expired(sess, _owned(sess, sess.get_one(User, user_id), attempt_id))
+    close_if_expired(sess, _owned_by(sess, user_id, attempt_id))
 
 
 def state(user: User, attempt_id: int, device: str | None = None) -> AttemptState:
