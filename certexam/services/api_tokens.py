@@ -31,11 +31,17 @@ def create(user: User, name: str) -> str:
     return token
 
 
-def user_for(token: str) -> User | None:
-    """The active user a bearer token belongs to, or None."""
+def digest_of(token: str) -> str | None:
+    """What a well-formed token is looked up by (its SHA-256), or None for anything else."""
     if not token.startswith(PREFIX) or len(token) > 100:
         return None
-    return db.session().scalar(_user_by_token(), {"digest": _digest(token)})
+    return _digest(token)
+
+
+def user_for(token: str) -> User | None:
+    """The active user a bearer token belongs to, or None."""
+    digest = digest_of(token)
+    return None if digest is None else db.session().scalar(_user_by_token(), {"digest": digest})
 
 
 @functools.cache

@@ -2,9 +2,10 @@
 
 On an exam day these three calls are nearly every request (issue 4). A save is
 one guarded UPDATE of the attempt and one upsert of the slot under the write
-lock; the clock resync is a read and writes only to close an attempt whose time
-is over. The statements are built once per process with bound parameters, so a
-request spends its time in the database, not in building SQL.
+lock (one statement on PostgreSQL); the clock resync is a read and writes only
+to close an attempt whose time is over. Who may save is checked inside those
+statements (autosave_sql.Owner), so the `try_*` calls load no user: the API
+authenticates fully only when one of them is refused, to say why.
 """
 
 from __future__ import annotations
@@ -16,22 +17,16 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Boolean, Integer, String, Text, bindparam, case, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql import Executable
 
 from certexam import db
 from certexam.domain import timing as T
 from certexam.errors import Conflict, NotFound, UserError
-from certexam.models import Attempt, Response, User
+from certexam.models import User
 from certexam.services.attempts import _owned_by, _same_device, _writable, close_if_expired
+from certexam.services.autosave_sql import Owner, Statements, statements
 
 MAX_TEXT_ANSWER = 20_000  # characters in a constructed response
-
-_A = Attempt.__table__
-_R = Response.__table__
 
 
 @dataclass(frozen=True)
@@ -43,65 +38,9 @@ class SaveAck:
     deadline_at: datetime
 
 
-@dataclass(frozen=True)
-class _Statements:
-    claim_save: Executable  # guarded UPDATE for an answer (also stamps last_saved_at)
-    claim_flag: Executable  # the same for a flag
-    upsert_answer: Executable
-    upsert_flag: Executable  # keeps the stored answer
-    stored_seq: Executable
-    state: Executable
-    slots: Executable
-
-
-def _claim(stamp: bool) -> Executable:
-    """Raise last_seq if the attempt may take a save: owner, device, not submitted or paused, in time.
-
-    Raising last_seq before knowing whether this slot's save is stale is safe: a
-    stale or duplicate seq is never above last_seq already.
-    """
-    seq = bindparam("p_seq", type_=Integer)
-    values: dict[str, Any] = {"last_seq": case((_A.c.last_seq < seq, seq), else_=_A.c.last_seq)}
-    if stamp:
-        values["last_saved_at"] = bindparam("p_now", type_=db.UTCDateTime())
-    return (update(_A).where(_A.c.id == bindparam("p_aid", type_=Integer),
-                             _A.c.user_id == bindparam("p_uid", type_=Integer),
-                             _A.c.status != "submitted", _A.c.paused_at.is_(None),
-                             _A.c.holder_token == bindparam("p_dev", type_=String),
-                             # deadline >= now - grace  <=>  not T.is_expired(deadline, now)
-                             _A.c.deadline_at >= bindparam("p_cutoff", type_=db.UTCDateTime()))
-            .values(values).returning(_A.c.form, _A.c.deadline_at))
-
-
-def _upsert(dialect: str, with_answer: bool) -> Executable:
-    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
-    ins = insert_(_R).values(attempt_id=bindparam("p_aid", type_=Integer), slot=bindparam("p_slot", type_=String),
-                             answer=bindparam("p_answer", type_=Text), flagged=bindparam("p_flagged", type_=Boolean),
-                             seq=bindparam("p_seq", type_=Integer), saved_at=bindparam("p_now", type_=db.UTCDateTime()))
-    new = ins.excluded
-    changes = {"flagged": new.flagged, "seq": new.seq, "saved_at": new.saved_at}
-    if with_answer:
-        changes["answer"] = new.answer
-    # Only a newer seq replaces what is stored (T.decide_save), decided inside the one statement.
-    return ins.on_conflict_do_update(index_elements=["attempt_id", "slot"], set_=changes,
-                                     where=_R.c.seq < new.seq).returning(_R.c.id)
-
-
-@functools.cache
-def _statements(dialect: str) -> _Statements:
-    aid = bindparam("p_aid", type_=Integer)
-    return _Statements(
-        claim_save=_claim(stamp=True), claim_flag=_claim(stamp=False),
-        upsert_answer=_upsert(dialect, True), upsert_flag=_upsert(dialect, False),
-        stored_seq=select(_R.c.seq).where(_R.c.attempt_id == aid, _R.c.slot == bindparam("p_slot", type_=String)),
-        state=select(_A.c.id, _A.c.user_id, _A.c.status, _A.c.kind, _A.c.paper_code, _A.c.deadline_at,
-                     _A.c.paused_at, _A.c.last_seq, _A.c.holder_token).where(_A.c.id == aid),
-        slots=select(_R.c.slot, _R.c.answer, _R.c.flagged).where(_R.c.attempt_id == aid))
-
-
-def _conn() -> tuple[Connection, _Statements]:
+def _conn(owner: Owner) -> tuple[Connection, Statements]:
     conn = db.session().connection()  # in a use case: on SQLite this begins with the write lock
-    return conn, _statements(conn.dialect.name)
+    return conn, statements(conn.dialect.name, owner.by_token)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -138,65 +77,144 @@ def _check_answer(entry: dict[str, Any], child: int | None, answer: Any) -> None
         raise UserError(_("This answer does not fit the question."), "answer")
 
 
+def _valid_seq(seq: Any) -> bool:
+    return isinstance(seq, int) and not isinstance(seq, bool) and 0 < seq < 2**31
+
+
 def _check_seq(seq: Any) -> None:
-    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq < 2**31:
+    if not _valid_seq(seq):
         raise UserError(_("The save has no valid sequence number."), "seq")
 
 
-def _take(user_id: int, attempt_id: int, device: str, seq: int, now: datetime, flag_only: bool) -> tuple[str, datetime]:
-    """Claim the attempt for this save (form, deadline), or raise why it cannot take one."""
-    conn, st = _conn()
-    params = {"p_aid": attempt_id, "p_uid": user_id, "p_dev": device, "p_seq": seq, "p_now": now,
-              "p_cutoff": now - T.SAVE_GRACE}
-    stmt = st.claim_flag if flag_only else st.claim_save
-    row = conn.execute(stmt, params).first()
-    if row is None:  # only now load the attempt, to say why: closed, paused, another device or not yours
-        sess = db.session()
-        _writable(sess, _owned_by(sess, user_id, attempt_id), device)
-        row = conn.execute(stmt, params).first()  # it changed between the two reads; the row is locked now
-        if row is None:
-            raise Conflict(_("The exam changed while saving. Try again."))
-    return row[0], row[1]
+def _params(owner: Owner, attempt_id: int, device: str, seq: int, now: datetime) -> dict[str, Any]:
+    return {"p_aid": attempt_id, "p_dev": device, "p_seq": seq, "p_now": now, "p_cutoff": now - T.SAVE_GRACE,
+            **owner.params()}
 
 
-def _store(attempt_id: int, slot: str, seq: int, now: datetime, flagged: bool, answer: str | None,
+def _take(owner: Owner, attempt_id: int, device: str, seq: int, now: datetime,
+          flag_only: bool) -> tuple[str, datetime] | None:
+    """Claim the attempt for this save (form, deadline), or None if the owner, device, status or time refuse it."""
+    conn, st = _conn(owner)
+    row = conn.execute(st.claim_flag if flag_only else st.claim_save,
+                       _params(owner, attempt_id, device, seq, now)).first()
+    return None if row is None else (row[0], row[1])
+
+
+def _explain(user_id: int, attempt_id: int, device: str, seq: int, now: datetime,
+             flag_only: bool) -> tuple[str, datetime]:
+    """A refused claim: load the attempt to say why (closed, paused, another device, not yours),
+    or claim it if it changed between the two reads (the row is locked now)."""
+    sess = db.session()
+    _writable(sess, _owned_by(sess, user_id, attempt_id), device)
+    taken = _take(Owner(user_id=user_id), attempt_id, device, seq, now, flag_only)
+    if taken is None:
+        raise Conflict(_("The exam changed while saving. Try again."))
+    return taken
+
+
+def _store(owner: Owner, attempt_id: int, slot: str, seq: int, now: datetime, flagged: bool, answer: str | None,
            flag_only: bool) -> str:
-    conn, st = _conn()
+    conn, st = _conn(owner)
     params = {"p_aid": attempt_id, "p_slot": slot, "p_answer": answer, "p_flagged": flagged, "p_seq": seq,
               "p_now": now}
     if conn.execute(st.upsert_flag if flag_only else st.upsert_answer, params).first() is not None:
         return "stored"
-    return T.decide_save(seq, conn.execute(st.stored_seq, params).scalar()).reason
+    return _not_stored(conn, st, attempt_id, slot, seq)
+
+
+def _not_stored(conn: Connection, st: Statements, attempt_id: int, slot: str, seq: int) -> str:
+    """Why the upsert changed nothing: this seq is a duplicate or older than the stored one."""
+    return T.decide_save(seq, conn.execute(st.stored_seq, {"p_aid": attempt_id, "p_slot": slot}).scalar()).reason
+
+
+def _answer_value(answer: Any) -> str | None:
+    return json.dumps(answer, ensure_ascii=False) if answer is not None else None
+
+
+def _save_fast(owner: Owner, attempt_id: int, device: str, slot: str, answer: Any, flagged: bool,
+               seq: int, now: datetime) -> SaveAck | None:
+    """Claim and store; None (nothing written) if the claim is refused."""
+    conn, st = _conn(owner)
+    if st.save_at_once is not None:  # PostgreSQL: one statement, checked after (an error rolls it all back)
+        row = conn.execute(st.save_at_once, {**_params(owner, attempt_id, device, seq, now), "p_slot": slot,
+                                             "p_answer": _answer_value(answer), "p_flagged": bool(flagged)}).first()
+        if row is None:
+            return None
+        entry, child = _slot_entry(row[0], slot)
+        _check_answer(entry, child, answer)
+        return SaveAck(slot, seq, "stored" if row[2] else _not_stored(conn, st, attempt_id, slot, seq), now, row[1])
+    taken = _take(owner, attempt_id, device, seq, now, flag_only=False)
+    if taken is None:
+        return None
+    return _save_claimed(owner, attempt_id, slot, answer, flagged, seq, now, taken)
+
+
+def _save_claimed(owner: Owner, attempt_id: int, slot: str, answer: Any, flagged: bool, seq: int, now: datetime,
+                  taken: tuple[str, datetime]) -> SaveAck:
+    entry, child = _slot_entry(taken[0], slot)
+    _check_answer(entry, child, answer)  # an error rolls the claim back with the rest
+    result = _store(owner, attempt_id, slot, seq, now, bool(flagged), _answer_value(answer), False)
+    return SaveAck(slot, seq, result, now, taken[1])
+
+
+@db.core_use_case
+def try_save(owner: Owner, attempt_id: int, device: str, slot: str, answer: Any, flagged: bool,
+             seq: Any) -> SaveAck | None:
+    """The hot path: store one slot's answer durably before acknowledging, without loading the user.
+
+    None when the claim is refused (not this candidate's, closed, paused, another
+    device): the caller then authenticates fully and calls `save`, which says why.
+    Invalid input raises UserError either way; stale or duplicate saves change nothing.
+    """
+    if not _valid_seq(seq):
+        return None  # said after full authentication, by `save`
+    return _save_fast(owner, attempt_id, device, slot, answer, flagged, seq, db.utcnow())
 
 
 def save(user: User, attempt_id: int, device: str, slot: str, answer: Any, flagged: bool, seq: int) -> SaveAck:
-    """Store one slot's answer durably before acknowledging; stale or duplicate saves change nothing."""
+    """Store one slot's answer durably before acknowledging; a refusal raises why."""
     return _save(user.id, attempt_id, device, slot, answer, flagged, seq)  # the id read before the use case
 
 
 @db.core_use_case
 def _save(user_id: int, attempt_id: int, device: str, slot: str, answer: Any, flagged: bool, seq: int) -> SaveAck:
     _check_seq(seq)
+    now, owner = db.utcnow(), Owner(user_id=user_id)
+    ack = _save_fast(owner, attempt_id, device, slot, answer, flagged, seq, now)
+    if ack is not None:
+        return ack
+    taken = _explain(user_id, attempt_id, device, seq, now, flag_only=False)
+    return _save_claimed(owner, attempt_id, slot, answer, flagged, seq, now, taken)
+
+
+def _flag(owner: Owner, attempt_id: int, device: str, slot: str, flagged: bool, seq: int, now: datetime,
+          taken: tuple[str, datetime]) -> SaveAck:
+    _slot_entry(taken[0], slot)
+    return SaveAck(slot, seq, _store(owner, attempt_id, slot, seq, now, bool(flagged), None, True), now, taken[1])
+
+
+@db.core_use_case
+def try_set_flag(owner: Owner, attempt_id: int, device: str, slot: str, flagged: bool, seq: Any) -> SaveAck | None:
+    """Flag or unflag a question for review, keeping its answer; None if refused (as try_save)."""
+    if not _valid_seq(seq):
+        return None
     now = db.utcnow()
-    form, deadline_at = _take(user_id, attempt_id, device, seq, now, flag_only=False)
-    entry, child = _slot_entry(form, slot)
-    _check_answer(entry, child, answer)  # an error rolls the claim back with the rest
-    value = json.dumps(answer, ensure_ascii=False) if answer is not None else None
-    return SaveAck(slot, seq, _store(attempt_id, slot, seq, now, bool(flagged), value, False), now, deadline_at)
+    taken = _take(owner, attempt_id, device, seq, now, flag_only=True)
+    return None if taken is None else _flag(owner, attempt_id, device, slot, flagged, seq, now, taken)
 
 
 def set_flag(user: User, attempt_id: int, device: str, slot: str, flagged: bool, seq: int) -> SaveAck:
-    """Flag or unflag a question for review, keeping its answer."""
+    """Flag or unflag a question for review, keeping its answer; a refusal raises why."""
     return _set_flag(user.id, attempt_id, device, slot, flagged, seq)
 
 
 @db.core_use_case
 def _set_flag(user_id: int, attempt_id: int, device: str, slot: str, flagged: bool, seq: int) -> SaveAck:
     _check_seq(seq)
-    now = db.utcnow()
-    form, deadline_at = _take(user_id, attempt_id, device, seq, now, flag_only=True)
-    _slot_entry(form, slot)
-    return SaveAck(slot, seq, _store(attempt_id, slot, seq, now, bool(flagged), None, True), now, deadline_at)
+    now, owner = db.utcnow(), Owner(user_id=user_id)
+    taken = (_take(owner, attempt_id, device, seq, now, flag_only=True)
+             or _explain(user_id, attempt_id, device, seq, now, flag_only=True))
+    return _flag(owner, attempt_id, device, slot, flagged, seq, now, taken)
 
 
 @dataclass(frozen=True)
@@ -223,16 +241,26 @@ def _close_one(user_id: int, attempt_id: int) -> None:
 def state(user: User, attempt_id: int, device: str | None = None) -> AttemptState:
     """Where an attempt stands. A read (every page polls it): it writes only to close an attempt
     whose time is over, so thousands of clock resyncs never queue for the write lock."""
-    user_id = user.id
-    conn, st = _conn()
-    row = conn.execute(st.state, {"p_aid": attempt_id}).first()
-    if row is None or row.user_id != user_id:
+    found = try_state(Owner(user_id=user.id), attempt_id, device)
+    if found is None:
         raise NotFound(_("This attempt does not exist."))
+    return found
+
+
+def try_state(owner: Owner, attempt_id: int, device: str | None = None) -> AttemptState | None:
+    """`state` without loading the user: None if the attempt is not the owner's (or the owner is
+    not an active candidate); the caller then authenticates fully to answer 401, 403 or 404."""
+    conn, st = _conn(owner)
+    row = conn.execute(st.state, {"p_aid": attempt_id, **owner.params()}).first()
+    if row is None:
+        return None
     now = db.utcnow()
     if row.status != "submitted" and row.paused_at is None and T.is_expired(row.deadline_at, now):
-        _close_one(user_id, attempt_id)  # re-checked under the lock
-        conn, st = _conn()
-        row = conn.execute(st.state, {"p_aid": attempt_id}).first()
+        _close_one(row.user_id, attempt_id)  # re-checked under the lock
+        conn, st = _conn(owner)
+        row = conn.execute(st.state, {"p_aid": attempt_id, **owner.params()}).first()
+        if row is None:
+            return None
     slots = conn.execute(st.slots, {"p_aid": attempt_id}).all()
     return AttemptState(
         row.id, row.status, row.kind, row.paper_code, row.deadline_at,

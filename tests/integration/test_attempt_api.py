@@ -95,7 +95,7 @@ def test_autosave_is_durable_and_ignores_stale_and_duplicates(exam) -> None:  # 
     ({"seq": "x", "answer": None}, "seq"), ({"seq": True, "answer": None}, "seq"), ({"answer": None}, "seq"),
 ])
 def test_bad_saves_get_a_clear_400(exam, payload: dict, field: str) -> None:  # type: ignore[no-untyped-def,type-arg]
-    _app, client, token, reg_id, _user = exam
+    app, client, token, reg_id, _user = exam
     aid, device, _paper = _start(client, token, reg_id)
     r = client.put(f"/api/v1/attempts/{aid}/answers/1", json={**payload, "device": device}, headers=_h(token))
     assert r.status_code == 400 and r.get_json()["field"] == field
@@ -103,6 +103,10 @@ def test_bad_saves_get_a_clear_400(exam, payload: dict, field: str) -> None:  # 
         r = client.put(f"/api/v1/attempts/{aid}/answers/{slot}", json={"seq": 5, "answer": None, "device": device},
                        headers=_h(token))
         assert r.status_code == 400, slot
+    # Refused whole: on PostgreSQL the claim and the upsert ran as one statement before the check.
+    with app.app_context():
+        assert db.session().scalars(select(Response).where(Response.attempt_id == aid)).all() == []
+    assert client.get(f"/api/v1/attempts/{aid}").get_json()["last_seq"] == 0
 
 
 def test_takeover_tells_the_older_device(exam) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,133 @@
+"""The autosave's statements, built once per process with bound parameters (see autosave.py).
+
+Who may save is checked inside the statements themselves (`Owner`): the attempt
+must belong to an active candidate named by the signed session's user id or by
+a bearer token's digest. The hot path then loads no user at all; the user is
+loaded only to explain a refusal (issue 4: autosave next to the bare write).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Boolean, ColumnElement, Integer, String, Text, bindparam, case, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql import Executable
+
+from certexam import db
+from certexam.models import ApiToken, Attempt, Response, Role, User
+
+_A = Attempt.__table__
+_R = Response.__table__
+_U = User.__table__
+_T = ApiToken.__table__
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who sends a save or a resync: a user id (from the signed session, or a loaded user)
+    or the SHA-256 of a bearer token; exactly one is set."""
+
+    user_id: int | None = None
+    token_digest: str | None = None
+
+    @property
+    def by_token(self) -> bool:
+        return self.token_digest is not None
+
+    def params(self) -> dict[str, Any]:
+        return {"p_digest": self.token_digest} if self.by_token else {"p_uid": self.user_id}
+
+
+@dataclass(frozen=True)
+class Statements:
+    claim_save: Executable  # guarded UPDATE for an answer (also stamps last_saved_at)
+    claim_flag: Executable  # the same for a flag
+    upsert_answer: Executable
+    upsert_flag: Executable  # keeps the stored answer
+    stored_seq: Executable
+    state: Executable
+    slots: Executable
+    save_at_once: Executable | None  # PostgreSQL: claim and upsert in one statement (one round trip)
+
+
+def _owned(by_token: bool) -> ColumnElement[bool]:
+    """The attempt belongs to the active candidate the request names (as Flask-Login's loader
+    and the API's role check would decide, here inside the statement)."""
+    allowed = select(_U.c.id).where(_U.c.active.is_(True), _U.c.role == Role.CANDIDATE)
+    if by_token:
+        allowed = (allowed.join(_T, _T.c.user_id == _U.c.id)
+                   .where(_T.c.token_hash == bindparam("p_digest", type_=String), _T.c.revoked_at.is_(None)))
+    else:
+        allowed = allowed.where(_U.c.id == bindparam("p_uid", type_=Integer))
+    return _A.c.user_id.in_(allowed)
+
+
+def _claim(by_token: bool, stamp: bool) -> Any:
+    """Raise last_seq if the attempt may take a save: owner, device, not submitted or paused, in time.
+
+    Raising last_seq before knowing whether this slot's save is stale is safe: a
+    stale or duplicate seq is never above last_seq already.
+    """
+    seq = bindparam("p_seq", type_=Integer)
+    values: dict[str, Any] = {"last_seq": case((_A.c.last_seq < seq, seq), else_=_A.c.last_seq)}
+    if stamp:
+        values["last_saved_at"] = bindparam("p_now", type_=db.UTCDateTime())
+    return (update(_A).where(_A.c.id == bindparam("p_aid", type_=Integer), _owned(by_token),
+                             _A.c.status != "submitted", _A.c.paused_at.is_(None),
+                             _A.c.holder_token == bindparam("p_dev", type_=String),
+                             # deadline >= now - grace  <=>  not T.is_expired(deadline, now)
+                             _A.c.deadline_at >= bindparam("p_cutoff", type_=db.UTCDateTime()))
+            .values(values).returning(_A.c.form, _A.c.deadline_at))
+
+
+def _upsert(dialect: str, with_answer: bool) -> Executable:
+    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+    ins = insert_(_R).values(attempt_id=bindparam("p_aid", type_=Integer), slot=bindparam("p_slot", type_=String),
+                             answer=bindparam("p_answer", type_=Text), flagged=bindparam("p_flagged", type_=Boolean),
+                             seq=bindparam("p_seq", type_=Integer), saved_at=bindparam("p_now", type_=db.UTCDateTime()))
+    new = ins.excluded
+    changes = {"flagged": new.flagged, "seq": new.seq, "saved_at": new.saved_at}
+    if with_answer:
+        changes["answer"] = new.answer
+    # Only a newer seq replaces what is stored (T.decide_save), decided inside the one statement.
+    return ins.on_conflict_do_update(index_elements=["attempt_id", "slot"], set_=changes,
+                                     where=_R.c.seq < new.seq).returning(_R.c.id)
+
+
+def _save_at_once(by_token: bool) -> Executable:
+    """The claim and the upsert as one PostgreSQL statement: a data-modifying CTE feeds the
+    claimed row to the INSERT, so nothing is stored unless the claim took the attempt.
+
+    WITH claimed AS (UPDATE attempt ... RETURNING form, deadline_at),
+         stored AS (INSERT INTO response ... SELECT ... FROM claimed ON CONFLICT ... RETURNING id)
+    SELECT form, deadline_at, (SELECT count(*) FROM stored) FROM claimed
+    """
+    claimed = _claim(by_token, stamp=True).cte("claimed")
+    row = select(bindparam("p_aid", type_=Integer), bindparam("p_slot", type_=String),
+                 bindparam("p_answer", type_=Text), bindparam("p_flagged", type_=Boolean),
+                 bindparam("p_seq", type_=Integer), bindparam("p_now", type_=db.UTCDateTime())).select_from(claimed)
+    ins = pg_insert(_R).from_select(["attempt_id", "slot", "answer", "flagged", "seq", "saved_at"], row)
+    new = ins.excluded
+    stored = (ins.on_conflict_do_update(index_elements=["attempt_id", "slot"], where=_R.c.seq < new.seq,
+                                        set_={"answer": new.answer, "flagged": new.flagged, "seq": new.seq,
+                                              "saved_at": new.saved_at})
+              .returning(_R.c.id).cte("stored"))
+    return select(claimed.c.form, claimed.c.deadline_at,
+                  select(func.count()).select_from(stored).scalar_subquery())
+
+
+@functools.cache
+def statements(dialect: str, by_token: bool) -> Statements:
+    aid = bindparam("p_aid", type_=Integer)
+    return Statements(
+        claim_save=_claim(by_token, stamp=True), claim_flag=_claim(by_token, stamp=False),
+        upsert_answer=_upsert(dialect, True), upsert_flag=_upsert(dialect, False),
+        stored_seq=select(_R.c.seq).where(_R.c.attempt_id == aid, _R.c.slot == bindparam("p_slot", type_=String)),
+        state=select(_A.c.id, _A.c.user_id, _A.c.status, _A.c.kind, _A.c.paper_code, _A.c.deadline_at,
+                     _A.c.paused_at, _A.c.last_seq, _A.c.holder_token).where(_A.c.id == aid, _owned(by_token)),
+        slots=select(_R.c.slot, _R.c.answer, _R.c.flagged).where(_R.c.attempt_id == aid),
+        save_at_once=_save_at_once(by_token) if dialect == "postgresql" else None)

@@ -1,0 +1,115 @@
+"""The exam's hot calls (save, flag, clock resync) check their caller inside their own statement.
+
+They load no user (tests count the statements), and every refusal answers as a
+full sign-in would: 401 for a stranger, a revoked token or a deactivated account,
+403 for staff, 404 for another candidate's attempt; nothing is written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event, select, update
+
+from certexam import db
+from certexam.models import ApiToken, Attempt, Response, Role, User
+from certexam.services import api_tokens
+from tests.factories import candidate, staff
+from tests.integration.test_attempt_api import _h, _start, exam  # noqa: F401  (fixture used by name)
+
+
+def _hot_calls(c: FlaskClient, aid: int, device: str, key: str, headers: dict[str, str]) -> list[int]:
+    return [c.put(f"/api/v1/attempts/{aid}/answers/1", json={"seq": 1, "answer": key, "device": device},
+                  headers=headers).status_code,
+            c.put(f"/api/v1/attempts/{aid}/flags/2", json={"seq": 2, "flagged": True, "device": device},
+                  headers=headers).status_code,
+            c.get(f"/api/v1/attempts/{aid}", headers=headers).status_code]
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+
+
+def _stored(app: Flask, aid: int) -> list[Any]:
+    with app.app_context():
+        return list(db.session().scalars(select(Response.slot).where(Response.attempt_id == aid)))
+
+
+def test_refusals_answer_as_a_full_sign_in_would(exam) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    app, client, csrf, reg_id, user = exam
+    aid, device, paper = _start(client, csrf, reg_id)
+    key = paper["items"][0]["item"]["options"][0]["key"]
+    with app.app_context():
+        mine = api_tokens.create(user, "exam client")
+        theirs = api_tokens.create(candidate(app), "another candidate")
+        admin = api_tokens.create(staff(app, Role.ADMIN), "staff")
+    c = app.test_client()
+    assert _hot_calls(c, aid, device, key, _bearer("cx_" + "x" * 43)) == [401, 401, 401]
+    assert _hot_calls(c, aid, device, key, _bearer("not-a-token")) == [401, 401, 401]
+    assert _hot_calls(c, aid, device, key, _bearer(theirs)) == [404, 404, 404]
+    assert _hot_calls(c, aid, device, key, _bearer(admin)) == [403, 403, 403]
+    # a stranger hears 401 before any word about a malformed body
+    assert c.put(f"/api/v1/attempts/{aid}/answers/1", data="{", headers=_bearer("cx_" + "y" * 43)).status_code == 401
+    assert _stored(app, aid) == []
+    assert _hot_calls(c, aid, device, key, _bearer(mine)) == [200, 200, 200]
+    assert sorted(_stored(app, aid)) == ["1", "2"]
+
+    with app.app_context():
+        db.session().execute(update(ApiToken).where(ApiToken.user_id == user.id).values(revoked_at=db.utcnow()))
+        db.session().commit()
+    assert _hot_calls(c, aid, device, key, _bearer(mine)) == [401, 401, 401]
+    # the browser's signed session still works, until the account is deactivated
+    assert _hot_calls(client, aid, device, key, _h(csrf)) == [200, 200, 200]
+    with app.app_context():
+        db.session().execute(update(User).where(User.id == user.id).values(active=False))
+        db.session().commit()
+    assert _hot_calls(client, aid, device, key, _h(csrf)) == [401, 401, 401]
+
+
+def test_refused_saves_still_say_why(exam) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    app, client, csrf, reg_id, _user = exam
+    aid, device, paper = _start(client, csrf, reg_id)
+    key = paper["items"][0]["item"]["options"][0]["key"]
+    url = f"/api/v1/attempts/{aid}/answers/1"
+    r = client.put(url, json={"seq": 1, "answer": key, "device": "another-device"}, headers=_h(csrf))
+    assert r.status_code == 409 and r.get_json()["code"] == "taken_over"
+    r = client.put(url, json={"seq": "one", "answer": key, "device": device}, headers=_h(csrf))
+    assert r.status_code == 400 and r.get_json()["field"] == "seq"
+    with app.app_context():
+        db.session().execute(update(Attempt).where(Attempt.id == aid).values(paused_at=db.utcnow()))
+        db.session().commit()
+    r = client.put(url, json={"seq": 2, "answer": key, "device": device}, headers=_h(csrf))
+    assert r.status_code == 409 and r.get_json()["code"] == "paused"
+    assert _stored(app, aid) == []
+
+
+def test_a_save_is_one_statement_on_postgresql_and_two_on_sqlite(exam) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    app, client, csrf, reg_id, user = exam
+    aid, device, paper = _start(client, csrf, reg_id)
+    key = paper["items"][0]["item"]["options"][0]["key"]
+    with app.app_context():
+        token = api_tokens.create(user, "exam client")
+    engine = app.extensions["certexam.engine"]
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if not statement.startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE (the write lock) is not a query
+            seen.append(" ".join(statement.split()).upper())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for n, (c, headers) in enumerate([(app.test_client(), _bearer(token)), (client, _h(csrf))], 1):
+            seen.clear()
+            r = c.put(f"/api/v1/attempts/{aid}/answers/{n}", json={"seq": n, "answer": key if n == 1 else None,
+                                                                  "device": device}, headers=headers)
+            assert r.status_code == 200 and r.get_json()["result"] == "stored"
+            expected = ["WITH"] if engine.dialect.name == "postgresql" else ["UPDATE ATTEMPT", "INSERT INTO RESPONSE"]
+            assert [s[:len(e)] for s, e in zip(seen, expected, strict=False)] == expected and len(seen) == len(expected)
+            assert "USER_ACCOUNT" in seen[0]  # the owner is checked inside the claim, not loaded before it
+            seen.clear()
+            assert c.get(f"/api/v1/attempts/{aid}", headers=headers).status_code == 200
+            assert len(seen) == 2 and "USER_ACCOUNT" in seen[0]  # the attempt with its owner check, then its slots
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
