@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, g, jsonify, request, session
+from flask import Blueprint, abort, current_app, g, jsonify, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
@@ -20,7 +20,7 @@ from certexam import db
 from certexam.errors import UserError
 from certexam.extensions import csrf, limiter
 from certexam.models import Registration, Role
-from certexam.services import api_tokens, attempts, autosave, paper_view
+from certexam.services import api_tokens, attempts, autosave, paper_json
 from certexam.services.autosave_sql import Owner
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -169,12 +169,7 @@ def paper(attempt_id: int) -> Any:
     user = _candidate()
     sess = db.session()
     attempt = attempts._owned(sess, user, attempt_id, lock=False)  # noqa: SLF001 - read-only ownership check
-    items = paper_view.shown_items(sess, attempt)
-    saved = paper_view.answers(sess, attempt)
-    return jsonify({"attempt_id": attempt.id, "items": [
-        {"slot": s.slot, "item": paper_view.item_json(s.item),
-         "children": [{"slot": cs, "item": paper_view.item_json(c)} for cs, c in s.children]}
-        for s in items], "answers": {k: {"answer": a, "flagged": f} for k, (a, f) in saved.items()}})
+    return current_app.response_class(paper_json.document(sess, attempt), mimetype="application/json")
 
 
 @bp.post("/attempts/<int:attempt_id>/claim")

@@ -90,10 +90,15 @@ def warm(app: Flask) -> int:
 
 def items_by_version(sess: Session, version_ids: Iterable[int]) -> dict[int, Item]:
     """The parsed items of the given versions (ids that do not exist are left out)."""
+    return {v: item for v, (_digest, item) in items_with_hash(sess, version_ids).items()}
+
+
+def items_with_hash(sess: Session, version_ids: Iterable[int]) -> dict[int, tuple[str, Item]]:
+    """version id -> (content hash, parsed item): the hash keys caches derived from the item."""
     ids = sorted(set(version_ids))
     hashes = {v: h for v, h in sess.execute(select(BankItemVersion.id, BankItemVersion.content_hash)
                                              .where(BankItemVersion.id.in_(ids)))}
-    return _items(sess, hashes)
+    return {v: (hashes[v], item) for v, item in _items(sess, hashes).items()}
 
 
 def pool_and_items(sess: Session, modules: set[str]) -> tuple[list[PoolItem], dict[int, int]]:

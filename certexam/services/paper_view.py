@@ -49,8 +49,9 @@ def shown_items(sess: Session, attempt: Attempt, answer_at_most: dict[int, int] 
 
 def answers(sess: Session, attempt: Attempt) -> dict[str, tuple[Any, bool]]:
     """slot -> (answer, flagged) as acknowledged."""
-    rows = sess.scalars(select(Response).where(Response.attempt_id == attempt.id))
-    return {r.slot: (json.loads(r.answer) if r.answer is not None else None, r.flagged) for r in rows}
+    rows = sess.execute(select(Response.slot, Response.answer, Response.flagged)  # columns, not objects
+                        .where(Response.attempt_id == attempt.id))
+    return {slot: (json.loads(answer) if answer is not None else None, flagged) for slot, answer, flagged in rows}
 
 
 def item_json(item: Item) -> dict[str, Any]:

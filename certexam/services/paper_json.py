@@ -1,0 +1,91 @@
+"""The paper as the JSON API sends it, assembled from per-item parts cached by content hash.
+
+Every candidate fetches the paper in the start minute of an exam day (issue 4),
+and building 45 items' dicts and encoding them was a third of that minute's CPU.
+An item version never changes, so its candidate-safe JSON is encoded once per
+process, option by option; a candidate's paper only joins the parts in that
+candidate's option order. The parts come from paper_view's own stripping
+(`_safe`, `item_json`), so no key, explanation or rubric can enter them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from certexam.domain.items import Item
+from certexam.models import Attempt
+from certexam.services import item_cache, paper_view
+
+MAX_ENTRIES = item_cache.MAX_ENTRIES
+
+
+@dataclass(frozen=True)
+class _Parts:
+    head: str  # the item's JSON without its options, closing brace left off
+    options: dict[str, str]  # option key -> its JSON, in the bank's order
+    children: tuple[_Parts, ...]
+
+
+_lock = threading.Lock()
+_cache: OrderedDict[str, _Parts] = OrderedDict()
+
+
+def _dumps(doc: Any) -> str:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+def _encode(item: Item) -> _Parts:
+    bare = replace(paper_view._safe(item, []), options=(), children=())  # noqa: SLF001 - the one stripping rule
+    return _Parts(_dumps(paper_view.item_json(bare))[:-1],
+                  {o.key: _dumps({"key": o.key, "text": o.text.as_dict()}) for o in item.options},
+                  tuple(_encode(c) for c in item.children))
+
+
+def _parts(digest: str, item: Item) -> _Parts:
+    with _lock:
+        found = _cache.get(digest)
+        if found is not None:
+            _cache.move_to_end(digest)
+            return found
+    parts = _encode(item)
+    with _lock:
+        _cache[digest] = parts
+        while len(_cache) > MAX_ENTRIES:
+            _cache.popitem(last=False)
+    return parts
+
+
+def _item(parts: _Parts, order: list[str]) -> str:
+    """As paper_view._safe shows it: the candidate's option order (the bank's if none was drawn)."""
+    if not parts.options:
+        return parts.head + "}"
+    keys = [k for k in order if k in parts.options] if order else list(parts.options)
+    return parts.head + ',"options":[' + ",".join(parts.options[k] for k in keys) + "]}"
+
+
+def document(sess: Session, attempt: Attempt) -> str:
+    """The body of GET /api/v1/attempts/<id>/paper: items in the form's order and saved answers."""
+    form: list[dict[str, Any]] = json.loads(attempt.form)
+    versions = item_cache.items_with_hash(sess, [e["v"] for e in form])
+    out = []
+    for n, entry in enumerate(form, 1):
+        parts = _parts(*versions[entry["v"]])
+        children = ",".join(
+            f'{{"slot":"{n}.{i}","item":{_item(child, entry["c"][i - 1] if entry["c"] else [])}}}'
+            for i, child in enumerate(parts.children, 1))
+        out.append(f'{{"slot":"{n}","item":{_item(parts, entry["o"])},"children":[{children}]}}')
+    saved = paper_view.answers(sess, attempt)
+    answers = _dumps({k: {"answer": a, "flagged": f} for k, (a, f) in saved.items()})
+    return f'{{"attempt_id":{int(attempt.id)},"items":[{",".join(out)}],"answers":{answers}}}'
+
+
+def clear() -> None:
+    """Forget everything (tests; never needed for correctness)."""
+    with _lock:
+        _cache.clear()
