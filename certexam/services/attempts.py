@@ -92,7 +92,7 @@ def _draw(sess: Session, bp: Blueprint, paper: Paper, seed: int, direction: str 
                   item_cache.items_by_version(sess, [e.version_id for e in entries]), item_of)
 
 
-def _new_attempt(sess: Session, user: User, bp: Blueprint, paper: Paper, seed: int, direction: str | None,
+def _new_attempt(sess: Session, user_id: int, bp: Blueprint, paper: Paper, seed: int, direction: str | None,
                  kind: str, minutes: int, language: str, registration: Registration | None = None,
                  sitting_paper: SittingPaper | None = None, drawn: _Drawn | None = None) -> Attempt:
     if drawn is None or (drawn.seed, drawn.paper_code, drawn.direction) != (seed, paper.code, direction):
@@ -103,7 +103,7 @@ def _new_attempt(sess: Session, user: User, bp: Blueprint, paper: Paper, seed: i
     mult = registration.time_multiplier_pct if registration else 100
     acc = T.Accommodation(extra, Fraction(mult, 100))
     attempt = Attempt(
-        user_id=user.id, registration_id=registration.id if registration else None,
+        user_id=user_id, registration_id=registration.id if registration else None,
         sitting_paper_id=sitting_paper.id if sitting_paper else None, paper_code=paper.code, kind=kind,
         status="in_progress", seed=seed, form=_form_json(entries, versions), minutes=minutes, extra_minutes=extra,
         time_multiplier_pct=mult, started_at=now, deadline_at=T.deadline(now, minutes, acc, timedelta(0), timedelta(0)),
@@ -125,14 +125,15 @@ def start(user: User, registration_id: int, paper_code: str, language: str) -> A
     assembling under the write lock held every other candidate's save waiting in
     the start minute of an exam day. The write transaction checks everything again.
     """
-    return _start(user, registration_id, paper_code, language, _draw_ahead(user, registration_id, paper_code))
+    # Ids, not the user: the use case ends the read transaction, which would reload the user.
+    return _start(user.id, registration_id, paper_code, language, _draw_ahead(user.id, registration_id, paper_code))
 
 
-def _draw_ahead(user: User, registration_id: int, paper_code: str) -> _Drawn | None:
+def _draw_ahead(user_id: int, registration_id: int, paper_code: str) -> _Drawn | None:
     """The paper this start would draw, or None when the write path will refuse or resume instead."""
     sess = db.session()
     reg = sess.get(Registration, registration_id)
-    if reg is None or reg.user_id != user.id:
+    if reg is None or reg.user_id != user_id:
         return None
     sp = next((p for p in reg.sitting.papers if p.code == paper_code), None)
     if sp is None or sess.scalar(select(Attempt.id).where(Attempt.registration_id == reg.id,
@@ -150,10 +151,10 @@ def _draw_ahead(user: User, registration_id: int, paper_code: str) -> _Drawn | N
 
 
 @db.use_case
-def _start(user: User, registration_id: int, paper_code: str, language: str, drawn: _Drawn | None) -> Attempt:
+def _start(user_id: int, registration_id: int, paper_code: str, language: str, drawn: _Drawn | None) -> Attempt:
     sess = db.session()
     reg = sess.get(Registration, registration_id, with_for_update=True)
-    if reg is None or reg.user_id != user.id:
+    if reg is None or reg.user_id != user_id:
         raise NotFound(_("This registration does not exist."))
     sitting = reg.sitting
     papers = {p.code: p for p in sitting.papers}
@@ -180,21 +181,25 @@ def _start(user: User, registration_id: int, paper_code: str, language: str, dra
     bp = blueprint_of(sitting)
     paper = next(p for p in bp.papers if p.code == paper_code)
     seed = sp.fixed_seed if sitting.assembly_mode == "fixed" else (drawn.seed if drawn else secrets.randbits(31))
-    attempt = _new_attempt(sess, user, bp, paper, seed, reg.direction, "exam", sp.minutes, language, reg, sp, drawn)
-    audit.record(sess, "attempt.start", "attempt", attempt.id, actor_id=user.id,
+    attempt = _new_attempt(sess, user_id, bp, paper, seed, reg.direction, "exam", sp.minutes, language, reg, sp, drawn)
+    audit.record(sess, "attempt.start", "attempt", attempt.id, actor_id=user_id,
                  after={"registration": reg.id, "paper": paper_code, "seed": seed})
     return attempt
 
 
-@db.use_case
 def start_mock(user: User, level: int, language: str) -> Attempt:
     """A practice paper from the same bank, scored at once (never counts)."""
+    return _start_mock(user.id, level, language)
+
+
+@db.use_case
+def _start_mock(user_id: int, level: int, language: str) -> Attempt:
     from certexam.domain.blueprint import mock_blueprint
 
     sess = db.session()
     bp = mock_blueprint(level)
     paper = bp.papers[0]
-    return _new_attempt(sess, user, bp, paper, secrets.randbits(31), None, "mock", paper.minutes, language)
+    return _new_attempt(sess, user_id, bp, paper, secrets.randbits(31), None, "mock", paper.minutes, language)
 
 
 def _same_device(device: str, holder_token: str) -> bool:
@@ -224,11 +229,15 @@ def close_if_expired(sess: Session, attempt: Attempt) -> bool:
     return False
 
 
-@db.use_case
 def claim(user: User, attempt_id: int) -> Attempt:
     """This device takes the attempt over; any other device is told on its next contact."""
+    return _claim(user.id, attempt_id)
+
+
+@db.use_case
+def _claim(user_id: int, attempt_id: int) -> Attempt:
     sess = db.session()
-    attempt = _owned(sess, user, attempt_id)
+    attempt = _owned_by(sess, user_id, attempt_id)
     close_if_expired(sess, attempt)
     if attempt.status == "submitted":
         raise AttemptClosed(_("This paper is finished."))
@@ -246,11 +255,15 @@ def _writable(sess: Session, attempt: Attempt, device: str) -> None:
         raise TakenOver(_("This exam is now open on another device. Continue there, or reload to take it back here."))
 
 
-@db.use_case
 def submit(user: User, attempt_id: int, device: str | None = None) -> Attempt:
     """Finish the paper. Submitting twice is harmless; after the time is over it is already submitted."""
+    return _submit(user.id, attempt_id, device)
+
+
+@db.use_case
+def _submit(user_id: int, attempt_id: int, device: str | None) -> Attempt:
     sess = db.session()
-    attempt = _owned(sess, user, attempt_id)
+    attempt = _owned_by(sess, user_id, attempt_id)
     close_if_expired(sess, attempt)
     if attempt.status == "submitted":
         return attempt
@@ -259,17 +272,21 @@ def submit(user: User, attempt_id: int, device: str | None = None) -> Attempt:
     attempt.status, attempt.submitted_at, attempt.submit_reason = "submitted", db.utcnow(), "candidate"
     _event(sess, attempt, "submit")
     if attempt.kind == "exam":
-        audit.record(sess, "attempt.submit", "attempt", attempt.id, actor_id=user.id, after={"reason": "candidate"})
+        audit.record(sess, "attempt.submit", "attempt", attempt.id, actor_id=user_id, after={"reason": "candidate"})
     return attempt
 
 
-@db.use_case
 def log_event(user: User, attempt_id: int, kind: str, detail: dict[str, Any] | None) -> None:
     """Record what the page reports: focus lost, paste, reconnect."""
+    _log_event(user.id, attempt_id, kind, detail)
+
+
+@db.use_case
+def _log_event(user_id: int, attempt_id: int, kind: str, detail: dict[str, Any] | None) -> None:
     if kind not in {"focus_lost", "focus_back", "paste", "reconnect", "offline"}:
         raise UserError(_("Unknown event."), "kind")
     sess = db.session()
-    attempt = _owned(sess, user, attempt_id)
+    attempt = _owned_by(sess, user_id, attempt_id)
     _event(sess, attempt, kind, {k: str(v)[:200] for k, v in (detail or {}).items()} if detail else None)
 
 
