@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 from fractions import Fraction
 from typing import Any
@@ -69,35 +68,22 @@ def _form_json(entries: list[FormEntry], items: dict[int, Any]) -> str:
     return json.dumps(doc, separators=(",", ":"))
 
 
-@dataclass(frozen=True)
-class _Drawn:
-    """A paper drawn from the bank: the seed, the form entries, their items and bank item ids."""
-
-    seed: int
-    paper_code: str
-    direction: str | None
-    entries: list[FormEntry]
-    items: dict[int, Any]
-    item_of: dict[int, int]
-
-
-def _draw(sess: Session, bp: Blueprint, paper: Paper, seed: int, direction: str | None) -> _Drawn:
+def _draw(sess: Session, bp: Blueprint, paper: Paper, seed: int,
+          direction: str | None) -> tuple[list[FormEntry], dict[int, Any], dict[int, int]]:
+    """The form entries drawn for `seed`, the items of the bank's approved versions, and their bank item ids."""
     modules = {bp.resolve(s, direction) for s in paper.sections}
     try:
-        pool, item_of = item_cache.pool_and_items(sess, modules)
+        pool, item_of, items = item_cache.drawable(sess, modules)
         entries = assemble(bp, paper, pool, seed, direction)
     except AssemblyError as exc:
         raise UserError(_("This paper cannot be assembled from the approved items: %(why)s", why=str(exc))) from exc
-    return _Drawn(seed, paper.code, direction, entries,
-                  item_cache.items_by_version(sess, [e.version_id for e in entries]), item_of)
+    return entries, items, item_of
 
 
 def _new_attempt(sess: Session, user_id: int, bp: Blueprint, paper: Paper, seed: int, direction: str | None,
                  kind: str, minutes: int, language: str, registration: Registration | None = None,
-                 sitting_paper: SittingPaper | None = None, drawn: _Drawn | None = None) -> Attempt:
-    if drawn is None or (drawn.seed, drawn.paper_code, drawn.direction) != (seed, paper.code, direction):
-        drawn = _draw(sess, bp, paper, seed, direction)
-    entries, versions, item_of = drawn.entries, drawn.items, drawn.item_of
+                 sitting_paper: SittingPaper | None = None) -> Attempt:
+    entries, versions, item_of = _draw(sess, bp, paper, seed, direction)
     now = db.utcnow()
     extra = registration.extra_minutes if registration else 0
     mult = registration.time_multiplier_pct if registration else 100
@@ -121,37 +107,16 @@ def _new_attempt(sess: Session, user_id: int, bp: Blueprint, paper: Paper, seed:
 def start(user: User, registration_id: int, paper_code: str, language: str) -> Attempt:
     """Begin (or return to) a paper of a registered sitting.
 
-    The paper is drawn in a read transaction first: on SQLite, parsing items and
-    assembling under the write lock held every other candidate's save waiting in
-    the start minute of an exam day. The write transaction checks everything again.
+    One write transaction checks, draws and inserts. Drawing used to run in a read
+    transaction first, to keep the bank's parsing out of SQLite's write lock; the
+    bank is parsed once per worker now (item_cache), and the second transaction
+    reloaded the registration, sitting and papers on every start of the start minute.
     """
-    # Ids, not the user: the use case ends the read transaction, which would reload the user.
-    return _start(user.id, registration_id, paper_code, language, _draw_ahead(user.id, registration_id, paper_code))
-
-
-def _draw_ahead(user_id: int, registration_id: int, paper_code: str) -> _Drawn | None:
-    """The paper this start would draw, or None when the write path will refuse or resume instead."""
-    sess = db.session()
-    reg = sess.get(Registration, registration_id)
-    if reg is None or reg.user_id != user_id:
-        return None
-    sp = next((p for p in reg.sitting.papers if p.code == paper_code), None)
-    if sp is None or sess.scalar(select(Attempt.id).where(Attempt.registration_id == reg.id,
-                                                         Attempt.paper_code == paper_code)) is not None:
-        return None
-    bp = blueprint_of(reg.sitting)
-    paper = next((p for p in bp.papers if p.code == paper_code), None)
-    if paper is None:
-        return None
-    seed = sp.fixed_seed if reg.sitting.assembly_mode == "fixed" else secrets.randbits(31)
-    try:
-        return _draw(sess, bp, paper, seed, reg.direction)
-    except UserError:
-        return None  # the write path says why
+    return _start(user.id, registration_id, paper_code, language)  # the id: the use case would reload the user
 
 
 @db.use_case
-def _start(user_id: int, registration_id: int, paper_code: str, language: str, drawn: _Drawn | None) -> Attempt:
+def _start(user_id: int, registration_id: int, paper_code: str, language: str) -> Attempt:
     sess = db.session()
     reg = sess.get(Registration, registration_id, with_for_update=True)
     if reg is None or reg.user_id != user_id:
@@ -180,8 +145,8 @@ def _start(user_id: int, registration_id: int, paper_code: str, language: str, d
         raise Forbidden(_("The time to begin this paper has passed."))
     bp = blueprint_of(sitting)
     paper = next(p for p in bp.papers if p.code == paper_code)
-    seed = sp.fixed_seed if sitting.assembly_mode == "fixed" else (drawn.seed if drawn else secrets.randbits(31))
-    attempt = _new_attempt(sess, user_id, bp, paper, seed, reg.direction, "exam", sp.minutes, language, reg, sp, drawn)
+    seed = sp.fixed_seed if sitting.assembly_mode == "fixed" else secrets.randbits(31)
+    attempt = _new_attempt(sess, user_id, bp, paper, seed, reg.direction, "exam", sp.minutes, language, reg, sp)
     audit.record(sess, "attempt.start", "attempt", attempt.id, actor_id=user_id,
                  after={"registration": reg.id, "paper": paper_code, "seed": seed})
     return attempt

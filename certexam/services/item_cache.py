@@ -103,6 +103,12 @@ def items_with_hash(sess: Session, version_ids: Iterable[int]) -> dict[int, tupl
 
 def pool_and_items(sess: Session, modules: set[str]) -> tuple[list[PoolItem], dict[int, int]]:
     """Approved versions of the given modules as assembly inputs, and each version's bank item id."""
+    pool, item_of, _items_ = drawable(sess, modules)
+    return pool, item_of
+
+
+def drawable(sess: Session, modules: set[str]) -> tuple[list[PoolItem], dict[int, int], dict[int, Item]]:
+    """As pool_and_items, with the parsed item of every version (what a start puts on the paper)."""
     rows = sess.execute(
         select(BankItemVersion.id, BankItemVersion.content_hash, BankItemVersion.item_id)
         .join(BankItem, BankItem.approved_version_id == BankItemVersion.id)
@@ -111,9 +117,9 @@ def pool_and_items(sess: Session, modules: set[str]) -> tuple[list[PoolItem], di
     pool = [PoolItem(version_id, item.id, item.module, item.type, item.subtype, item.option_keys(),
                      tuple(c.option_keys() for c in item.children), frozenset(item.enemies))
             for version_id, item in sorted(items.items())]
-    return pool, {version_id: item_id for version_id, _, item_id in rows}
+    return pool, {version_id: item_id for version_id, _, item_id in rows}, items
 
 
 def pool(sess: Session, modules: set[str]) -> list[PoolItem]:
-    """Approved versions of the given modules, as assembly inputs."""
+    """Approved versions of the given modules as assembly inputs."""
     return pool_and_items(sess, modules)[0]
