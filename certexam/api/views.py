@@ -18,7 +18,7 @@ from wtforms import ValidationError
 
 from certexam import db
 from certexam.errors import UserError
-from certexam.extensions import csrf, limiter
+from certexam.extensions import csrf, limiter, login_manager
 from certexam.models import Registration, Role
 from certexam.services import api_tokens, attempts, autosave, paper_json
 from certexam.services.autosave_sql import Owner
@@ -55,7 +55,10 @@ def _authenticate() -> None:
         return
     if request.endpoint == "api.openapi":
         return
-    user_id = session.get("_user_id")  # Flask-Login's key in the signed session cookie
+    # Flask-Login's key in the signed session cookie. Its "strong" session protection (off here:
+    # "basic" only marks a session not fresh) would have to run first, so it turns the shortcut off.
+    strong = current_app.config.get("SESSION_PROTECTION", login_manager.session_protection) == "strong"
+    user_id = None if strong else session.get("_user_id")
     if request.endpoint in _HOT and isinstance(user_id, str) and user_id.isdigit():
         g.owner = Owner(user_id=int(user_id))  # active and a candidate: checked in the statement
     elif not current_user.is_authenticated:

@@ -113,3 +113,24 @@ def test_a_save_is_one_statement_on_postgresql_and_two_on_sqlite(exam) -> None: 
             assert len(seen) == 2 and "USER_ACCOUNT" in seen[0]  # the attempt with its owner check, then its slots
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def test_strong_session_protection_turns_the_shortcut_off(exam) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    app, client, csrf, reg_id, _user = exam
+    aid, device, paper = _start(client, csrf, reg_id)
+    app.config["SESSION_PROTECTION"] = "strong"  # Flask-Login must check the session before anything runs
+    engine = app.extensions["certexam.engine"]
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if not statement.startswith("BEGIN"):
+            seen.append(" ".join(statement.split()).upper())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        r = client.put(f"/api/v1/attempts/{aid}/answers/1", json={"seq": 1, "answer": None, "device": device},
+                       headers=_h(csrf))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert r.status_code == 200 and r.get_json()["result"] == "stored"
+    assert seen[0].startswith("SELECT USER_ACCOUNT.")  # the user is loaded (and checked) first
