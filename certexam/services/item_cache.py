@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
+from typing import Generic, TypeVar
 
 from flask import Flask
 from sqlalchemy import select
@@ -30,27 +31,44 @@ CHUNK = 2_000
 READY_MARK = "item versions parsed, ready"
 MAX_ENTRIES = 20_000  # a whole bank of both levels with room to spare (a parsed item is a few KB)
 
-_lock = threading.Lock()
-_cache: OrderedDict[str, Item] = OrderedDict()
+K = TypeVar("K")
+V = TypeVar("V")
 
 
-def _remember(digest: str, item: Item) -> None:
-    with _lock:
-        _cache[digest] = item
-        _cache.move_to_end(digest)
-        while len(_cache) > MAX_ENTRIES:
-            _cache.popitem(last=False)
+class BoundedCache(Generic[K, V]):
+    """A thread-safe map that forgets its least recently stored entries beyond `size`."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._data: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            return self._data.get(key)
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def keys(self) -> set[K]:
+        with self._lock:
+            return set(self._data)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
 
 
-def _cached(digest: str) -> Item | None:
-    with _lock:
-        return _cache.get(digest)
+_cache: BoundedCache[str, Item] = BoundedCache(MAX_ENTRIES)
 
 
 def clear() -> None:
     """Forget everything (tests; never needed for correctness)."""
-    with _lock:
-        _cache.clear()
+    _cache.clear()
 
 
 def _items(sess: Session, hashes: dict[int, str]) -> dict[int, Item]:
@@ -58,7 +76,7 @@ def _items(sess: Session, hashes: dict[int, str]) -> dict[int, Item]:
     out: dict[int, Item] = {}
     missing: list[int] = []
     for version_id, digest in hashes.items():
-        item = _cached(digest)
+        item = _cache.get(digest)
         if item is None:
             missing.append(version_id)
         else:
@@ -68,7 +86,7 @@ def _items(sess: Session, hashes: dict[int, str]) -> dict[int, Item]:
                 select(BankItemVersion.id, BankItemVersion.content_hash, BankItemVersion.content)
                 .where(BankItemVersion.id.in_(missing[lo:lo + CHUNK]))):
             item = item_codec.from_json(content)
-            _remember(digest, item)
+            _cache.put(digest, item)
             out[version_id] = item
     return out
 
@@ -101,14 +119,9 @@ def items_with_hash(sess: Session, version_ids: Iterable[int]) -> dict[int, tupl
     return {v: (hashes[v], item) for v, item in _items(sess, hashes).items()}
 
 
-def pool_and_items(sess: Session, modules: set[str]) -> tuple[list[PoolItem], dict[int, int]]:
-    """Approved versions of the given modules as assembly inputs, and each version's bank item id."""
-    pool, item_of, _items_ = drawable(sess, modules)
-    return pool, item_of
-
-
 def drawable(sess: Session, modules: set[str]) -> tuple[list[PoolItem], dict[int, int], dict[int, Item]]:
-    """As pool_and_items, with the parsed item of every version (what a start puts on the paper)."""
+    """Approved versions of the given modules as assembly inputs, each version's bank item id, and
+    each version's parsed item (what a start puts on the paper)."""
     rows = sess.execute(
         select(BankItemVersion.id, BankItemVersion.content_hash, BankItemVersion.item_id)
         .join(BankItem, BankItem.approved_version_id == BankItemVersion.id)
@@ -122,4 +135,4 @@ def drawable(sess: Session, modules: set[str]) -> tuple[list[PoolItem], dict[int
 
 def pool(sess: Session, modules: set[str]) -> list[PoolItem]:
     """Approved versions of the given modules as assembly inputs."""
-    return pool_and_items(sess, modules)[0]
+    return drawable(sess, modules)[0]

@@ -11,8 +11,6 @@ candidate's option order. The parts come from paper_view's own stripping
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -22,8 +20,6 @@ from certexam.domain.items import Item
 from certexam.models import Attempt
 from certexam.services import item_cache, paper_view
 
-MAX_ENTRIES = item_cache.MAX_ENTRIES
-
 
 @dataclass(frozen=True)
 class _Parts:
@@ -32,8 +28,7 @@ class _Parts:
     children: tuple[_Parts, ...]
 
 
-_lock = threading.Lock()
-_cache: OrderedDict[str, _Parts] = OrderedDict()
+_cache: item_cache.BoundedCache[str, _Parts] = item_cache.BoundedCache(item_cache.MAX_ENTRIES)
 
 
 def _dumps(doc: Any) -> str:
@@ -48,16 +43,10 @@ def _encode(item: Item) -> _Parts:
 
 
 def _parts(digest: str, item: Item) -> _Parts:
-    with _lock:
-        found = _cache.get(digest)
-        if found is not None:
-            _cache.move_to_end(digest)
-            return found
-    parts = _encode(item)
-    with _lock:
-        _cache[digest] = parts
-        while len(_cache) > MAX_ENTRIES:
-            _cache.popitem(last=False)
+    parts = _cache.get(digest)
+    if parts is None:
+        parts = _encode(item)
+        _cache.put(digest, parts)
     return parts
 
 
@@ -87,5 +76,4 @@ def document(sess: Session, attempt: Attempt) -> str:
 
 def clear() -> None:
     """Forget everything (tests; never needed for correctness)."""
-    with _lock:
-        _cache.clear()
+    _cache.clear()

@@ -7,6 +7,8 @@ full sign-in would: 401 for a stranger, a revoked token or a deactivated account
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
@@ -30,6 +32,23 @@ def _hot_calls(c: FlaskClient, aid: int, device: str, key: str, headers: dict[st
 
 def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+
+
+@contextmanager
+def _statements(engine: Any) -> Iterator[list[str]]:
+    """The SQL statements run meanwhile, upper-cased on one line (SQLite's BEGIN IMMEDIATE, the
+    write lock, is not a query and is left out)."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if not statement.startswith("BEGIN"):
+            seen.append(" ".join(statement.split()).upper())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def _stored(app: Flask, aid: int) -> list[Any]:
@@ -92,14 +111,7 @@ def test_a_save_is_one_statement_on_postgresql_and_two_on_sqlite(exam) -> None: 
     with app.app_context():
         token = api_tokens.create(user, "exam client")
     engine = app.extensions["certexam.engine"]
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        if not statement.startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE (the write lock) is not a query
-            seen.append(" ".join(statement.split()).upper())
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with _statements(engine) as seen:
         for n, (c, headers) in enumerate([(app.test_client(), _bearer(token)), (client, _h(csrf))], 1):
             seen.clear()
             r = c.put(f"/api/v1/attempts/{aid}/answers/{n}", json={"seq": n, "answer": key if n == 1 else None,
@@ -111,26 +123,14 @@ def test_a_save_is_one_statement_on_postgresql_and_two_on_sqlite(exam) -> None: 
             seen.clear()
             assert c.get(f"/api/v1/attempts/{aid}", headers=headers).status_code == 200
             assert len(seen) == 2 and "USER_ACCOUNT" in seen[0]  # the attempt with its owner check, then its slots
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def test_strong_session_protection_turns_the_shortcut_off(exam) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     app, client, csrf, reg_id, _user = exam
     aid, device, paper = _start(client, csrf, reg_id)
     app.config["SESSION_PROTECTION"] = "strong"  # Flask-Login must check the session before anything runs
-    engine = app.extensions["certexam.engine"]
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        if not statement.startswith("BEGIN"):
-            seen.append(" ".join(statement.split()).upper())
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with _statements(app.extensions["certexam.engine"]) as seen:
         r = client.put(f"/api/v1/attempts/{aid}/answers/1", json={"seq": 1, "answer": None, "device": device},
                        headers=_h(csrf))
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert r.status_code == 200 and r.get_json()["result"] == "stored"
     assert seen[0].startswith("SELECT USER_ACCOUNT.")  # the user is loaded (and checked) first

@@ -37,7 +37,7 @@ def test_workers_start_with_every_approved_item_parsed(monkeypatch: pytest.Monke
     module = _load_wsgi(monkeypatch, tmp_path, url)
     try:
         assert module.app.config["DATABASE_URL"] == url
-        assert approved <= set(item_cache._cache)  # noqa: SLF001 - what the warm-up left behind
+        assert approved <= item_cache._cache.keys()  # noqa: SLF001 - what the warm-up left behind
     finally:
         module.app.extensions["certexam.engine"].dispose()
 
@@ -47,7 +47,7 @@ def test_a_database_not_migrated_yet_still_starts(monkeypatch: pytest.MonkeyPatc
     item_cache.clear()
     module = _load_wsgi(monkeypatch, tmp_path, url)
     try:
-        assert module.app is not None and not item_cache._cache  # noqa: SLF001
+        assert module.app is not None and not item_cache._cache.keys()  # noqa: SLF001
         migrate.upgrade(url)  # once migrated, the same app serves (the cache fills on demand)
         assert module.app.test_client().get("/api/v1/openapi.json").status_code == 200
     finally:
