@@ -1,8 +1,8 @@
 """Simulated candidates for the exam-day benchmark and the fault tests.
 
-A candidate does what an API client of the exam page does: start paper 1,
-claim the attempt for its device, fetch the paper, save every answer (and
-change a few) with think time between them, resync the clock every 30 s,
+A candidate does what an API client of the exam page does: start paper 1
+(a new attempt comes with its device token; one begun earlier is claimed),
+fetch the paper, save every answer (and change a few) with think time between them, resync the clock every 30 s,
 and submit. Every save the server acknowledges with 200 is kept, so the
 database can be checked against it afterwards.
 """
@@ -151,21 +151,23 @@ async def _sleep_until(at: float, rec: Recorder) -> None:
 
 
 async def open_attempt(client: Client) -> tuple[int, str, int, list[tuple[str, dict[str, Any]]]] | None:
-    """Start paper 1, claim it for this device and fetch it; None if any step failed."""
+    """Start paper 1 (this device holds it) and fetch it; None if any step failed."""
     reg = client.cand.registration_id
     r = await client.call("start", "POST", f"/api/v1/registrations/{reg}/papers/P1/start")
     if r.status != 201:
         return None
-    aid = int(r.json()["attempt_id"])
+    started = r.json()
+    aid = int(started["attempt_id"])
     client.rec.attempts.append(aid)
-    r = await client.call("claim", "POST", f"/api/v1/attempts/{aid}/claim")
-    if r.status != 200:
-        return None
-    claimed = r.json()
+    if started.get("device") is None:  # an attempt begun earlier (a retried start): this device claims it
+        r = await client.call("claim", "POST", f"/api/v1/attempts/{aid}/claim")
+        if r.status != 200:
+            return None
+        started = r.json()
     r = await client.call("paper", "GET", f"/api/v1/attempts/{aid}/paper")
     if r.status != 200:
         return None
-    return aid, str(claimed["device"]), int(claimed["last_seq"]), answer_slots(r.json())
+    return aid, str(started["device"]), int(started["last_seq"]), answer_slots(r.json())
 
 
 async def save(client: Client, aid: int, device: str, slot: str, seq: int, answer: Any, flagged: bool) -> Reply:

@@ -89,10 +89,10 @@ async def endpoint_costs(app: Server, cands: list[Any], pg: bool) -> dict[str, d
     def start(i: int) -> Any:
         async def go() -> None:
             r = await clients[i].call("start", "POST", f"/api/v1/registrations/{cands[i].registration_id}/papers/P1/start")
-            state[i] = {"aid": r.json()["attempt_id"], "seq": 0}
+            state[i] = {"aid": r.json()["attempt_id"], "seq": 0, "device": r.json()["device"]}
         return go
 
-    def claim(i: int) -> Any:
+    def claim(i: int) -> Any:  # what a reload or a second device costs (a new attempt needs none)
         async def go() -> None:
             r = await clients[i].call("claim", "POST", f"/api/v1/attempts/{state[i]['aid']}/claim")
             state[i]["device"] = r.json()["device"]
@@ -152,7 +152,8 @@ def cores_needed(costs: dict[str, dict[str, float]], n: int, pg: bool) -> dict[s
 
     answers = ANSWERS_PER_CANDIDATE
     polls = n / PAGE_RESYNC_SECONDS * c("state")
-    return {"start_minute": round(n / 60 * (c("start") + c("claim") + c("paper")) + polls, 2),
+    # A new attempt comes with its device token, so a start minute is start + paper; claim is a reload's cost.
+    return {"start_minute": round(n / 60 * (c("start") + c("paper")) + polls, 2),
             "answering": round(n * answers / (REAL_PAPER_MINUTES * 60) * c("save") + polls, 2),
             "submit_minute": round(n / 60 * c("submit") + n * answers / (REAL_PAPER_MINUTES * 60) * c("save")
                                    + polls, 2)}

@@ -33,7 +33,11 @@ PATHS: dict[str, Any] = {
         "parameters": [{"name": "registration_id", "in": "path", "required": True,
                         "schema": {"type": "integer", "minimum": 1}},
                        {"name": "code", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 16}}],
-        "responses": _ok({"type": "object", "properties": {"attempt_id": {"type": "integer"}}}, "201")}},
+        "description": "A new attempt comes with its device token (`device`): this device holds it and need not "
+                       "claim it. Returning to an attempt begun earlier gives `device: null`; claim it to continue.",
+        "responses": _ok({"type": "object", "required": ["attempt_id", "device", "last_seq"], "properties": {
+            "attempt_id": {"type": "integer"}, "device": {"type": ["string", "null"]},
+            "last_seq": {"type": "integer"}}}, "201")}},
     "/api/v1/attempts/{attempt_id}": {"get": {
         "summary": "State of an attempt (server time is the authority)", "operationId": "attemptState",
         "parameters": [_ID], "responses": _ok({"$ref": "#/components/schemas/AttemptState"})}},

@@ -152,8 +152,9 @@ def registrations() -> Any:
 @bp.post("/registrations/<int:registration_id>/papers/<code>/start")
 def start(registration_id: int, code: str) -> Any:
     user = _candidate()
-    attempt = attempts.start(user, registration_id, code[:16], str(request.args.get("lang", "zh_Hans"))[:8])
-    return jsonify({"attempt_id": attempt.id}), 201
+    attempt, device = attempts.begin(user, registration_id, code[:16], str(request.args.get("lang", "zh_Hans"))[:8])
+    # A new attempt comes with its device token, so the client need not claim it; an earlier one does not.
+    return jsonify({"attempt_id": attempt.id, "device": device, "last_seq": attempt.last_seq}), 201
 
 
 @bp.get("/attempts/<int:attempt_id>")

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from certexam import db
-from certexam.models import Attempt, Response, Role
+from certexam.models import Attempt, AttemptEvent, Response, Role
 from certexam.services import attempts
 from tests.conftest import csrf_from, make_app
 from tests.exam_setup import enrol, load_bank, open_sitting
@@ -121,6 +121,29 @@ def test_takeover_tells_the_older_device(exam) -> None:  # type: ignore[no-untyp
                    headers=_h(token))
     assert r.status_code == 200
     assert client.get(f"/api/v1/attempts/{aid}", headers=_h(token, old_device)).get_json()["holder"] is False
+
+
+def test_the_starting_device_holds_a_new_attempt_without_claiming_it(exam) -> None:  # type: ignore[no-untyped-def]
+    app, client, token, reg_id, _user = exam
+    url = f"/api/v1/registrations/{reg_id}/papers/P1/start"
+    first = client.post(url, headers=_h(token)).get_json()
+    aid, device = first["attempt_id"], first["device"]
+    assert isinstance(device, str) and len(device) >= 24 and first["last_seq"] == 0
+    key = client.get(f"/api/v1/attempts/{aid}/paper").get_json()["items"][0]["item"]["options"][0]["key"]
+    r = client.put(f"/api/v1/attempts/{aid}/answers/1", json={"seq": 1, "answer": key, "device": device},
+                   headers=_h(token))
+    assert r.status_code == 200 and r.get_json()["result"] == "stored"
+    # Starting again returns the same attempt but never its token: another device must claim, which is logged.
+    again = client.post(url, headers=_h(token)).get_json()
+    assert again == {"attempt_id": aid, "device": None, "last_seq": 1}
+    claimed = client.post(f"/api/v1/attempts/{aid}/claim", headers=_h(token)).get_json()["device"]
+    r = client.put(f"/api/v1/attempts/{aid}/answers/1", json={"seq": 2, "answer": None, "device": device},
+                   headers=_h(token))
+    assert r.status_code == 409 and r.get_json()["code"] == "taken_over" and claimed != device
+    with app.app_context():
+        kinds = list(db.session().scalars(select(AttemptEvent.kind).where(AttemptEvent.attempt_id == aid)
+                                          .order_by(AttemptEvent.id)))
+    assert kinds == ["start", "claim"]
 
 
 def test_submit_twice_is_harmless_and_late_saves_are_refused(exam) -> None:  # type: ignore[no-untyped-def]
