@@ -66,7 +66,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # No pool_pre_ping: it cost a round trip on every request. A connection found dead by a real
+    # statement (a database restart) fails that request with 503 (web.py) and SQLAlchemy then
+    # discards every pooled connection opened before it, so the next request gets a fresh one;
+    # clients and the exam page retry. pool_recycle retires connections a proxy may have dropped.
+    return create_engine(url, pool_recycle=1800, **kwargs)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -102,6 +106,13 @@ def session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["certexam.sessionmaker"]()
     return g.db_session  # type: ignore[no-any-return]
+
+
+def rollback_request() -> None:
+    """End the request's transaction, if any (an error page must not reuse a failed one)."""
+    sess = g.get("db_session")
+    if sess is not None:
+        sess.rollback()
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -117,11 +118,24 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _bug(exc: Exception) -> Any:
-        app.logger.exception("unhandled error")
+        # A connection the database dropped (a restart): nothing was committed, the pool is renewed,
+        # and the same request will work in a moment, so say "unavailable", not "broken".
+        lost = isinstance(exc, DBAPIError) and exc.connection_invalidated
+        db.rollback_request()  # the page below may load the user again: not in the failed transaction
+        if lost:
+            app.logger.warning("database connection lost: %s", exc)
+        else:
+            app.logger.exception("unhandled error")
+        code = 503 if lost else 500
         msg = _("Something went wrong on our side. Your saved work is safe; try again.")
         if _wants_json():
-            return jsonify(error=msg), 500
-        return render_template("error.html", code=500, message=msg), 500
+            resp = jsonify(error=msg)
+        else:
+            resp = app.response_class(render_template("error.html", code=code, message=msg))
+        resp.status_code = code
+        if lost:
+            resp.headers["Retry-After"] = "1"
+        return resp
 
     @app.after_request
     def _headers(resp: Response) -> Response:
