@@ -36,7 +36,8 @@ def _not_limited() -> bool:
 
 # The exam's hottest calls (every answer, every clock resync) check their caller inside their own
 # statement (autosave_sql.Owner): no user is loaded for them unless they are refused (issue 4).
-_HOT = frozenset({"api.save_answer", "api.flag", "api.attempt_state"})
+# The paper joins them: every candidate fetches it in the start minute (and on every reload).
+_HOT = frozenset({"api.save_answer", "api.flag", "api.attempt_state", "api.paper"})
 
 
 @bp.before_request
@@ -168,10 +169,14 @@ def attempt_state(attempt_id: int) -> Any:
 
 @bp.get("/attempts/<int:attempt_id>/paper")
 def paper(attempt_id: int) -> Any:
-    user = _candidate()
-    sess = db.session()
-    attempt = attempts._owned(sess, user, attempt_id, lock=False)  # noqa: SLF001 - read-only ownership check
-    return current_app.response_class(paper_json.document(sess, attempt), mimetype="application/json")
+    owner = g.get("owner")
+    body = paper_json.try_document(owner, attempt_id) if owner is not None else None
+    if body is None:  # refused on the hot path: authenticate fully, then 401, 403 or 404
+        user = _candidate()
+        sess = db.session()
+        attempt = attempts._owned(sess, user, attempt_id, lock=False)  # noqa: SLF001 - read-only ownership check
+        body = paper_json.document(sess, attempt)
+    return current_app.response_class(body, mimetype="application/json")
 
 
 @bp.post("/attempts/<int:attempt_id>/claim")

@@ -50,6 +50,7 @@ class Statements:
     upsert_flag: Executable  # keeps the stored answer
     stored_seq: Executable
     state: Executable
+    form: Executable  # the paper's frozen form, if the attempt is the owner's
     slots: Executable
     save_at_once: Executable | None  # PostgreSQL: claim and upsert in one statement (one round trip)
 
@@ -129,5 +130,6 @@ def statements(dialect: str, by_token: bool) -> Statements:
         stored_seq=select(_R.c.seq).where(_R.c.attempt_id == aid, _R.c.slot == bindparam("p_slot", type_=String)),
         state=select(_A.c.id, _A.c.user_id, _A.c.status, _A.c.kind, _A.c.paper_code, _A.c.deadline_at,
                      _A.c.paused_at, _A.c.last_seq, _A.c.holder_token).where(_A.c.id == aid, _owned(by_token)),
+        form=select(_A.c.form).where(_A.c.id == aid, _owned(by_token)),
         slots=select(_R.c.slot, _R.c.answer, _R.c.flagged).where(_R.c.attempt_id == aid),
         save_at_once=_save_at_once(by_token) if dialect == "postgresql" else None)

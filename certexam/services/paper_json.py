@@ -16,9 +16,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from certexam import db
 from certexam.domain.items import Item
 from certexam.models import Attempt
 from certexam.services import item_cache, paper_view
+from certexam.services.autosave_sql import Owner, statements
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,21 @@ def _item(parts: _Parts, order: list[str]) -> str:
 
 def document(sess: Session, attempt: Attempt) -> str:
     """The body of GET /api/v1/attempts/<id>/paper: items in the form's order and saved answers."""
-    form: list[dict[str, Any]] = json.loads(attempt.form)
+    return _document(sess, attempt.id, attempt.form)
+
+
+def try_document(owner: Owner, attempt_id: int) -> str | None:
+    """`document` without loading the user or the attempt: None unless the attempt is the owner's
+    (the caller then authenticates fully to answer 401, 403 or 404), as autosave.try_state."""
+    sess = db.session()
+    conn = sess.connection()
+    form = conn.execute(statements(conn.dialect.name, owner.by_token).form,
+                        {"p_aid": attempt_id, **owner.params()}).scalar()
+    return None if form is None else _document(sess, attempt_id, form)
+
+
+def _document(sess: Session, attempt_id: int, form_json: str) -> str:
+    form: list[dict[str, Any]] = json.loads(form_json)
     versions = item_cache.items_with_hash(sess, [e["v"] for e in form])
     out = []
     for n, entry in enumerate(form, 1):
@@ -69,9 +85,9 @@ def document(sess: Session, attempt: Attempt) -> str:
             f'{{"slot":"{n}.{i}","item":{_item(child, entry["c"][i - 1] if entry["c"] else [])}}}'
             for i, child in enumerate(parts.children, 1))
         out.append(f'{{"slot":"{n}","item":{_item(parts, entry["o"])},"children":[{children}]}}')
-    saved = paper_view.answers(sess, attempt)
+    saved = paper_view.answers_of(sess, attempt_id)
     answers = _dumps({k: {"answer": a, "flagged": f} for k, (a, f) in saved.items()})
-    return f'{{"attempt_id":{int(attempt.id)},"items":[{",".join(out)}],"answers":{answers}}}'
+    return f'{{"attempt_id":{int(attempt_id)},"items":[{",".join(out)}],"answers":{answers}}}'
 
 
 def clear() -> None:

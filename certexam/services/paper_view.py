@@ -49,8 +49,13 @@ def shown_items(sess: Session, attempt: Attempt, answer_at_most: dict[int, int] 
 
 def answers(sess: Session, attempt: Attempt) -> dict[str, tuple[Any, bool]]:
     """slot -> (answer, flagged) as acknowledged."""
+    return answers_of(sess, attempt.id)
+
+
+def answers_of(sess: Session, attempt_id: int) -> dict[str, tuple[Any, bool]]:
+    """`answers` by the attempt's id (the API's paper loads no attempt object)."""
     rows = sess.execute(select(Response.slot, Response.answer, Response.flagged)  # columns, not objects
-                        .where(Response.attempt_id == attempt.id))
+                        .where(Response.attempt_id == attempt_id))
     return {slot: (json.loads(answer) if answer is not None else None, flagged) for slot, answer, flagged in rows}
 
 

@@ -1,4 +1,4 @@
-"""The exam's hot calls (save, flag, clock resync) check their caller inside their own statement.
+"""The exam's hot calls (save, flag, clock resync, paper) check their caller inside their own statement.
 
 They load no user (tests count the statements), and every refusal answers as a
 full sign-in would: 401 for a stranger, a revoked token or a deactivated account,
@@ -27,7 +27,8 @@ def _hot_calls(c: FlaskClient, aid: int, device: str, key: str, headers: dict[st
                   headers=headers).status_code,
             c.put(f"/api/v1/attempts/{aid}/flags/2", json={"seq": 2, "flagged": True, "device": device},
                   headers=headers).status_code,
-            c.get(f"/api/v1/attempts/{aid}", headers=headers).status_code]
+            c.get(f"/api/v1/attempts/{aid}", headers=headers).status_code,
+            c.get(f"/api/v1/attempts/{aid}/paper", headers=headers).status_code]
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -65,26 +66,26 @@ def test_refusals_answer_as_a_full_sign_in_would(exam) -> None:  # type: ignore[
         theirs = api_tokens.create(candidate(app), "another candidate")
         admin = api_tokens.create(staff(app, Role.ADMIN), "staff")
     c = app.test_client()
-    assert _hot_calls(c, aid, device, key, _bearer("cx_" + "x" * 43)) == [401, 401, 401]
-    assert _hot_calls(c, aid, device, key, _bearer("not-a-token")) == [401, 401, 401]
-    assert _hot_calls(c, aid, device, key, _bearer(theirs)) == [404, 404, 404]
-    assert _hot_calls(c, aid, device, key, _bearer(admin)) == [403, 403, 403]
+    assert _hot_calls(c, aid, device, key, _bearer("cx_" + "x" * 43)) == [401] * 4
+    assert _hot_calls(c, aid, device, key, _bearer("not-a-token")) == [401] * 4
+    assert _hot_calls(c, aid, device, key, _bearer(theirs)) == [404] * 4
+    assert _hot_calls(c, aid, device, key, _bearer(admin)) == [403] * 4
     # a stranger hears 401 before any word about a malformed body
     assert c.put(f"/api/v1/attempts/{aid}/answers/1", data="{", headers=_bearer("cx_" + "y" * 43)).status_code == 401
     assert _stored(app, aid) == []
-    assert _hot_calls(c, aid, device, key, _bearer(mine)) == [200, 200, 200]
+    assert _hot_calls(c, aid, device, key, _bearer(mine)) == [200] * 4
     assert sorted(_stored(app, aid)) == ["1", "2"]
 
     with app.app_context():
         db.session().execute(update(ApiToken).where(ApiToken.user_id == user.id).values(revoked_at=db.utcnow()))
         db.session().commit()
-    assert _hot_calls(c, aid, device, key, _bearer(mine)) == [401, 401, 401]
+    assert _hot_calls(c, aid, device, key, _bearer(mine)) == [401] * 4
     # the browser's signed session still works, until the account is deactivated
-    assert _hot_calls(client, aid, device, key, _h(csrf)) == [200, 200, 200]
+    assert _hot_calls(client, aid, device, key, _h(csrf)) == [200] * 4
     with app.app_context():
         db.session().execute(update(User).where(User.id == user.id).values(active=False))
         db.session().commit()
-    assert _hot_calls(client, aid, device, key, _h(csrf)) == [401, 401, 401]
+    assert _hot_calls(client, aid, device, key, _h(csrf)) == [401] * 4
 
 
 def test_refused_saves_still_say_why(exam) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
@@ -123,6 +124,12 @@ def test_a_save_is_one_statement_on_postgresql_and_two_on_sqlite(exam) -> None: 
             seen.clear()
             assert c.get(f"/api/v1/attempts/{aid}", headers=headers).status_code == 200
             assert len(seen) == 2 and "USER_ACCOUNT" in seen[0]  # the attempt with its owner check, then its slots
+            seen.clear()
+            r = c.get(f"/api/v1/attempts/{aid}/paper", headers=headers)
+            assert r.status_code == 200 and r.get_json()["answers"]["1"]["answer"] == key
+            # the form with its owner check first; no user and no attempt object loaded before it
+            assert seen[0].startswith("SELECT ATTEMPT.FORM") and "USER_ACCOUNT" in seen[0]
+            assert not any(s.startswith("SELECT USER_ACCOUNT.") or s.startswith("SELECT API_TOKEN.") for s in seen)
 
 
 def test_strong_session_protection_turns_the_shortcut_off(exam) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
