@@ -36,8 +36,8 @@ def _not_limited() -> bool:
 
 # The exam's hottest calls (every answer, every clock resync) check their caller inside their own
 # statement (autosave_sql.Owner): no user is loaded for them unless they are refused (issue 4).
-# The paper joins them: every candidate fetches it in the start minute (and on every reload).
-_HOT = frozenset({"api.save_answer", "api.flag", "api.attempt_state", "api.paper"})
+# Start and paper join them: every candidate calls both in the start minute.
+_HOT = frozenset({"api.save_answer", "api.flag", "api.attempt_state", "api.paper", "api.start"})
 
 
 @bp.before_request
@@ -152,8 +152,10 @@ def registrations() -> Any:
 
 @bp.post("/registrations/<int:registration_id>/papers/<code>/start")
 def start(registration_id: int, code: str) -> Any:
-    user = _candidate()
-    attempt, device = attempts.begin(user, registration_id, code[:16], str(request.args.get("lang", "zh_Hans"))[:8])
+    code, lang, owner = code[:16], str(request.args.get("lang", "zh_Hans"))[:8], g.get("owner")
+    started = attempts.try_begin(owner, registration_id, code, lang) if owner is not None else None
+    # refused on the hot path: authenticate fully, then 401, 403 or 404
+    attempt, device = started or attempts.begin(_candidate(), registration_id, code, lang)
     # A new attempt comes with its device token, so the client need not claim it; an earlier one does not.
     return jsonify({"attempt_id": attempt.id, "device": device, "last_seq": attempt.last_seq}), 201
 

@@ -31,6 +31,7 @@ from certexam.models import (
     User,
 )
 from certexam.services import audit, item_cache
+from certexam.services.autosave_sql import Owner, owner_ids
 from certexam.services.sittings import blueprint_of
 
 
@@ -129,15 +130,28 @@ def begin(user: User, registration_id: int, paper_code: str, language: str) -> S
     bank is parsed once per worker now (item_cache), and the second transaction
     reloaded the registration, sitting and papers on every start of the start minute.
     """
-    return _start(user.id, registration_id, paper_code, language)  # the id: the use case would reload the user
+    started = _start(Owner(user_id=user.id), registration_id, paper_code, language)  # the use case would reload the user
+    if started is None:
+        raise NotFound(_("This registration does not exist."))
+    return started
+
+
+def try_begin(owner: Owner, registration_id: int, paper_code: str, language: str) -> Started | None:
+    """`begin` without loading the user first: the registration is read with the owner check in
+    its statement. None (nothing written) if it is not the owner's or the owner is not an active
+    candidate; the caller then authenticates fully to say 401, 403 or 404."""
+    return _start(owner, registration_id, paper_code, language)
 
 
 @db.use_case
-def _start(user_id: int, registration_id: int, paper_code: str, language: str) -> Started:
+def _start(owner: Owner, registration_id: int, paper_code: str, language: str) -> Started | None:
     sess = db.session()
-    reg = sess.get(Registration, registration_id, with_for_update=True)
-    if reg is None or reg.user_id != user_id:
-        raise NotFound(_("This registration does not exist."))
+    reg = sess.scalars(select(Registration).where(Registration.id == registration_id,
+                                                  Registration.user_id.in_(owner_ids(owner.by_token)))
+                       .with_for_update(), owner.params()).first()
+    if reg is None:
+        return None
+    user_id = reg.user_id
     sitting = reg.sitting
     papers = {p.code: p for p in sitting.papers}
     sp = papers.get(paper_code)

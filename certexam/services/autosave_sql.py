@@ -12,7 +12,19 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Integer, String, Text, bindparam, case, func, select, update
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    Text,
+    bindparam,
+    case,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql import Executable
@@ -56,15 +68,20 @@ class Statements:
 
 
 def _owned(by_token: bool) -> ColumnElement[bool]:
-    """The attempt belongs to the active candidate the request names (as Flask-Login's loader
-    and the API's role check would decide, here inside the statement)."""
+    """The attempt belongs to the active candidate the request names."""
+    return _A.c.user_id.in_(owner_ids(by_token))
+
+
+def owner_ids(by_token: bool) -> Select[Any]:
+    """The id of the active candidate the request names, if any (as Flask-Login's loader and the
+    API's role check would decide, here inside the statement); parameters: Owner.params()."""
     allowed = select(_U.c.id).where(_U.c.active.is_(True), _U.c.role == Role.CANDIDATE)
     if by_token:
         allowed = (allowed.join(_T, _T.c.user_id == _U.c.id)
                    .where(_T.c.token_hash == bindparam("p_digest", type_=String), _T.c.revoked_at.is_(None)))
     else:
         allowed = allowed.where(_U.c.id == bindparam("p_uid", type_=Integer))
-    return _A.c.user_id.in_(allowed)
+    return allowed
 
 
 def _claim(by_token: bool, stamp: bool) -> Any:

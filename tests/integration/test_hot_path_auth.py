@@ -141,3 +141,38 @@ def test_strong_session_protection_turns_the_shortcut_off(exam) -> None:  # type
                        headers=_h(csrf))
     assert r.status_code == 200 and r.get_json()["result"] == "stored"
     assert seen[0].startswith("SELECT USER_ACCOUNT.")  # the user is loaded (and checked) first
+
+
+def test_start_checks_its_caller_in_the_registrations_statement(exam) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    app, client, csrf, reg_id, user = exam
+    with app.app_context():
+        mine = api_tokens.create(user, "exam client")
+        theirs = api_tokens.create(candidate(app), "another candidate")
+        admin = api_tokens.create(staff(app, Role.ADMIN), "staff")
+    c, url = app.test_client(), f"/api/v1/registrations/{reg_id}/papers/P1/start"
+    for token, code in (("cx_" + "x" * 43, 401), ("not-a-token", 401), (theirs, 404), (admin, 403)):
+        assert c.post(url, headers=_bearer(token)).status_code == code, token
+    with app.app_context():  # a refused start writes nothing
+        assert db.session().scalars(select(Attempt.id)).all() == []
+    engine = app.extensions["certexam.engine"]
+    with _statements(engine) as seen:
+        r = c.post(url, headers=_bearer(mine))
+    assert r.status_code == 201 and r.get_json()["device"]
+    assert seen[0].startswith("SELECT REGISTRATION.") and "USER_ACCOUNT" in seen[0] and "API_TOKEN" in seen[0]
+    assert not any(s.startswith("SELECT USER_ACCOUNT.") or s.startswith("SELECT API_TOKEN.") for s in seen)
+    with _statements(engine) as seen:  # the browser's session: same statement, by the signed user id
+        again = client.post(url, headers=_h(csrf))
+    assert again.get_json() == {"attempt_id": r.get_json()["attempt_id"], "device": None, "last_seq": 0}
+    assert seen[0].startswith("SELECT REGISTRATION.") and "USER_ACCOUNT" in seen[0]
+    # a deactivated account's live session and a revoked token are refused as before
+    with app.app_context():
+        db.session().execute(update(ApiToken).where(ApiToken.user_id == user.id).values(revoked_at=db.utcnow()))
+        db.session().execute(update(User).where(User.id == user.id).values(active=False))
+        db.session().commit()
+    assert c.post(url, headers=_bearer(mine)).status_code == 401
+    assert client.post(url, headers=_h(csrf)).status_code == 401
+    # and without the CSRF header the browser's session cannot start anything
+    with app.app_context():
+        db.session().execute(update(User).where(User.id == user.id).values(active=True))
+        db.session().commit()
+    assert client.post(url, headers={"Accept": "application/json"}).status_code == 400
