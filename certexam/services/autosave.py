@@ -2,8 +2,10 @@
 
 On an exam day these three calls are nearly every request (issue 4). A save is
 one guarded UPDATE of the attempt and one upsert of the slot under the write
-lock (one statement on PostgreSQL); the clock resync is a read and writes only
-to close an attempt whose time is over. Who may save is checked inside those
+lock, or one statement: always on PostgreSQL, and on SQLite once this device's
+first save has read the attempt's form (revision 0010's triggers keep the
+attempt's counters). The clock resync is a read and writes only to close an
+attempt whose time is over. Who may save is checked inside those
 statements (autosave_sql.Owner), so the `try_*` calls load no user: the API
 authenticates fully only when one of them is refused, to say why.
 """
@@ -25,6 +27,7 @@ from certexam.errors import Conflict, NotFound, UserError
 from certexam.models import User
 from certexam.services.attempts import _owned_by, _same_device, _writable, close_if_expired
 from certexam.services.autosave_sql import Owner, Statements, statements
+from certexam.services.item_cache import BoundedCache
 
 MAX_TEXT_ANSWER = 20_000  # characters in a constructed response
 
@@ -77,6 +80,23 @@ def _check_answer(entry: dict[str, Any], child: int | None, answer: Any) -> None
         raise UserError(_("This answer does not fit the question."), "answer")
 
 
+# (attempt id, device token) -> the attempt's frozen form, for SQLite's one-statement save. A form
+# never changes; the device token is part of the key so that a reused id can never match (and the
+# statement checks owner, device, status and time itself). Bounded: one entry per attempt held here.
+_forms: BoundedCache[tuple[int, str], str] = BoundedCache(10_000)
+
+
+def _fits(form: str, slot: str, answer: Any) -> bool:
+    """Whether the answer fits its slot; a misfit takes the full path, which explains it after the
+    claim has checked the caller (a stranger never hears about the body first)."""
+    try:
+        entry, child = _slot_entry(form, slot)
+        _check_answer(entry, child, answer)
+    except UserError:
+        return False
+    return True
+
+
 def _valid_seq(seq: Any) -> bool:
     return isinstance(seq, int) and not isinstance(seq, bool) and 0 < seq < 2**31
 
@@ -91,22 +111,19 @@ def _params(owner: Owner, attempt_id: int, device: str, seq: int, now: datetime)
             **owner.params()}
 
 
-def _take(owner: Owner, attempt_id: int, device: str, seq: int, now: datetime,
-          flag_only: bool) -> tuple[str, datetime] | None:
+def _take(owner: Owner, attempt_id: int, device: str, seq: int, now: datetime) -> tuple[str, datetime] | None:
     """Claim the attempt for this save (form, deadline), or None if the owner, device, status or time refuse it."""
     conn, st = _conn(owner)
-    row = conn.execute(st.claim_flag if flag_only else st.claim_save,
-                       _params(owner, attempt_id, device, seq, now)).first()
+    row = conn.execute(st.claim, _params(owner, attempt_id, device, seq, now)).first()
     return None if row is None else (row[0], row[1])
 
 
-def _explain(user_id: int, attempt_id: int, device: str, seq: int, now: datetime,
-             flag_only: bool) -> tuple[str, datetime]:
+def _explain(user_id: int, attempt_id: int, device: str, seq: int, now: datetime) -> tuple[str, datetime]:
     """A refused claim: load the attempt to say why (closed, paused, another device, not yours),
     or claim it if it changed between the two reads (the row is locked now)."""
     sess = db.session()
     _writable(sess, _owned_by(sess, user_id, attempt_id), device)
-    taken = _take(Owner(user_id=user_id), attempt_id, device, seq, now, flag_only)
+    taken = _take(Owner(user_id=user_id), attempt_id, device, seq, now)
     if taken is None:
         raise Conflict(_("The exam changed while saving. Try again."))
     return taken
@@ -135,6 +152,15 @@ def _save_fast(owner: Owner, attempt_id: int, device: str, slot: str, answer: An
                seq: int, now: datetime) -> SaveAck | None:
     """Claim and store; None (nothing written) if the claim is refused."""
     conn, st = _conn(owner)
+    form = _forms.get((attempt_id, device)) if st.save_if_claimable is not None else None
+    if form is not None and _fits(form, slot, answer):
+        # SQLite, a form this device already saved into: one statement (the answer checked before it)
+        row = conn.execute(st.save_if_claimable, {**_params(owner, attempt_id, device, seq, now), "p_slot": slot,
+                                                  "p_answer": _answer_value(answer),
+                                                  "p_flagged": bool(flagged)}).first()
+        if row is not None:
+            return SaveAck(slot, seq, "stored", now, row[1])
+        # nothing stored: refused, a duplicate or stale; the claim below says which (and stamps the contact)
     if st.save_at_once is not None:  # PostgreSQL: one statement, checked after (an error rolls it all back)
         row = conn.execute(st.save_at_once, {**_params(owner, attempt_id, device, seq, now), "p_slot": slot,
                                              "p_answer": _answer_value(answer), "p_flagged": bool(flagged)}).first()
@@ -143,10 +169,12 @@ def _save_fast(owner: Owner, attempt_id: int, device: str, slot: str, answer: An
         entry, child = _slot_entry(row[0], slot)
         _check_answer(entry, child, answer)
         return SaveAck(slot, seq, "stored" if row[2] else _not_stored(conn, st, attempt_id, slot, seq), now, row[1])
-    taken = _take(owner, attempt_id, device, seq, now, flag_only=False)
+    taken = _take(owner, attempt_id, device, seq, now)
     if taken is None:
         return None
-    return _save_claimed(owner, attempt_id, slot, answer, flagged, seq, now, taken)
+    ack = _save_claimed(owner, attempt_id, slot, answer, flagged, seq, now, taken)
+    _forms.put((attempt_id, device), taken[0])
+    return ack
 
 
 def _save_claimed(owner: Owner, attempt_id: int, slot: str, answer: Any, flagged: bool, seq: int, now: datetime,
@@ -183,7 +211,7 @@ def _save(user_id: int, attempt_id: int, device: str, slot: str, answer: Any, fl
     ack = _save_fast(owner, attempt_id, device, slot, answer, flagged, seq, now)
     if ack is not None:
         return ack
-    taken = _explain(user_id, attempt_id, device, seq, now, flag_only=False)
+    taken = _explain(user_id, attempt_id, device, seq, now)
     return _save_claimed(owner, attempt_id, slot, answer, flagged, seq, now, taken)
 
 
@@ -199,7 +227,7 @@ def try_set_flag(owner: Owner, attempt_id: int, device: str, slot: str, flagged:
     if not _valid_seq(seq):
         return None
     now = db.utcnow()
-    taken = _take(owner, attempt_id, device, seq, now, flag_only=True)
+    taken = _take(owner, attempt_id, device, seq, now)
     return None if taken is None else _flag(owner, attempt_id, device, slot, flagged, seq, now, taken)
 
 
@@ -212,8 +240,7 @@ def set_flag(user: User, attempt_id: int, device: str, slot: str, flagged: bool,
 def _set_flag(user_id: int, attempt_id: int, device: str, slot: str, flagged: bool, seq: int) -> SaveAck:
     _check_seq(seq)
     now, owner = db.utcnow(), Owner(user_id=user_id)
-    taken = (_take(owner, attempt_id, device, seq, now, flag_only=True)
-             or _explain(user_id, attempt_id, device, seq, now, flag_only=True))
+    taken = _take(owner, attempt_id, device, seq, now) or _explain(user_id, attempt_id, device, seq, now)
     return _flag(owner, attempt_id, device, slot, flagged, seq, now, taken)
 
 

@@ -56,8 +56,7 @@ class Owner:
 
 @dataclass(frozen=True)
 class Statements:
-    claim_save: Executable  # guarded UPDATE for an answer (also stamps last_saved_at)
-    claim_flag: Executable  # the same for a flag
+    claim: Executable  # guarded UPDATE: raise last_seq, stamp last_saved_at, return form and deadline
     upsert_answer: Executable
     upsert_flag: Executable  # keeps the stored answer
     stored_seq: Executable
@@ -65,6 +64,7 @@ class Statements:
     form: Executable  # the paper's frozen form, if the attempt is the owner's
     slots: Executable
     save_at_once: Executable | None  # PostgreSQL: claim and upsert in one statement (one round trip)
+    save_if_claimable: Executable | None  # SQLite: the same for a known form (triggers keep the attempt)
 
 
 def _owned(by_token: bool) -> ColumnElement[bool]:
@@ -84,22 +84,27 @@ def owner_ids(by_token: bool) -> Select[Any]:
     return allowed
 
 
-def _claim(by_token: bool, stamp: bool) -> Any:
-    """Raise last_seq if the attempt may take a save: owner, device, not submitted or paused, in time.
+def _claimable(by_token: bool) -> list[ColumnElement[bool]]:
+    """The attempt may take a save: the owner's, this device's, not submitted or paused, in time."""
+    return [_A.c.id == bindparam("p_aid", type_=Integer), _owned(by_token),
+            _A.c.status != "submitted", _A.c.paused_at.is_(None),
+            _A.c.holder_token == bindparam("p_dev", type_=String),
+            # deadline >= now - grace  <=>  not T.is_expired(deadline, now)
+            _A.c.deadline_at >= bindparam("p_cutoff", type_=db.UTCDateTime())]
+
+
+def _claim(by_token: bool) -> Any:
+    """Raise last_seq and stamp last_saved_at if the attempt may take a save (`_claimable`).
 
     Raising last_seq before knowing whether this slot's save is stale is safe: a
-    stale or duplicate seq is never above last_seq already.
+    stale or duplicate seq is never above last_seq already. Flags stamp the time
+    too: on SQLite the triggers of revision 0010 stamp every stored slot.
     """
     seq = bindparam("p_seq", type_=Integer)
-    values: dict[str, Any] = {"last_seq": case((_A.c.last_seq < seq, seq), else_=_A.c.last_seq)}
-    if stamp:
-        values["last_saved_at"] = bindparam("p_now", type_=db.UTCDateTime())
-    return (update(_A).where(_A.c.id == bindparam("p_aid", type_=Integer), _owned(by_token),
-                             _A.c.status != "submitted", _A.c.paused_at.is_(None),
-                             _A.c.holder_token == bindparam("p_dev", type_=String),
-                             # deadline >= now - grace  <=>  not T.is_expired(deadline, now)
-                             _A.c.deadline_at >= bindparam("p_cutoff", type_=db.UTCDateTime()))
-            .values(values).returning(_A.c.form, _A.c.deadline_at))
+    return (update(_A).where(*_claimable(by_token))
+            .values(last_seq=case((_A.c.last_seq < seq, seq), else_=_A.c.last_seq),
+                    last_saved_at=bindparam("p_now", type_=db.UTCDateTime()))
+            .returning(_A.c.form, _A.c.deadline_at))
 
 
 def _upsert(dialect: str, with_answer: bool) -> Executable:
@@ -124,7 +129,7 @@ def _save_at_once(by_token: bool) -> Executable:
          stored AS (INSERT INTO response ... SELECT ... FROM claimed ON CONFLICT ... RETURNING id)
     SELECT form, deadline_at, (SELECT count(*) FROM stored) FROM claimed
     """
-    claimed = _claim(by_token, stamp=True).cte("claimed")
+    claimed = _claim(by_token).cte("claimed")
     row = select(bindparam("p_aid", type_=Integer), bindparam("p_slot", type_=String),
                  bindparam("p_answer", type_=Text), bindparam("p_flagged", type_=Boolean),
                  bindparam("p_seq", type_=Integer), bindparam("p_now", type_=db.UTCDateTime())).select_from(claimed)
@@ -138,15 +143,40 @@ def _save_at_once(by_token: bool) -> Executable:
                   select(func.count()).select_from(stored).scalar_subquery())
 
 
+def _save_if_claimable(by_token: bool) -> Executable:
+    """SQLite's one-statement save, for a form already known (the answer checked against it):
+    the answer row is built from the attempt row only if `_claimable`, and stored only if newer;
+    the triggers of revision 0010 raise last_seq and stamp last_saved_at in the same statement.
+
+    INSERT INTO response ... SELECT ... FROM attempt WHERE <claimable>
+    ON CONFLICT DO UPDATE ... WHERE seq < excluded.seq RETURNING id, (SELECT deadline_at ...)
+
+    No row back: refused, a duplicate or a stale save; the two-statement path says which.
+    """
+    row = select(bindparam("p_aid", type_=Integer), bindparam("p_slot", type_=String),
+                 bindparam("p_answer", type_=Text), bindparam("p_flagged", type_=Boolean),
+                 bindparam("p_seq", type_=Integer), bindparam("p_now", type_=db.UTCDateTime())
+                 ).select_from(_A).where(*_claimable(by_token))
+    ins = sqlite_insert(_R).from_select(["attempt_id", "slot", "answer", "flagged", "seq", "saved_at"], row)
+    new = ins.excluded
+    # not correlated: RETURNING renders its columns unqualified, so `id` would be ambiguous
+    deadline = select(_A.c.deadline_at).where(_A.c.id == bindparam("p_aid", type_=Integer)).scalar_subquery()
+    return (ins.on_conflict_do_update(index_elements=["attempt_id", "slot"], where=_R.c.seq < new.seq,
+                                      set_={"answer": new.answer, "flagged": new.flagged, "seq": new.seq,
+                                            "saved_at": new.saved_at})
+            .returning(_R.c.id, deadline))
+
+
 @functools.cache
 def statements(dialect: str, by_token: bool) -> Statements:
     aid = bindparam("p_aid", type_=Integer)
     return Statements(
-        claim_save=_claim(by_token, stamp=True), claim_flag=_claim(by_token, stamp=False),
+        claim=_claim(by_token),
         upsert_answer=_upsert(dialect, True), upsert_flag=_upsert(dialect, False),
         stored_seq=select(_R.c.seq).where(_R.c.attempt_id == aid, _R.c.slot == bindparam("p_slot", type_=String)),
         state=select(_A.c.id, _A.c.user_id, _A.c.status, _A.c.kind, _A.c.paper_code, _A.c.deadline_at,
                      _A.c.paused_at, _A.c.last_seq, _A.c.holder_token).where(_A.c.id == aid, _owned(by_token)),
         form=select(_A.c.form).where(_A.c.id == aid, _owned(by_token)),
         slots=select(_R.c.slot, _R.c.answer, _R.c.flagged).where(_R.c.attempt_id == aid),
-        save_at_once=_save_at_once(by_token) if dialect == "postgresql" else None)
+        save_at_once=_save_at_once(by_token) if dialect == "postgresql" else None,
+        save_if_claimable=_save_if_claimable(by_token) if dialect == "sqlite" else None)

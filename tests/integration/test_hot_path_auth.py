@@ -105,7 +105,9 @@ def test_refused_saves_still_say_why(exam) -> None:  # type: ignore[no-untyped-d
     assert _stored(app, aid) == []
 
 
-def test_a_save_is_one_statement_on_postgresql_and_two_on_sqlite(exam) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_a_save_is_one_statement(exam) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """PostgreSQL: always (a data-modifying CTE). SQLite: once this device's first save has read the
+    attempt's form (a guarded INSERT ... SELECT; triggers keep the attempt's counters)."""
     app, client, csrf, reg_id, user = exam
     aid, device, paper = _start(client, csrf, reg_id)
     key = paper["items"][0]["item"]["options"][0]["key"]
@@ -118,7 +120,8 @@ def test_a_save_is_one_statement_on_postgresql_and_two_on_sqlite(exam) -> None: 
             r = c.put(f"/api/v1/attempts/{aid}/answers/{n}", json={"seq": n, "answer": key if n == 1 else None,
                                                                   "device": device}, headers=headers)
             assert r.status_code == 200 and r.get_json()["result"] == "stored"
-            expected = ["WITH"] if engine.dialect.name == "postgresql" else ["UPDATE ATTEMPT", "INSERT INTO RESPONSE"]
+            first = ["UPDATE ATTEMPT", "INSERT INTO RESPONSE"] if n == 1 else ["INSERT INTO RESPONSE"]
+            expected = ["WITH"] if engine.dialect.name == "postgresql" else first
             assert [s[:len(e)] for s, e in zip(seen, expected, strict=False)] == expected and len(seen) == len(expected)
             assert "USER_ACCOUNT" in seen[0]  # the owner is checked inside the claim, not loaded before it
             seen.clear()
@@ -176,3 +179,43 @@ def test_start_checks_its_caller_in_the_registrations_statement(exam) -> None:  
         db.session().execute(update(User).where(User.id == user.id).values(active=True))
         db.session().commit()
     assert client.post(url, headers={"Accept": "application/json"}).status_code == 400
+
+
+def test_the_attempt_keeps_its_counters_however_a_save_is_stored(exam) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    app, client, csrf, reg_id, _user = exam
+    aid, device, paper = _start(client, csrf, reg_id)
+    keys = [o["key"] for o in paper["items"][0]["item"]["options"]]
+    key2 = paper["items"][1]["item"]["options"][0]["key"]
+
+    def put(slot: str, seq: int, answer: Any, dev: str = device) -> Any:
+        return client.put(f"/api/v1/attempts/{aid}/answers/{slot}", json={"seq": seq, "answer": answer,
+                                                                          "device": dev}, headers=_h(csrf))
+
+    def counters() -> tuple[int, Any, dict[str, tuple[int, Any]]]:
+        with app.app_context():
+            att = db.session().get(Attempt, aid)
+            rows = db.session().execute(select(Response.slot, Response.seq, Response.saved_at)
+                                        .where(Response.attempt_id == aid)).all()
+            return att.last_seq, att.last_saved_at, {r.slot: (r.seq, r.saved_at) for r in rows}
+
+    assert put("1", 1, keys[0]).get_json()["result"] == "stored"  # reads the form
+    assert put("2", 5, key2).get_json()["result"] == "stored"  # on SQLite: the one statement
+    last_seq, last_saved_at, rows = counters()
+    assert last_seq == 5 and last_saved_at == rows["2"][1] and rows["2"][0] == 5
+    r = put("3", 6, "Z")  # a misfit with the form known: still a clear 400, nothing written
+    assert r.status_code == 400 and r.get_json()["field"] == "answer"
+    assert counters()[0] == 5 and "3" not in counters()[2]
+    assert put("2", 4, keys[1]).get_json()["result"] == "stale"
+    assert put("2", 5, key2).get_json()["result"] == "duplicate"
+    assert put("1", 7, keys[1]).get_json()["result"] == "stored"
+    r = client.put(f"/api/v1/attempts/{aid}/flags/4", json={"seq": 8, "flagged": True, "device": device},
+                   headers=_h(csrf))
+    assert r.status_code == 200
+    last_seq, last_saved_at, rows = counters()
+    assert last_seq == 8 and last_saved_at == rows["4"][1] and rows["1"][0] == 7 and rows["2"][0] == 5
+    assert client.get(f"/api/v1/attempts/{aid}").get_json()["last_seq"] == 8
+    # after a takeover the older device's save, whose form this process knows, is refused as before
+    client.post(f"/api/v1/attempts/{aid}/claim", headers=_h(csrf))
+    r = put("1", 9, keys[0])
+    assert r.status_code == 409 and r.get_json()["code"] == "taken_over"
+    assert counters()[0] == 8 and counters()[2]["1"][0] == 7
