@@ -69,31 +69,40 @@ def _form_json(entries: list[FormEntry], items: dict[int, Any]) -> str:
     return json.dumps(doc, separators=(",", ":"))
 
 
-def _draw(sess: Session, bp: Blueprint, paper: Paper, seed: int,
-          direction: str | None) -> tuple[list[FormEntry], dict[int, Any], dict[int, int]]:
-    """The form entries drawn for `seed`, the items of the bank's approved versions, and their bank item ids."""
+class _Drawn(NamedTuple):
+    """A form drawn for a seed: its entries, the items of their versions, and their bank item ids."""
+
+    seed: int
+    entries: list[FormEntry]
+    items: dict[int, Any]
+    item_of: dict[int, int]
+
+
+def _draw(sess: Session, bp: Blueprint, paper: Paper, seed: int, direction: str | None) -> _Drawn:
+    """Draw the form for `seed` from the bank's approved versions (a read)."""
     modules = {bp.resolve(s, direction) for s in paper.sections}
     try:
         pool, item_of, items = item_cache.drawable(sess, modules)
         entries = assemble(bp, paper, pool, seed, direction)
     except AssemblyError as exc:
         raise UserError(_("This paper cannot be assembled from the approved items: %(why)s", why=str(exc))) from exc
-    return entries, items, item_of
+    return _Drawn(seed, entries, items, item_of)
 
 
-def _new_attempt(sess: Session, user_id: int, bp: Blueprint, paper: Paper, seed: int, direction: str | None,
-                 kind: str, minutes: int, language: str, registration: Registration | None = None,
-                 sitting_paper: SittingPaper | None = None) -> Attempt:
-    entries, versions, item_of = _draw(sess, bp, paper, seed, direction)
+def _new_attempt(sess: Session, user_id: int, paper_code: str, drawn: _Drawn, kind: str, minutes: int,
+                 language: str, registration: Registration | None = None,
+                 sitting_paper_id: int | None = None) -> Attempt:
+    entries, item_of = drawn.entries, drawn.item_of
     now = db.utcnow()
     extra = registration.extra_minutes if registration else 0
     mult = registration.time_multiplier_pct if registration else 100
     acc = T.Accommodation(extra, Fraction(mult, 100))
     attempt = Attempt(
         user_id=user_id, registration_id=registration.id if registration else None,
-        sitting_paper_id=sitting_paper.id if sitting_paper else None, paper_code=paper.code, kind=kind,
-        status="in_progress", seed=seed, form=_form_json(entries, versions), minutes=minutes, extra_minutes=extra,
-        time_multiplier_pct=mult, started_at=now, deadline_at=T.deadline(now, minutes, acc, timedelta(0), timedelta(0)),
+        sitting_paper_id=sitting_paper_id, paper_code=paper_code, kind=kind,
+        status="in_progress", seed=drawn.seed, form=_form_json(entries, drawn.items), minutes=minutes,
+        extra_minutes=extra, time_multiplier_pct=mult, started_at=now,
+        deadline_at=T.deadline(now, minutes, acc, timedelta(0), timedelta(0)),
         holder_token=secrets.token_urlsafe(24), language=language)
     sess.add(attempt)
     sess.flush()
@@ -102,7 +111,7 @@ def _new_attempt(sess: Session, user_id: int, bp: Blueprint, paper: Paper, seed:
     sess.connection().execute(insert(AttemptItem.__table__), [
         {"attempt_id": attempt.id, "position": n, "bank_item_id": item_of[e.version_id], "version_id": e.version_id}
         for n, e in enumerate(entries, 1)])
-    _event(sess, attempt, "start", {"seed": seed, "items": len(entries)})
+    _event(sess, attempt, "start", {"seed": drawn.seed, "items": len(entries)})
     return attempt
 
 
@@ -125,11 +134,6 @@ def begin(user: User, registration_id: int, paper_code: str, language: str) -> S
     claim that would follow (one write transaction fewer per candidate in the
     start minute). An attempt begun earlier is returned without its token: the
     device that wants it claims it, so a takeover is always recorded.
-
-    One write transaction checks, draws and inserts. Drawing used to run in a read
-    transaction first, to keep the bank's parsing out of SQLite's write lock; the
-    bank is parsed once per worker now (item_cache), and the second transaction
-    reloaded the registration, sitting and papers on every start of the start minute.
     """
     started = _start(Owner(user_id=user.id), registration_id, paper_code, language)  # the use case would reload the user
     if started is None:
@@ -144,12 +148,100 @@ def try_begin(owner: Owner, registration_id: int, paper_code: str, language: str
     return _start(owner, registration_id, paper_code, language)
 
 
-@db.use_case
+class _Plan(NamedTuple):
+    """A new attempt, checked and drawn in a read transaction, waiting for the writer's turn."""
+
+    user_id: int
+    registration_id: int
+    sitting_paper_id: int
+    paper_code: str
+    minutes: int
+    drawn: _Drawn
+
+
+_AGAIN = "again"  # the plan no longer holds (or never could): the one-transaction start decides
+
+
 def _start(owner: Owner, registration_id: int, paper_code: str, language: str) -> Started | None:
+    """A new attempt is checked and drawn before the writer's turn, which then only inserts.
+
+    Every start of the start minute used to hold the write lock (SQLite: the whole
+    database) while it loaded the sitting and drew the form; now the turn covers a
+    re-check and the inserts. Anything unusual (returning to an attempt, an earlier
+    paper to close, a refusal to explain, a start that raced another) takes the
+    one-transaction path, which decides it all under the lock as before.
+    """
+    plan = _plan(owner, registration_id, paper_code)
+    if plan is None:
+        return None
+    if isinstance(plan, _Plan):
+        started = _insert_planned(plan, language)
+        if isinstance(started, Started):
+            return started
+    return _start_in_one(owner, registration_id, paper_code, language)
+
+
+def _owned_registration(sess: Session, owner: Owner, registration_id: int, lock: bool) -> Registration | None:
+    stmt = select(Registration).where(Registration.id == registration_id,
+                                      Registration.user_id.in_(owner_ids(owner.by_token)))
+    return sess.scalars(stmt.with_for_update() if lock else stmt, owner.params()).first()
+
+
+def _refusal(sitting: Any, sp: SittingPaper, mine: list[Attempt]) -> UserError | None:
+    """Why this paper cannot begin now, if it cannot (attempts expired but open count as not done)."""
+    # rules s.2 / issue 4: the papers of a level run in order, each with its own clock.
+    earlier = [p.code for p in sitting.papers if p.position < sp.position]
+    done = {a.paper_code for a in mine if a.status == "submitted"}
+    if any(code not in done for code in earlier):
+        return Forbidden(_("Finish the earlier papers first."))
+    now = db.utcnow()
+    if now < sp.starts_at:
+        return Forbidden(_("This paper has not started yet."))
+    if now > sp.starts_at + timedelta(minutes=sitting.late_entry_minutes):
+        return Forbidden(_("The time to begin this paper has passed."))
+    return None
+
+
+def _plan(owner: Owner, registration_id: int, paper_code: str) -> _Plan | str | None:
+    """Read only: None if the registration is not the owner's, a plan in the usual case, else _AGAIN."""
     sess = db.session()
-    reg = sess.scalars(select(Registration).where(Registration.id == registration_id,
-                                                  Registration.user_id.in_(owner_ids(owner.by_token)))
-                       .with_for_update(), owner.params()).first()
+    sess.rollback()  # a fresh snapshot, as a use case starts with (SQLite keeps a read's snapshot until it ends)
+    reg = _owned_registration(sess, owner, registration_id, lock=False)
+    if reg is None:
+        return None
+    sitting = reg.sitting
+    sp = next((p for p in sitting.papers if p.code == paper_code), None)
+    mine = list(sess.scalars(select(Attempt).where(Attempt.registration_id == reg.id)))
+    if sp is None or any(a.paper_code == paper_code for a in mine) or _refusal(sitting, sp, mine) is not None:
+        return _AGAIN
+    bp = blueprint_of(sitting)
+    paper = next(p for p in bp.papers if p.code == paper_code)
+    seed = sp.fixed_seed if sitting.assembly_mode == "fixed" else secrets.randbits(31)
+    drawn = _draw(sess, bp, paper, seed, reg.direction)
+    return _Plan(reg.user_id, reg.id, sp.id, paper_code, sp.minutes, drawn)  # the use case ends this read
+
+
+@db.use_case
+def _insert_planned(plan: _Plan, language: str) -> Started | str:
+    """The writer's turn of a planned start: the registration still there, still no attempt, insert."""
+    sess = db.session()
+    reg = sess.get(Registration, plan.registration_id, with_for_update=True)  # PostgreSQL: one start at a time
+    if reg is None or sess.scalar(select(Attempt.id).where(Attempt.registration_id == plan.registration_id,
+                                                           Attempt.paper_code == plan.paper_code)) is not None:
+        return _AGAIN
+    attempt = _new_attempt(sess, plan.user_id, plan.paper_code, plan.drawn, "exam", plan.minutes, language, reg,
+                           plan.sitting_paper_id)
+    audit.record(sess, "attempt.start", "attempt", attempt.id, actor_id=plan.user_id,
+                 after={"registration": reg.id, "paper": plan.paper_code, "seed": plan.drawn.seed})
+    return Started(attempt, attempt.holder_token)
+
+
+@db.use_case
+def _start_in_one(owner: Owner, registration_id: int, paper_code: str, language: str) -> Started | None:
+    """Check, draw and insert in one write transaction: returning to an attempt, closing an earlier
+    paper whose time ran out, and every refusal are decided here, under the lock."""
+    sess = db.session()
+    reg = _owned_registration(sess, owner, registration_id, lock=True)
     if reg is None:
         return None
     user_id = reg.user_id
@@ -165,20 +257,16 @@ def _start(owner: Owner, registration_id: int, paper_code: str, language: str) -
         if existing.status == "submitted":
             raise AttemptClosed(_("You have already finished this paper."))
         return Started(existing, None)
-    # rules s.2 / issue 4: the papers of a level run in order, each with its own clock.
-    earlier = [p.code for p in sitting.papers if p.position < sp.position]
-    done = {a.paper_code for a in mine if a.status == "submitted" or close_if_expired(sess, a)}
-    if any(code not in done for code in earlier):
-        raise Forbidden(_("Finish the earlier papers first."))
-    now = db.utcnow()
-    if now < sp.starts_at:
-        raise Forbidden(_("This paper has not started yet."))
-    if now > sp.starts_at + timedelta(minutes=sitting.late_entry_minutes):
-        raise Forbidden(_("The time to begin this paper has passed."))
+    for a in mine:
+        close_if_expired(sess, a)  # an earlier paper whose time ran out counts as done
+    refusal = _refusal(sitting, sp, mine)
+    if refusal is not None:
+        raise refusal
     bp = blueprint_of(sitting)
     paper = next(p for p in bp.papers if p.code == paper_code)
     seed = sp.fixed_seed if sitting.assembly_mode == "fixed" else secrets.randbits(31)
-    attempt = _new_attempt(sess, user_id, bp, paper, seed, reg.direction, "exam", sp.minutes, language, reg, sp)
+    drawn = _draw(sess, bp, paper, seed, reg.direction)
+    attempt = _new_attempt(sess, user_id, paper_code, drawn, "exam", sp.minutes, language, reg, sp.id)
     audit.record(sess, "attempt.start", "attempt", attempt.id, actor_id=user_id,
                  after={"registration": reg.id, "paper": paper_code, "seed": seed})
     return Started(attempt, attempt.holder_token)
@@ -196,7 +284,8 @@ def _start_mock(user_id: int, level: int, language: str) -> Attempt:
     sess = db.session()
     bp = mock_blueprint(level)
     paper = bp.papers[0]
-    return _new_attempt(sess, user_id, bp, paper, secrets.randbits(31), None, "mock", paper.minutes, language)
+    drawn = _draw(sess, bp, paper, secrets.randbits(31), None)
+    return _new_attempt(sess, user_id, paper.code, drawn, "mock", paper.minutes, language)
 
 
 def _same_device(device: str, holder_token: str) -> bool:

@@ -146,6 +146,24 @@ def test_the_starting_device_holds_a_new_attempt_without_claiming_it(exam) -> No
     assert kinds == ["start", "claim"]
 
 
+def test_a_start_planned_before_another_device_started_inserts_nothing(exam) -> None:  # type: ignore[no-untyped-def]
+    """A start checks and draws before the writer's turn; if another start won meanwhile, the turn
+    inserts nothing and the one-transaction path returns the attempt that exists (without its token)."""
+    from certexam.services.autosave_sql import Owner
+
+    app, client, token, reg_id, user = exam
+    with app.test_request_context():
+        plan = attempts._plan(Owner(user_id=user.id), reg_id, "P1")  # noqa: SLF001
+        assert isinstance(plan, attempts._Plan) and len(plan.drawn.entries) == 45  # noqa: SLF001
+    won = client.post(f"/api/v1/registrations/{reg_id}/papers/P1/start", headers=_h(token)).get_json()
+    with app.test_request_context():
+        assert attempts._insert_planned(plan, "en") == attempts._AGAIN  # noqa: SLF001
+        again = attempts.begin(user, reg_id, "P1", "en")
+        assert (again.attempt.id, again.device) == (won["attempt_id"], None)
+        assert db.session().scalars(select(Attempt.id).where(Attempt.registration_id == reg_id)).all() == [
+            won["attempt_id"]]
+
+
 def test_submit_twice_is_harmless_and_late_saves_are_refused(exam) -> None:  # type: ignore[no-untyped-def]
     _app, client, token, reg_id, _user = exam
     aid, device, _paper = _start(client, token, reg_id)
