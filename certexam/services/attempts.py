@@ -7,30 +7,20 @@ sweep of one attempt never interleave.
 
 from __future__ import annotations
 
-import json
 import secrets
 from datetime import timedelta
-from fractions import Fraction
 from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certexam import db
 from certexam.domain import timing as T
-from certexam.domain.assembly import AssemblyError, FormEntry, assemble
-from certexam.domain.blueprint import Blueprint, Paper
 from certexam.errors import Conflict, Forbidden, NotFound, UserError
-from certexam.models import (
-    Attempt,
-    AttemptEvent,
-    AttemptItem,
-    Registration,
-    SittingPaper,
-    User,
-)
-from certexam.services import audit, item_cache
+from certexam.models import Attempt, Registration, SittingPaper, User
+from certexam.services import audit
+from certexam.services.attempt_forms import Drawn, draw, event, new_attempt
 from certexam.services.autosave_sql import Owner, owner_ids
 from certexam.services.sittings import blueprint_of
 
@@ -51,68 +41,6 @@ class TakenOver(Conflict):
     """Another device holds the attempt now."""
 
     code = "taken_over"
-
-
-def _event(sess: Session, attempt: Attempt, kind: str, detail: dict[str, Any] | None = None,
-           actor_id: int | None = None) -> None:
-    sess.add(AttemptEvent(attempt_id=attempt.id, at=db.utcnow(), kind=kind,
-                          detail=json.dumps(detail, ensure_ascii=False) if detail else None, actor_id=actor_id))
-
-
-def _form_json(entries: list[FormEntry], items: dict[int, Any]) -> str:
-    """What the attempt keeps: versions, orders and the types needed to check answers."""
-    doc = []
-    for e in entries:
-        item = items[e.version_id]
-        doc.append({"v": e.version_id, "x": e.external_id, "s": e.section, "t": item.type, "o": list(e.option_order),
-                    "c": [list(o) for o in e.child_option_orders], "ct": [c.type for c in item.children]})
-    return json.dumps(doc, separators=(",", ":"))
-
-
-class _Drawn(NamedTuple):
-    """A form drawn for a seed: its entries, the items of their versions, and their bank item ids."""
-
-    seed: int
-    entries: list[FormEntry]
-    items: dict[int, Any]
-    item_of: dict[int, int]
-
-
-def _draw(sess: Session, bp: Blueprint, paper: Paper, seed: int, direction: str | None) -> _Drawn:
-    """Draw the form for `seed` from the bank's approved versions (a read)."""
-    modules = {bp.resolve(s, direction) for s in paper.sections}
-    try:
-        pool, item_of, items = item_cache.drawable(sess, modules)
-        entries = assemble(bp, paper, pool, seed, direction)
-    except AssemblyError as exc:
-        raise UserError(_("This paper cannot be assembled from the approved items: %(why)s", why=str(exc))) from exc
-    return _Drawn(seed, entries, items, item_of)
-
-
-def _new_attempt(sess: Session, user_id: int, paper_code: str, drawn: _Drawn, kind: str, minutes: int,
-                 language: str, registration: Registration | None = None,
-                 sitting_paper_id: int | None = None) -> Attempt:
-    entries, item_of = drawn.entries, drawn.item_of
-    now = db.utcnow()
-    extra = registration.extra_minutes if registration else 0
-    mult = registration.time_multiplier_pct if registration else 100
-    acc = T.Accommodation(extra, Fraction(mult, 100))
-    attempt = Attempt(
-        user_id=user_id, registration_id=registration.id if registration else None,
-        sitting_paper_id=sitting_paper_id, paper_code=paper_code, kind=kind,
-        status="in_progress", seed=drawn.seed, form=_form_json(entries, drawn.items), minutes=minutes,
-        extra_minutes=extra, time_multiplier_pct=mult, started_at=now,
-        deadline_at=T.deadline(now, minutes, acc, timedelta(0), timedelta(0)),
-        holder_token=secrets.token_urlsafe(24), language=language)
-    sess.add(attempt)
-    sess.flush()
-    # Exposure is counted from these rows (insert only): starts never queue on shared counters.
-    # A Core insert: the ORM's bulk path prepares each of the 45 rows in Python, in the write lock.
-    sess.connection().execute(insert(AttemptItem.__table__), [
-        {"attempt_id": attempt.id, "position": n, "bank_item_id": item_of[e.version_id], "version_id": e.version_id}
-        for n, e in enumerate(entries, 1)])
-    _event(sess, attempt, "start", {"seed": drawn.seed, "items": len(entries)})
-    return attempt
 
 
 class Started(NamedTuple):
@@ -156,7 +84,7 @@ class _Plan(NamedTuple):
     sitting_paper_id: int
     paper_code: str
     minutes: int
-    drawn: _Drawn
+    drawn: Drawn
 
 
 _AGAIN = "again"  # the plan no longer holds (or never could): the one-transaction start decides
@@ -217,7 +145,7 @@ def _plan(owner: Owner, registration_id: int, paper_code: str) -> _Plan | str | 
     bp = blueprint_of(sitting)
     paper = next(p for p in bp.papers if p.code == paper_code)
     seed = sp.fixed_seed if sitting.assembly_mode == "fixed" else secrets.randbits(31)
-    drawn = _draw(sess, bp, paper, seed, reg.direction)
+    drawn = draw(sess, bp, paper, seed, reg.direction)
     return _Plan(reg.user_id, reg.id, sp.id, paper_code, sp.minutes, drawn)  # the use case ends this read
 
 
@@ -229,7 +157,7 @@ def _insert_planned(plan: _Plan, language: str) -> Started | str:
     if reg is None or sess.scalar(select(Attempt.id).where(Attempt.registration_id == plan.registration_id,
                                                            Attempt.paper_code == plan.paper_code)) is not None:
         return _AGAIN
-    attempt = _new_attempt(sess, plan.user_id, plan.paper_code, plan.drawn, "exam", plan.minutes, language, reg,
+    attempt = new_attempt(sess, plan.user_id, plan.paper_code, plan.drawn, "exam", plan.minutes, language, reg,
                            plan.sitting_paper_id)
     audit.record(sess, "attempt.start", "attempt", attempt.id, actor_id=plan.user_id,
                  after={"registration": reg.id, "paper": plan.paper_code, "seed": plan.drawn.seed})
@@ -265,8 +193,8 @@ def _start_in_one(owner: Owner, registration_id: int, paper_code: str, language:
     bp = blueprint_of(sitting)
     paper = next(p for p in bp.papers if p.code == paper_code)
     seed = sp.fixed_seed if sitting.assembly_mode == "fixed" else secrets.randbits(31)
-    drawn = _draw(sess, bp, paper, seed, reg.direction)
-    attempt = _new_attempt(sess, user_id, paper_code, drawn, "exam", sp.minutes, language, reg, sp.id)
+    drawn = draw(sess, bp, paper, seed, reg.direction)
+    attempt = new_attempt(sess, user_id, paper_code, drawn, "exam", sp.minutes, language, reg, sp.id)
     audit.record(sess, "attempt.start", "attempt", attempt.id, actor_id=user_id,
                  after={"registration": reg.id, "paper": paper_code, "seed": seed})
     return Started(attempt, attempt.holder_token)
@@ -284,8 +212,8 @@ def _start_mock(user_id: int, level: int, language: str) -> Attempt:
     sess = db.session()
     bp = mock_blueprint(level)
     paper = bp.papers[0]
-    drawn = _draw(sess, bp, paper, secrets.randbits(31), None)
-    return _new_attempt(sess, user_id, paper.code, drawn, "mock", paper.minutes, language)
+    drawn = draw(sess, bp, paper, secrets.randbits(31), None)
+    return new_attempt(sess, user_id, paper.code, drawn, "mock", paper.minutes, language)
 
 
 def _same_device(device: str, holder_token: str) -> bool:
@@ -310,7 +238,7 @@ def close_if_expired(sess: Session, attempt: Attempt) -> bool:
         return False
     if T.is_expired(attempt.deadline_at, db.utcnow()):
         attempt.status, attempt.submitted_at, attempt.submit_reason = "submitted", attempt.deadline_at, "timeout"
-        _event(sess, attempt, "timeout")
+        event(sess, attempt, "timeout")
         return True
     return False
 
@@ -328,7 +256,7 @@ def _claim(user_id: int, attempt_id: int) -> Attempt:
     if attempt.status == "submitted":
         raise AttemptClosed(_("This paper is finished."))
     attempt.holder_token = secrets.token_urlsafe(24)
-    _event(sess, attempt, "claim")
+    event(sess, attempt, "claim")
     return attempt
 
 
@@ -356,7 +284,7 @@ def _submit(user_id: int, attempt_id: int, device: str | None) -> Attempt:
     if device is not None and not _same_device(device, attempt.holder_token):
         raise TakenOver(_("This exam is now open on another device. Continue there, or reload to take it back here."))
     attempt.status, attempt.submitted_at, attempt.submit_reason = "submitted", db.utcnow(), "candidate"
-    _event(sess, attempt, "submit")
+    event(sess, attempt, "submit")
     if attempt.kind == "exam":
         audit.record(sess, "attempt.submit", "attempt", attempt.id, actor_id=user_id, after={"reason": "candidate"})
     return attempt
@@ -373,7 +301,7 @@ def _log_event(user_id: int, attempt_id: int, kind: str, detail: dict[str, Any] 
         raise UserError(_("Unknown event."), "kind")
     sess = db.session()
     attempt = _owned_by(sess, user_id, attempt_id)
-    _event(sess, attempt, kind, {k: str(v)[:200] for k, v in (detail or {}).items()} if detail else None)
+    event(sess, attempt, kind, {k: str(v)[:200] for k, v in (detail or {}).items()} if detail else None)
 
 
 @db.use_case

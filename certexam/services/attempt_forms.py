@@ -1,0 +1,89 @@
+"""A new attempt's form: drawn from the bank for a seed and frozen with the attempt.
+
+The draw is a read (it may run before SQLite's writer's turn); `new_attempt`
+inserts the attempt, one `attempt_item` row per item shown (exposure is counted
+from them) and its start event, inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import timedelta
+from fractions import Fraction
+from typing import Any, NamedTuple
+
+from flask_babel import gettext as _
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from certexam import db
+from certexam.domain import timing as T
+from certexam.domain.assembly import AssemblyError, FormEntry, assemble
+from certexam.domain.blueprint import Blueprint, Paper
+from certexam.errors import UserError
+from certexam.models import Attempt, AttemptEvent, AttemptItem, Registration
+from certexam.services import item_cache
+
+
+def event(sess: Session, attempt: Attempt, kind: str, detail: dict[str, Any] | None = None,
+          actor_id: int | None = None) -> None:
+    """Log what happened to an attempt (start, claim, submit, focus lost, ...), in the caller's transaction."""
+    sess.add(AttemptEvent(attempt_id=attempt.id, at=db.utcnow(), kind=kind,
+                          detail=json.dumps(detail, ensure_ascii=False) if detail else None, actor_id=actor_id))
+
+
+def _form_json(entries: list[FormEntry], items: dict[int, Any]) -> str:
+    """What the attempt keeps: versions, orders and the types needed to check answers."""
+    doc = []
+    for e in entries:
+        item = items[e.version_id]
+        doc.append({"v": e.version_id, "x": e.external_id, "s": e.section, "t": item.type, "o": list(e.option_order),
+                    "c": [list(o) for o in e.child_option_orders], "ct": [c.type for c in item.children]})
+    return json.dumps(doc, separators=(",", ":"))
+
+
+class Drawn(NamedTuple):
+    """A form drawn for a seed: its entries, the items of their versions, and their bank item ids."""
+
+    seed: int
+    entries: list[FormEntry]
+    items: dict[int, Any]
+    item_of: dict[int, int]
+
+
+def draw(sess: Session, bp: Blueprint, paper: Paper, seed: int, direction: str | None) -> Drawn:
+    """Draw the form for `seed` from the bank's approved versions (a read)."""
+    modules = {bp.resolve(s, direction) for s in paper.sections}
+    try:
+        pool, item_of, items = item_cache.drawable(sess, modules)
+        entries = assemble(bp, paper, pool, seed, direction)
+    except AssemblyError as exc:
+        raise UserError(_("This paper cannot be assembled from the approved items: %(why)s", why=str(exc))) from exc
+    return Drawn(seed, entries, items, item_of)
+
+
+def new_attempt(sess: Session, user_id: int, paper_code: str, drawn: Drawn, kind: str, minutes: int,
+                 language: str, registration: Registration | None = None,
+                 sitting_paper_id: int | None = None) -> Attempt:
+    entries, item_of = drawn.entries, drawn.item_of
+    now = db.utcnow()
+    extra = registration.extra_minutes if registration else 0
+    mult = registration.time_multiplier_pct if registration else 100
+    acc = T.Accommodation(extra, Fraction(mult, 100))
+    attempt = Attempt(
+        user_id=user_id, registration_id=registration.id if registration else None,
+        sitting_paper_id=sitting_paper_id, paper_code=paper_code, kind=kind,
+        status="in_progress", seed=drawn.seed, form=_form_json(entries, drawn.items), minutes=minutes,
+        extra_minutes=extra, time_multiplier_pct=mult, started_at=now,
+        deadline_at=T.deadline(now, minutes, acc, timedelta(0), timedelta(0)),
+        holder_token=secrets.token_urlsafe(24), language=language)
+    sess.add(attempt)
+    sess.flush()
+    # Exposure is counted from these rows (insert only): starts never queue on shared counters.
+    # A Core insert: the ORM's bulk path prepares each of the 45 rows in Python, in the write lock.
+    sess.connection().execute(insert(AttemptItem.__table__), [
+        {"attempt_id": attempt.id, "position": n, "bank_item_id": item_of[e.version_id], "version_id": e.version_id}
+        for n, e in enumerate(entries, 1)])
+    event(sess, attempt, "start", {"seed": drawn.seed, "items": len(entries)})
+    return attempt
