@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 from pathlib import Path
@@ -34,11 +35,19 @@ def test_workers_start_with_every_approved_item_parsed(monkeypatch: pytest.Monke
     app.extensions["certexam.engine"].dispose()
     assert len(approved) > 50
     item_cache.clear()
+    gc.unfreeze()
     module = _load_wsgi(monkeypatch, tmp_path, url)
     try:
         assert module.app.config["DATABASE_URL"] == url
         assert approved <= item_cache._cache.keys()  # noqa: SLF001 - what the warm-up left behind
+        # the parsed bank is out of the collector's view: a full collection no longer walks it
+        sample = next(iter(item_cache._cache._data.values()))  # noqa: SLF001
+        assert gc.get_freeze_count() > 0 and gc.is_tracked(sample)
+        assert not any(o is sample for o in gc.get_objects())  # in the permanent generation, never scanned
+        gc.unfreeze()
+        assert any(o is sample for o in gc.get_objects())  # the check above can fail
     finally:
+        gc.unfreeze()
         module.app.extensions["certexam.engine"].dispose()
 
 
