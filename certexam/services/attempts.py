@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from certexam import db
 from certexam.domain import timing as T
 from certexam.errors import Conflict, Forbidden, NotFound, UserError
-from certexam.models import Attempt, Registration, SittingPaper, User
+from certexam.models import Attempt, Registration, Sitting, SittingPaper, User
 from certexam.services import audit
 from certexam.services.attempt_forms import Drawn, draw, event, new_attempt
 from certexam.services.autosave_sql import Owner, owner_ids
@@ -115,7 +115,7 @@ def _owned_registration(sess: Session, owner: Owner, registration_id: int, lock:
     return sess.scalars(stmt.with_for_update() if lock else stmt, owner.params()).first()
 
 
-def _refusal(sitting: Any, sp: SittingPaper, mine: list[Attempt]) -> UserError | None:
+def _refusal(sitting: Sitting, sp: SittingPaper, mine: list[Attempt]) -> UserError | None:
     """Why this paper cannot begin now, if it cannot (attempts expired but open count as not done)."""
     # rules s.2 / issue 4: the papers of a level run in order, each with its own clock.
     earlier = [p.code for p in sitting.papers if p.position < sp.position]
@@ -157,11 +157,8 @@ def _insert_planned(plan: _Plan, language: str) -> Started | str:
     if reg is None or sess.scalar(select(Attempt.id).where(Attempt.registration_id == plan.registration_id,
                                                            Attempt.paper_code == plan.paper_code)) is not None:
         return _AGAIN
-    attempt = new_attempt(sess, plan.user_id, plan.paper_code, plan.drawn, "exam", plan.minutes, language, reg,
-                           plan.sitting_paper_id)
-    audit.record(sess, "attempt.start", "attempt", attempt.id, actor_id=plan.user_id,
-                 after={"registration": reg.id, "paper": plan.paper_code, "seed": plan.drawn.seed})
-    return Started(attempt, attempt.holder_token)
+    return _begin_attempt(sess, plan.user_id, reg, plan.sitting_paper_id, plan.paper_code, plan.minutes, plan.drawn,
+                          language)
 
 
 @db.use_case
@@ -194,9 +191,15 @@ def _start_in_one(owner: Owner, registration_id: int, paper_code: str, language:
     paper = next(p for p in bp.papers if p.code == paper_code)
     seed = sp.fixed_seed if sitting.assembly_mode == "fixed" else secrets.randbits(31)
     drawn = draw(sess, bp, paper, seed, reg.direction)
-    attempt = new_attempt(sess, user_id, paper_code, drawn, "exam", sp.minutes, language, reg, sp.id)
+    return _begin_attempt(sess, user_id, reg, sp.id, paper_code, sp.minutes, drawn, language)
+
+
+def _begin_attempt(sess: Session, user_id: int, reg: Registration, sitting_paper_id: int, paper_code: str,
+                   minutes: int, drawn: Drawn, language: str) -> Started:
+    """Insert the attempt of a drawn form and record its start in the audit log; this device holds it."""
+    attempt = new_attempt(sess, user_id, paper_code, drawn, "exam", minutes, language, reg, sitting_paper_id)
     audit.record(sess, "attempt.start", "attempt", attempt.id, actor_id=user_id,
-                 after={"registration": reg.id, "paper": paper_code, "seed": seed})
+                 after={"registration": reg.id, "paper": paper_code, "seed": drawn.seed})
     return Started(attempt, attempt.holder_token)
 
 
