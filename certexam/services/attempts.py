@@ -142,10 +142,7 @@ def _plan(owner: Owner, registration_id: int, paper_code: str) -> _Plan | str | 
     mine = list(sess.scalars(select(Attempt).where(Attempt.registration_id == reg.id)))
     if sp is None or any(a.paper_code == paper_code for a in mine) or _refusal(sitting, sp, mine) is not None:
         return _AGAIN
-    bp = blueprint_of(sitting)
-    paper = next(p for p in bp.papers if p.code == paper_code)
-    seed = sp.fixed_seed if sitting.assembly_mode == "fixed" else secrets.randbits(31)
-    drawn = draw(sess, bp, paper, seed, reg.direction)
+    drawn = _draw_paper(sess, sitting, sp, reg.direction)
     return _Plan(reg.user_id, reg.id, sp.id, paper_code, sp.minutes, drawn)  # the use case ends this read
 
 
@@ -187,11 +184,16 @@ def _start_in_one(owner: Owner, registration_id: int, paper_code: str, language:
     refusal = _refusal(sitting, sp, mine)
     if refusal is not None:
         raise refusal
-    bp = blueprint_of(sitting)
-    paper = next(p for p in bp.papers if p.code == paper_code)
-    seed = sp.fixed_seed if sitting.assembly_mode == "fixed" else secrets.randbits(31)
-    drawn = draw(sess, bp, paper, seed, reg.direction)
+    drawn = _draw_paper(sess, sitting, sp, reg.direction)
     return _begin_attempt(sess, user_id, reg, sp.id, paper_code, sp.minutes, drawn, language)
+
+
+def _draw_paper(sess: Session, sitting: Sitting, sp: SittingPaper, direction: str | None) -> Drawn:
+    """The form of this paper for a new attempt: the sitting's fixed seed, or a fresh one per candidate."""
+    bp = blueprint_of(sitting)
+    paper = next(p for p in bp.papers if p.code == sp.code)
+    seed = sp.fixed_seed if sitting.assembly_mode == "fixed" else secrets.randbits(31)
+    return draw(sess, bp, paper, seed, direction)
 
 
 def _begin_attempt(sess: Session, user_id: int, reg: Registration, sitting_paper_id: int, paper_code: str,

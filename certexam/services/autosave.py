@@ -111,6 +111,13 @@ def _params(owner: Owner, attempt_id: int, device: str, seq: int, now: datetime)
             **owner.params()}
 
 
+def _save_params(owner: Owner, attempt_id: int, device: str, slot: str, answer: Any, flagged: bool, seq: int,
+                 now: datetime) -> dict[str, Any]:
+    """The parameters of a one-statement save (claim and upsert together)."""
+    return {**_params(owner, attempt_id, device, seq, now), "p_slot": slot, "p_answer": _answer_value(answer),
+            "p_flagged": bool(flagged)}
+
+
 def _take(owner: Owner, attempt_id: int, device: str, seq: int, now: datetime) -> tuple[str, datetime] | None:
     """Claim the attempt for this save (form, deadline), or None if the owner, device, status or time refuse it."""
     conn, st = _conn(owner)
@@ -155,15 +162,14 @@ def _save_fast(owner: Owner, attempt_id: int, device: str, slot: str, answer: An
     form = _forms.get((attempt_id, device)) if st.save_if_claimable is not None else None
     if form is not None and _fits(form, slot, answer):
         # SQLite, a form this device already saved into: one statement (the answer checked before it)
-        row = conn.execute(st.save_if_claimable, {**_params(owner, attempt_id, device, seq, now), "p_slot": slot,
-                                                  "p_answer": _answer_value(answer),
-                                                  "p_flagged": bool(flagged)}).first()
+        row = conn.execute(st.save_if_claimable, _save_params(owner, attempt_id, device, slot, answer, flagged, seq,
+                                                              now)).first()
         if row is not None:
             return SaveAck(slot, seq, "stored", now, row[1])
         # nothing stored: refused, a duplicate or stale; the claim below says which (and stamps the contact)
     if st.save_at_once is not None:  # PostgreSQL: one statement, checked after (an error rolls it all back)
-        row = conn.execute(st.save_at_once, {**_params(owner, attempt_id, device, seq, now), "p_slot": slot,
-                                             "p_answer": _answer_value(answer), "p_flagged": bool(flagged)}).first()
+        row = conn.execute(st.save_at_once, _save_params(owner, attempt_id, device, slot, answer, flagged, seq,
+                                                         now)).first()
         if row is None:
             return None
         entry, child = _slot_entry(row[0], slot)

@@ -121,6 +121,16 @@ def _upsert(dialect: str, with_answer: bool) -> Executable:
                                      where=_R.c.seq < new.seq).returning(_R.c.id)
 
 
+_ROW_COLUMNS = ["attempt_id", "slot", "answer", "flagged", "seq", "saved_at"]
+
+
+def _answer_row() -> Select[Any]:
+    """The response row a save stores, from its parameters (for INSERT ... SELECT)."""
+    return select(bindparam("p_aid", type_=Integer), bindparam("p_slot", type_=String),
+                  bindparam("p_answer", type_=Text), bindparam("p_flagged", type_=Boolean),
+                  bindparam("p_seq", type_=Integer), bindparam("p_now", type_=db.UTCDateTime()))
+
+
 def _save_at_once(by_token: bool) -> Executable:
     """The claim and the upsert as one PostgreSQL statement: a data-modifying CTE feeds the
     claimed row to the INSERT, so nothing is stored unless the claim took the attempt.
@@ -130,10 +140,7 @@ def _save_at_once(by_token: bool) -> Executable:
     SELECT form, deadline_at, (SELECT count(*) FROM stored) FROM claimed
     """
     claimed = _claim(by_token).cte("claimed")
-    row = select(bindparam("p_aid", type_=Integer), bindparam("p_slot", type_=String),
-                 bindparam("p_answer", type_=Text), bindparam("p_flagged", type_=Boolean),
-                 bindparam("p_seq", type_=Integer), bindparam("p_now", type_=db.UTCDateTime())).select_from(claimed)
-    ins = pg_insert(_R).from_select(["attempt_id", "slot", "answer", "flagged", "seq", "saved_at"], row)
+    ins = pg_insert(_R).from_select(_ROW_COLUMNS, _answer_row().select_from(claimed))
     new = ins.excluded
     stored = (ins.on_conflict_do_update(index_elements=["attempt_id", "slot"], where=_R.c.seq < new.seq,
                                         set_={"answer": new.answer, "flagged": new.flagged, "seq": new.seq,
@@ -153,11 +160,8 @@ def _save_if_claimable(by_token: bool) -> Executable:
 
     No row back: refused, a duplicate or a stale save; the two-statement path says which.
     """
-    row = select(bindparam("p_aid", type_=Integer), bindparam("p_slot", type_=String),
-                 bindparam("p_answer", type_=Text), bindparam("p_flagged", type_=Boolean),
-                 bindparam("p_seq", type_=Integer), bindparam("p_now", type_=db.UTCDateTime())
-                 ).select_from(_A).where(*_claimable(by_token))
-    ins = sqlite_insert(_R).from_select(["attempt_id", "slot", "answer", "flagged", "seq", "saved_at"], row)
+    row = _answer_row().select_from(_A).where(*_claimable(by_token))
+    ins = sqlite_insert(_R).from_select(_ROW_COLUMNS, row)
     new = ins.excluded
     # not correlated: RETURNING renders its columns unqualified, so `id` would be ambiguous
     deadline = select(_A.c.deadline_at).where(_A.c.id == bindparam("p_aid", type_=Integer)).scalar_subquery()
