@@ -17,7 +17,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect, RootTransaction
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -58,6 +58,12 @@ class Base(DeclarativeBase):
 
 
 _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("certexam_write_intent", default=False)
+# Whether a transaction begun now takes SQLite's write lock (BEGIN IMMEDIATE): through an ORM use
+# case, but in a hot use case only while its own connection begins (a read it triggers, such as the
+# user loaded to translate an error message, must not queue behind the lock its own request holds).
+_immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("certexam_begin_immediate", default=False)
+# The Core connection of a running hot_use_case (None outside one): see `connection`.
+_hot: contextvars.ContextVar[Connection | None] = contextvars.ContextVar("certexam_hot_connection", default=None)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -86,7 +92,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
 
 
 def init_app(app: Flask) -> None:
@@ -147,11 +153,60 @@ def core_use_case(fn: Callable[P, R]) -> Callable[P, R]:
     return _transactional(fn, always_fresh=False)
 
 
+def hot_use_case(fn: Callable[P, R]) -> Callable[P, R]:
+    """A use case on a Core connection of its own, for the exam's hottest writes (autosave, flags).
+
+    The connection is checked out of the pool before the writer's turn, so on
+    SQLite the turn (one writer at a time on the whole machine) covers only
+    BEGIN IMMEDIATE, the statements and COMMIT: the ORM session's set-up and
+    commit bookkeeping ran inside it, and every extra step there is a moment
+    in which the thread can lose the GIL while every other writer waits.
+    The function reaches the connection through `connection()` and must not
+    use the ORM session. Nested in another use case, it joins that one.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if _write_intent.get():
+            return fn(*args, **kwargs)
+        queue = current_app.extensions.get("certexam.writers")
+        with engine().connect() as conn:
+            hot = _hot.set(conn)
+            try:
+                with queue.turn() if queue is not None else contextlib.nullcontext():
+                    token = _write_intent.set(True)  # nested use cases join this one
+                    try:
+                        with _begin_immediate(conn):  # commit on success, roll back on error
+                            return fn(*args, **kwargs)
+                    finally:
+                        _write_intent.reset(token)
+            finally:
+                _hot.reset(hot)
+
+    return wrapper
+
+
+def _begin_immediate(conn: Connection) -> RootTransaction:
+    flag = _immediate.set(True)
+    try:
+        return conn.begin()
+    finally:
+        _immediate.reset(flag)
+
+
+def connection() -> Connection:
+    """The connection a Core use case works on: a hot use case's own, else the request session's
+    (which, in a use case, has begun its transaction: on SQLite with the write lock)."""
+    return _hot.get() or session().connection()
+
+
 def _transactional(fn: Callable[P, R], always_fresh: bool) -> Callable[P, R]:
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         sess = session()
         if _write_intent.get():  # nested use case: the outer one commits
+            if _hot.get() is not None:  # its session would wait for the lock its own request holds
+                raise RuntimeError("an ORM use case cannot run inside a hot use case")
             return fn(*args, **kwargs)
         if always_fresh or sess.get_bind().dialect.name == "sqlite":
             sess.rollback()
@@ -159,7 +214,7 @@ def _transactional(fn: Callable[P, R], always_fresh: bool) -> Callable[P, R]:
             sess.expire_all()  # what the use case writes in SQL must not be hidden by loaded objects
         queue = current_app.extensions.get("certexam.writers")
         with queue.turn() if queue is not None else contextlib.nullcontext():
-            token = _write_intent.set(True)
+            token, flag = _write_intent.set(True), _immediate.set(True)
             try:
                 result = fn(*args, **kwargs)
                 sess.commit()
@@ -168,6 +223,7 @@ def _transactional(fn: Callable[P, R], always_fresh: bool) -> Callable[P, R]:
                 sess.rollback()
                 raise
             finally:
+                _immediate.reset(flag)
                 _write_intent.reset(token)
 
     return wrapper

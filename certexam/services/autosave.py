@@ -42,7 +42,7 @@ class SaveAck:
 
 
 def _conn(owner: Owner) -> tuple[Connection, Statements]:
-    conn = db.session().connection()  # in a use case: on SQLite this begins with the write lock
+    conn = db.connection()  # in a use case: on SQLite this begins with the write lock
     return conn, statements(conn.dialect.name, owner.by_token)
 
 
@@ -191,7 +191,7 @@ def _save_claimed(owner: Owner, attempt_id: int, slot: str, answer: Any, flagged
     return SaveAck(slot, seq, result, now, taken[1])
 
 
-@db.core_use_case
+@db.hot_use_case
 def try_save(owner: Owner, attempt_id: int, device: str, slot: str, answer: Any, flagged: bool,
              seq: Any) -> SaveAck | None:
     """The hot path: store one slot's answer durably before acknowledging, without loading the user.
@@ -227,7 +227,7 @@ def _flag(owner: Owner, attempt_id: int, device: str, slot: str, flagged: bool, 
     return SaveAck(slot, seq, _store(owner, attempt_id, slot, seq, now, bool(flagged), None, True), now, taken[1])
 
 
-@db.core_use_case
+@db.hot_use_case
 def try_set_flag(owner: Owner, attempt_id: int, device: str, slot: str, flagged: bool, seq: Any) -> SaveAck | None:
     """Flag or unflag a question for review, keeping its answer; None if refused (as try_save)."""
     if not _valid_seq(seq):
