@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, abort, flash, jsonify, render_template, request
+from flask import Flask, Request, Response, abort, flash, jsonify, render_template, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -73,11 +74,22 @@ def api_roles(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, Any]]:
     return decorator
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, but a request without the cookie (every bearer-token call of
+    an exam day) gets its empty session without a signer built for it first (issue 4: autosave)."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
 def init_app(app: Flask) -> None:
+    app.session_interface = CookieSessions()
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = None  # the sign-in page explains itself
 
