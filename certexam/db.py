@@ -98,9 +98,16 @@ def _configure_sqlite(engine: Engine) -> None:
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["certexam.engine"] = engine
-    app.extensions["certexam.writers"] = writers.for_url(app.config["DATABASE_URL"])
+    queue = app.extensions["certexam.writers"] = writers.for_url(app.config["DATABASE_URL"])
+    if queue is not None:
+        # The writer queue checkpoints the WAL after a turn, never inside one (certexam.writers).
+        event.listen(engine, "connect", _no_autocheckpoint)
     app.extensions["certexam.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
+
+
+def _no_autocheckpoint(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")
 
 
 def engine() -> Engine:

@@ -9,28 +9,45 @@ machine first takes a thread lock (threads of one process queue on it and wake
 at once) and then an exclusive flock on a file beside the database (processes
 queue in the kernel). BEGIN IMMEDIATE then rarely waits. The kernel drops the
 flock of a process that dies, so a killed worker never leaves the queue stuck.
+
+The queue also moves SQLite's WAL checkpoint out of the turn. By default the
+commit that fills the WAL past 1,000 pages copies them into the database and
+syncs it, in its own turn: measured here, 42 of 20,000 small commits took 7.6-10
+ms instead of 0.02 ms, and every other writer waited. The app's connections turn
+that off (db.py), and every CHECKPOINT_EVERY turns a process runs a PASSIVE
+checkpoint after releasing its turn: it takes no write lock, so writers go on.
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+_log = logging.getLogger(__name__)
+
 WAIT_SECONDS = 30.0  # as long as SQLite's own busy timeout (certexam.db)
+CHECKPOINT_EVERY = 200  # turns of one process between its checkpoints (each process counts its own)
 
 
 class WriterQueue:
     """The turn of one writer at a time, across the threads and processes using one SQLite file."""
 
-    def __init__(self, database_path: str) -> None:
+    def __init__(self, database_path: str, checkpoint_every: int = CHECKPOINT_EVERY) -> None:
+        self.database = database_path
         self.path = database_path + "-writers.lock"
+        self.checkpoint_every = checkpoint_every
         self._thread = threading.Lock()
         self._fd: int | None = None
         self._pid = 0
+        self._turns = 0
+        self._checkpointer: sqlite3.Connection | None = None
+        self._checkpointer_pid = 0
 
     def _file(self) -> int:
         # Opened per process: after a fork, a shared open file would share the lock as well.
@@ -61,8 +78,28 @@ class WriterQueue:
                 yield
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
+            self._turns += 1
+            due = self._turns % self.checkpoint_every == 0
         finally:
             self._thread.release()
+        if due:
+            try:
+                self.checkpoint()
+            except sqlite3.Error:
+                # The work of this turn is committed; a checkpoint that failed is retried at the
+                # next one due (and SQLite checkpoints when the last connection closes).
+                _log.warning("WAL checkpoint of %s failed", self.database, exc_info=True)
+
+    def checkpoint(self) -> tuple[int, int, int]:
+        """Copy the WAL into the database without the write lock (SQLite's PASSIVE mode: it waits
+        for no reader or writer); (busy, frames in the WAL, frames copied), as SQLite reports them."""
+        if self._checkpointer is None or self._checkpointer_pid != os.getpid():
+            # A connection of the queue's own, per process: this thread may hold none of the pool's.
+            self._checkpointer = sqlite3.connect(self.database, timeout=0, isolation_level=None,
+                                                 check_same_thread=False)
+            self._checkpointer_pid = os.getpid()
+        row = self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return int(row[0]), int(row[1]), int(row[2])
 
 
 def for_url(url: str) -> WriterQueue | None:
