@@ -7,6 +7,7 @@ from them) and its start event, inside the caller's transaction.
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 from datetime import timedelta
@@ -14,7 +15,7 @@ from fractions import Fraction
 from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import insert
+from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
 from certexam import db
@@ -63,6 +64,17 @@ def draw(sess: Session, bp: Blueprint, paper: Paper, seed: int, direction: str |
     return Drawn(seed, entries, items, item_of)
 
 
+@functools.lru_cache(maxsize=32)
+def _items_insert(rows: int) -> TextClause:
+    """A form's attempt_item rows as one multi-row INSERT, built once per size. One statement, not
+    one per row: SQLite's driver lets go of the GIL around every step, and each time the thread
+    holding the writer's turn waited to get it back (up to 5 ms) while every other writer waited
+    for the turn (in process: the start's turn p50 2.4 -> 20 ms beside two busy threads)."""
+    values = ", ".join(f"(:a, :p{n}, :b{n}, :v{n})" for n in range(rows))
+    table = AttemptItem.__tablename__
+    return text(f"INSERT INTO {table} (attempt_id, position, bank_item_id, version_id) VALUES {values}")  # noqa: S608 - no input in it
+
+
 def new_attempt(sess: Session, user_id: int, paper_code: str, drawn: Drawn, kind: str, minutes: int,
                  language: str, registration: Registration | None = None,
                  sitting_paper_id: int | None = None) -> Attempt:
@@ -81,9 +93,10 @@ def new_attempt(sess: Session, user_id: int, paper_code: str, drawn: Drawn, kind
     sess.add(attempt)
     sess.flush()
     # Exposure is counted from these rows (insert only): starts never queue on shared counters.
-    # A Core insert: the ORM's bulk path prepares each of the 45 rows in Python, in the write lock.
-    sess.connection().execute(insert(AttemptItem.__table__), [
-        {"attempt_id": attempt.id, "position": n, "bank_item_id": item_of[e.version_id], "version_id": e.version_id}
-        for n, e in enumerate(entries, 1)])
+    # One prebuilt statement: the ORM's bulk path prepared each row in Python, in the write lock.
+    params: dict[str, int] = {"a": attempt.id}
+    for n, e in enumerate(entries):
+        params[f"p{n}"], params[f"b{n}"], params[f"v{n}"] = n + 1, item_of[e.version_id], e.version_id
+    sess.connection().execute(_items_insert(len(entries)), params)
     event(sess, attempt, "start", {"seed": drawn.seed, "items": len(entries)})
     return attempt

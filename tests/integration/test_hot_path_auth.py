@@ -162,6 +162,10 @@ def test_start_checks_its_caller_in_the_registrations_statement(exam) -> None:  
         r = c.post(url, headers=_bearer(mine))
     assert r.status_code == 201 and r.get_json()["device"]
     assert seen[0].startswith("SELECT REGISTRATION.") and "USER_ACCOUNT" in seen[0] and "API_TOKEN" in seen[0]
+    # the form's 45 attempt_item rows: one statement (each statement in the writer's turn is a
+    # moment the thread may wait for the GIL while every other writer waits for the turn)
+    item_inserts = [s for s in seen if s.startswith("INSERT INTO ATTEMPT_ITEM")]
+    assert len(item_inserts) == 1 and item_inserts[0].split(" VALUES ")[1].count("), (") == 44  # 45 rows
     assert not any(s.startswith("SELECT USER_ACCOUNT.") or s.startswith("SELECT API_TOKEN.") for s in seen)
     with _statements(engine) as seen:  # the browser's session: same statement, by the signed user id
         again = client.post(url, headers=_h(csrf))
