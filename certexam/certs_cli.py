@@ -23,6 +23,12 @@ def _fail(exc: Exception) -> click.ClickException:
     return click.ClickException(getattr(exc, "message", None) or str(exc))
 
 
+# A key id is an RFC 7638 thumbprint in base64url, so one in 64 begins with "-": Click would read
+# `keys compromise -DDN` as options and refuse it, in the middle of an incident. Unknown options
+# are passed on as the argument instead.
+_KID_MAY_START_WITH_A_DASH = {"ignore_unknown_options": True}
+
+
 @click.group("keys")
 def keys_group() -> None:
     """Manage the body's signing keys (in the instance folder)."""
@@ -60,7 +66,7 @@ def keys_rotate_command() -> None:
     click.echo(f"Token key {kid} now signs new certificates; earlier keys are retired and still verify.")
 
 
-@keys_group.command("retire")
+@keys_group.command("retire", context_settings=_KID_MAY_START_WITH_A_DASH)
 @click.argument("kid")
 @with_appcontext
 def keys_retire_command(kid: str) -> None:
@@ -75,7 +81,7 @@ def keys_retire_command(kid: str) -> None:
     click.echo(f"Key {kid} is retired.")
 
 
-@keys_group.command("compromise")
+@keys_group.command("compromise", context_settings=_KID_MAY_START_WITH_A_DASH)
 @click.argument("kid")
 @click.confirmation_option(prompt="Every certificate this key signed will fail verification. Continue?")
 @with_appcontext

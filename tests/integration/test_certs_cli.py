@@ -208,3 +208,13 @@ def test_revoked_and_compromised_fail(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_verify_without_keys_cannot_check(fresh: Flask) -> None:
     result = invoke(fresh, certs_verify_command, "ABCDEF")
     assert result.exit_code == EXIT_UNUSABLE and "keys init" in result.output
+
+
+@pytest.mark.parametrize("kid", ["-DDN4x", "-y", "--no-such"])
+def test_a_key_id_that_begins_with_a_dash_is_taken_as_the_key_id(fresh: Flask, kid: str) -> None:
+    """Key ids are base64url thumbprints: one in 64 begins with "-" and must still be accepted."""
+    assert invoke(fresh, keys_init_command).exit_code == 0
+    for args in ((keys_compromise_command, kid, "--yes"), (keys_retire_command, kid)):
+        result = invoke(fresh, *args)
+        assert "No such option" not in result.output and kid in result.output, result.output  # "no key <kid>"
+        assert result.exit_code == 1
