@@ -256,7 +256,7 @@ class _Checker:
             self.add("subtype", f"The subtype is {shown} (use {', '.join(SUBTYPES)}).")
         points = item.max_points
         if points is None or isinstance(points, bool) or not MIN_POINTS <= points <= MAX_POINTS:
-            self.add("max_points", f"max_points must be a whole number from {MIN_POINTS} to {MAX_POINTS}.")
+            self.add("max_points", f"The maximum points (max_points) must be a whole number from {MIN_POINTS} to {MAX_POINTS}.")
         if not item.rubric:
             self.add("rubric", "The rubric (marking guide) is missing.")
 

@@ -156,7 +156,7 @@ ESSAY = """<?xml version="1.0" encoding="UTF-8"?>
     ("grade", "subtype", "line", "message"),
     [
         ("12.5", "skill", 6, "The default grade '12.5' must be a whole number of points."),
-        ("0", "skill", 6, "max_points must be a whole number from 1 to 100."),
+        ("0", "skill", 6, "The maximum points (max_points) must be a whole number from 1 to 100."),
         ("10", "essay", 9, "The subtype is 'essay', not one of short_answer, skill, proposal"),
     ],
 )

@@ -163,7 +163,7 @@ FAULTS = [
      "children[0].difficulty", "A child of an item set takes no difficulty."),
     ("constructed bad subtype", constructed(subtype="essay"), "subtype", "The subtype is 'essay', not one of"),
     ("constructed no subtype", constructed(subtype=None), "subtype", "The subtype is missing"),
-    ("constructed 0 points", constructed(max_points=0), "max_points", "max_points must be a whole number from 1 to 100."),
+    ("constructed 0 points", constructed(max_points=0), "max_points", "The maximum points (max_points) must be a whole number from 1 to 100."),
     ("constructed 101 points", constructed(max_points=101), "max_points", "from 1 to 100"),
     ("constructed no points", constructed(max_points=None), "max_points", "from 1 to 100"),
     ("constructed no rubric", constructed(rubric=Text()), "rubric", "The rubric (marking guide) is missing."),
