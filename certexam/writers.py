@@ -43,17 +43,21 @@ class WriterQueue:
         self.path = database_path + "-writers.lock"
         self.checkpoint_every = checkpoint_every
         self._thread = threading.Lock()
-        self._fd: int | None = None
         self._pid = 0
-        self._turns = 0
+        self._fd: int | None = None
         self._checkpointer: sqlite3.Connection | None = None
-        self._checkpointer_pid = 0
+        self._turns = 0
+
+    def _this_process(self) -> None:
+        # The lock file and the checkpoint connection are per process: after a fork, a shared open
+        # file would share the lock as well, and an SQLite connection must not cross a fork.
+        if self._pid != os.getpid():
+            self._pid, self._fd, self._checkpointer, self._turns = os.getpid(), None, None, 0
 
     def _file(self) -> int:
-        # Opened per process: after a fork, a shared open file would share the lock as well.
-        if self._fd is None or self._pid != os.getpid():
+        self._this_process()
+        if self._fd is None:
             self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            self._pid = os.getpid()
         return self._fd
 
     @contextmanager
@@ -93,11 +97,10 @@ class WriterQueue:
     def checkpoint(self) -> tuple[int, int, int]:
         """Copy the WAL into the database without the write lock (SQLite's PASSIVE mode: it waits
         for no reader or writer); (busy, frames in the WAL, frames copied), as SQLite reports them."""
-        if self._checkpointer is None or self._checkpointer_pid != os.getpid():
-            # A connection of the queue's own, per process: this thread may hold none of the pool's.
+        self._this_process()
+        if self._checkpointer is None:  # the queue's own: this thread may hold none of the pool's
             self._checkpointer = sqlite3.connect(self.database, timeout=0, isolation_level=None,
                                                  check_same_thread=False)
-            self._checkpointer_pid = os.getpid()
         row = self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         return int(row[0]), int(row[1]), int(row[2])
 
