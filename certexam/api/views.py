@@ -155,9 +155,9 @@ def start(registration_id: int, code: str) -> Any:
     code, lang, owner = code[:16], str(request.args.get("lang", "zh_Hans"))[:8], g.get("owner")
     started = attempts.try_begin(owner, registration_id, code, lang) if owner is not None else None
     # refused on the hot path: authenticate fully, then 401, 403 or 404
-    attempt, device = started or attempts.begin(_candidate(), registration_id, code, lang)
+    started = started or attempts.begin(_candidate(), registration_id, code, lang)
     # A new attempt comes with its device token, so the client need not claim it; an earlier one does not.
-    return jsonify({"attempt_id": attempt.id, "device": device, "last_seq": attempt.last_seq}), 201
+    return jsonify({"attempt_id": started.attempt_id, "device": started.device, "last_seq": started.last_seq}), 201
 
 
 @bp.get("/attempts/<int:attempt_id>")

@@ -20,7 +20,8 @@ from certexam.domain import timing as T
 from certexam.errors import Conflict, Forbidden, NotFound, UserError
 from certexam.models import Attempt, Registration, Sitting, SittingPaper, User
 from certexam.services import audit
-from certexam.services.attempt_forms import Drawn, draw, event, new_attempt
+from certexam.services.attempt_forms import Drawn, draw, event, form_json, new_attempt
+from certexam.services.attempt_start_sql import Planned, insert_planned
 from certexam.services.autosave_sql import Owner, owner_ids
 from certexam.services.sittings import blueprint_of
 
@@ -46,13 +47,20 @@ class TakenOver(Conflict):
 class Started(NamedTuple):
     """What a start gives its caller: the attempt, and its device token when this call began it."""
 
-    attempt: Attempt
+    attempt_id: int
+    last_seq: int
     device: str | None
 
 
 def start(user: User, registration_id: int, paper_code: str, language: str) -> Attempt:
     """Begin (or return to) a paper of a registered sitting."""
-    return begin(user, registration_id, paper_code, language).attempt
+    started = begin(user, registration_id, paper_code, language)
+    sess = db.session()
+    sess.rollback()  # a fresh snapshot: the attempt may have been inserted on another connection
+    attempt = sess.get(Attempt, started.attempt_id)
+    if attempt is None:  # attempts are never deleted
+        raise NotFound(_("This attempt does not exist."))
+    return attempt
 
 
 def begin(user: User, registration_id: int, paper_code: str, language: str) -> Started:
@@ -76,17 +84,6 @@ def try_begin(owner: Owner, registration_id: int, paper_code: str, language: str
     return _start(owner, registration_id, paper_code, language)
 
 
-class _Plan(NamedTuple):
-    """A new attempt, checked and drawn in a read transaction, waiting for the writer's turn."""
-
-    user_id: int
-    registration_id: int
-    sitting_paper_id: int
-    paper_code: str
-    minutes: int
-    drawn: Drawn
-
-
 _AGAIN = "again"  # the plan no longer holds (or never could): the one-transaction start decides
 
 
@@ -102,10 +99,10 @@ def _start(owner: Owner, registration_id: int, paper_code: str, language: str) -
     plan = _plan(owner, registration_id, paper_code)
     if plan is None:
         return None
-    if isinstance(plan, _Plan):
-        started = _insert_planned(plan, language)
-        if isinstance(started, Started):
-            return started
+    if isinstance(plan, Planned):
+        inserted = insert_planned(plan, language)
+        if inserted is not None:
+            return Started(inserted.attempt_id, 0, inserted.device)
     return _start_in_one(owner, registration_id, paper_code, language)
 
 
@@ -130,32 +127,24 @@ def _refusal(sitting: Sitting, sp: SittingPaper, mine: list[Attempt]) -> UserErr
     return None
 
 
-def _plan(owner: Owner, registration_id: int, paper_code: str) -> _Plan | str | None:
+def _plan(owner: Owner, registration_id: int, paper_code: str) -> Planned | str | None:
     """Read only: None if the registration is not the owner's, a plan in the usual case, else _AGAIN."""
     sess = db.session()
     sess.rollback()  # a fresh snapshot, as a use case starts with (SQLite keeps a read's snapshot until it ends)
-    reg = _owned_registration(sess, owner, registration_id, lock=False)
-    if reg is None:
-        return None
-    sitting = reg.sitting
-    sp = next((p for p in sitting.papers if p.code == paper_code), None)
-    mine = list(sess.scalars(select(Attempt).where(Attempt.registration_id == reg.id)))
-    if sp is None or any(a.paper_code == paper_code for a in mine) or _refusal(sitting, sp, mine) is not None:
-        return _AGAIN
-    drawn = _draw_paper(sess, sitting, sp, reg.direction)
-    return _Plan(reg.user_id, reg.id, sp.id, paper_code, sp.minutes, drawn)  # the use case ends this read
-
-
-@db.use_case
-def _insert_planned(plan: _Plan, language: str) -> Started | str:
-    """The writer's turn of a planned start: the registration still there, still no attempt, insert."""
-    sess = db.session()
-    reg = sess.get(Registration, plan.registration_id, with_for_update=True)  # PostgreSQL: one start at a time
-    if reg is None or sess.scalar(select(Attempt.id).where(Attempt.registration_id == plan.registration_id,
-                                                           Attempt.paper_code == plan.paper_code)) is not None:
-        return _AGAIN
-    return _begin_attempt(sess, plan.user_id, reg, plan.sitting_paper_id, plan.paper_code, plan.minutes, plan.drawn,
-                          language)
+    try:
+        reg = _owned_registration(sess, owner, registration_id, lock=False)
+        if reg is None:
+            return None
+        sitting = reg.sitting
+        sp = next((p for p in sitting.papers if p.code == paper_code), None)
+        mine = list(sess.scalars(select(Attempt).where(Attempt.registration_id == reg.id)))
+        if sp is None or any(a.paper_code == paper_code for a in mine) or _refusal(sitting, sp, mine) is not None:
+            return _AGAIN
+        drawn = _draw_paper(sess, sitting, sp, reg.direction)
+        return Planned(reg.user_id, reg.id, sp.id, paper_code, sp.minutes, reg.extra_minutes,
+                       reg.time_multiplier_pct, drawn, form_json(drawn))
+    finally:
+        sess.rollback()  # end the read: the turn runs on a connection of its own
 
 
 @db.use_case
@@ -178,7 +167,7 @@ def _start_in_one(owner: Owner, registration_id: int, paper_code: str, language:
         close_if_expired(sess, existing)
         if existing.status == "submitted":
             raise AttemptClosed(_("You have already finished this paper."))
-        return Started(existing, None)
+        return Started(existing.id, existing.last_seq, None)
     for a in mine:
         close_if_expired(sess, a)  # an earlier paper whose time ran out counts as done
     refusal = _refusal(sitting, sp, mine)
@@ -202,7 +191,7 @@ def _begin_attempt(sess: Session, user_id: int, reg: Registration, sitting_paper
     attempt = new_attempt(sess, user_id, paper_code, drawn, "exam", minutes, language, reg, sitting_paper_id)
     audit.record(sess, "attempt.start", "attempt", attempt.id, actor_id=user_id,
                  after={"registration": reg.id, "paper": paper_code, "seed": drawn.seed})
-    return Started(attempt, attempt.holder_token)
+    return Started(attempt.id, attempt.last_seq, attempt.holder_token)
 
 
 def start_mock(user: User, level: int, language: str) -> Attempt:

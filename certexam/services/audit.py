@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from certexam.db import utcnow
@@ -41,19 +42,55 @@ def record(
         head = AuditHead(id=HEAD_ID, seq=0, hash=GENESIS)
         sess.add(head)
         sess.flush()
+    entry = AuditEntry(**_next_entry(head.seq, head.hash, action, object_type, object_id, actor_id, before, after))
+    sess.add(entry)
+    head.seq, head.hash = entry.seq, entry.hash
+    return entry
+
+
+_INSERT = insert(AuditEntry)
+_HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID).with_for_update()
+_MOVE_HEAD = (update(AuditHead).where(AuditHead.id == HEAD_ID)
+              .values(seq=bindparam("p_seq"), hash=bindparam("p_hash")))
+
+
+def append(
+    conn: Connection,
+    action: str,
+    object_type: str,
+    object_id: object = None,
+    *,
+    actor_id: int | None = None,
+    after: dict[str, Any] | None = None,
+) -> int:
+    """`record` on a Core connection (a hot use case's), without the ORM's flush; returns the seq.
+
+    The same chain, the same lock: the head row, FOR UPDATE on PostgreSQL.
+    Callers append last, just before COMMIT, so the head is held briefly.
+    """
+    head = conn.execute(_HEAD).first()
+    if head is None:
+        conn.execute(insert(AuditHead).values(id=HEAD_ID, seq=0, hash=GENESIS))
+        head_seq, head_hash = 0, GENESIS
+    else:
+        head_seq, head_hash = head.seq, head.hash
+    row = _next_entry(head_seq, head_hash, action, object_type, object_id, actor_id, None, after)
+    conn.execute(_INSERT, row)
+    conn.execute(_MOVE_HEAD, {"p_seq": row["seq"], "p_hash": row["hash"]})
+    return int(row["seq"])
+
+
+def _next_entry(head_seq: int, head_hash: str, action: str, object_type: str, object_id: object,
+                actor_id: int | None, before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
+    """The columns of the entry that follows the head (seq, time, canonical JSON, hashes)."""
     at = utcnow()
-    seq = head.seq + 1
+    seq = head_seq + 1
     before_s = canonical_json(before) if before is not None else None
     after_s = canonical_json(after) if after is not None else None
     oid = None if object_id is None else str(object_id)
-    digest = entry_hash(head.hash, seq, at, actor_id, action, object_type, oid, before_s, after_s)
-    entry = AuditEntry(
-        seq=seq, at=at, actor_id=actor_id, action=action, object_type=object_type, object_id=oid,
-        before=before_s, after=after_s, prev_hash=head.hash, hash=digest,
-    )
-    sess.add(entry)
-    head.seq, head.hash = seq, digest
-    return entry
+    digest = entry_hash(head_hash, seq, at, actor_id, action, object_type, oid, before_s, after_s)
+    return {"seq": seq, "at": at, "actor_id": actor_id, "action": action, "object_type": object_type,
+            "object_id": oid, "before": before_s, "after": after_s, "prev_hash": head_hash, "hash": digest}
 
 
 def verify(sess: Session, batch: int = 5000) -> tuple[int, list[ChainProblem]]:

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from certexam import db
 from certexam.models import Attempt, AttemptEvent, Response, Role
-from certexam.services import attempts
+from certexam.services import attempt_start_sql, attempts
 from tests.conftest import csrf_from, make_app
 from tests.exam_setup import enrol, load_bank, open_sitting
 from tests.factories import candidate, sign_in, staff
@@ -154,14 +154,67 @@ def test_a_start_planned_before_another_device_started_inserts_nothing(exam) -> 
     app, client, token, reg_id, user = exam
     with app.test_request_context():
         plan = attempts._plan(Owner(user_id=user.id), reg_id, "P1")  # noqa: SLF001
-        assert isinstance(plan, attempts._Plan) and len(plan.drawn.entries) == 45  # noqa: SLF001
+        assert isinstance(plan, attempt_start_sql.Planned) and len(plan.drawn.entries) == 45  # noqa: SLF001
     won = client.post(f"/api/v1/registrations/{reg_id}/papers/P1/start", headers=_h(token)).get_json()
     with app.test_request_context():
-        assert attempts._insert_planned(plan, "en") == attempts._AGAIN  # noqa: SLF001
+        assert attempt_start_sql.insert_planned(plan, "en") is None  # noqa: SLF001
         again = attempts.begin(user, reg_id, "P1", "en")
-        assert (again.attempt.id, again.device) == (won["attempt_id"], None)
+        assert (again.attempt_id, again.device) == (won["attempt_id"], None)
         assert db.session().scalars(select(Attempt.id).where(Attempt.registration_id == reg_id)).all() == [
             won["attempt_id"]]
+
+
+def test_a_planned_start_applies_the_accommodations_of_the_turn(exam) -> None:  # type: ignore[no-untyped-def]
+    """The planned insert re-checks the registration's accommodations inside its statement: changed
+    between the plan and the turn, it inserts nothing and the one-transaction path starts the
+    attempt with the new ones (a deadline never built from stale extra time)."""
+    from certexam.models import Registration
+    from certexam.services.autosave_sql import Owner
+
+    app, _client, _token, reg_id, user = exam
+    with app.test_request_context():
+        plan = attempts._plan(Owner(user_id=user.id), reg_id, "P1")  # noqa: SLF001
+        assert isinstance(plan, attempt_start_sql.Planned) and (plan.extra_minutes, plan.time_multiplier_pct) == (0, 100)
+        db.session().execute(update(Registration).where(Registration.id == reg_id)
+                             .values(extra_minutes=15, time_multiplier_pct=150))
+        db.session().commit()
+        assert attempt_start_sql.insert_planned(plan, "en") is None
+        assert db.session().scalars(select(Attempt.id).where(Attempt.registration_id == reg_id)).all() == []
+        attempt = attempts.start(user, reg_id, "P1", "en")
+        # paper 1 is 60 minutes: x 1.5 + 15 = 105 (rules s.2: accommodations per registration)
+        assert (attempt.extra_minutes, attempt.time_multiplier_pct) == (15, 150)
+        assert attempt.deadline_at - attempt.started_at == timedelta(minutes=105)
+
+
+def test_a_planned_start_writes_its_attempt_items_event_and_audit_entry(exam) -> None:  # type: ignore[no-untyped-def]
+    """What the writer's turn of a planned start stores: the attempt as planned, its form's rows in
+    order, its start event and an audit entry chained like every other."""
+    from certexam.models import AttemptItem, AuditEntry
+    from certexam.services import audit
+
+    app, client, token, reg_id, user = exam
+    r = client.post(f"/api/v1/registrations/{reg_id}/papers/P1/start", headers=_h(token))
+    assert r.status_code == 201
+    aid, device = r.get_json()["attempt_id"], r.get_json()["device"]
+    with app.app_context():
+        sess = db.session()
+        attempt = sess.get(Attempt, aid)
+        assert attempt is not None and attempt.holder_token == device and attempt.status == "in_progress"
+        assert (attempt.user_id, attempt.kind, attempt.last_seq, attempt.language) == (user.id, "exam", 0, "zh_Hans")
+        assert attempt.deadline_at - attempt.started_at == timedelta(minutes=attempt.minutes) == timedelta(minutes=60)
+        form = json.loads(attempt.form)
+        rows = sess.execute(select(AttemptItem.position, AttemptItem.version_id).where(AttemptItem.attempt_id == aid)
+                            .order_by(AttemptItem.position)).all()
+        assert [v for _p, v in rows] == [e["v"] for e in form] and [p for p, _v in rows] == list(range(1, 46))
+        ev = sess.execute(select(AttemptEvent.kind, AttemptEvent.detail, AttemptEvent.at)
+                          .where(AttemptEvent.attempt_id == aid)).one()
+        assert ev.kind == "start" and json.loads(ev.detail) == {"seed": attempt.seed, "items": 45}
+        assert ev.at == attempt.started_at
+        entry = sess.scalars(select(AuditEntry).where(AuditEntry.action == "attempt.start")).one()
+        assert (entry.object_id, entry.actor_id) == (str(aid), user.id)
+        assert json.loads(entry.after) == {"registration": reg_id, "paper": "P1", "seed": attempt.seed}
+        checked, problems = audit.verify(sess)
+        assert problems == [] and checked >= 1
 
 
 def test_submit_twice_is_harmless_and_late_saves_are_refused(exam) -> None:  # type: ignore[no-untyped-def]

@@ -19,6 +19,11 @@ def _append(i: int) -> None:
     audit.record(db.session(), "test.action", "thing", i, after={"i": i, "名": "值"})
 
 
+@db.hot_use_case
+def _append_hot(i: int) -> None:
+    audit.append(db.connection(), "test.hot", "thing", i, actor_id=None, after={"i": i, "名": "值"})
+
+
 def _app_with_entries(tmp_path: Path, url: str, n: int = 6):  # type: ignore[no-untyped-def]
     app = make_app(tmp_path, url)
     with app.app_context():
@@ -77,4 +82,35 @@ def test_concurrent_appends_keep_one_chain(tmp_path: Path, any_db_url: str) -> N
     result = _verify(app)
     assert result.exit_code == 0, result.output
     assert "41 entries" in result.output
+    app.extensions["certexam.engine"].dispose()
+
+
+def test_core_and_orm_appends_share_one_chain(tmp_path: Path, any_db_url: str) -> None:
+    """A planned start appends on a hot use case's Core connection (`audit.append`), other use cases
+    through the ORM (`audit.record`): concurrent appends of both kinds make one unbroken chain, and
+    the Core append creates the head when it is the first entry."""
+    app = make_app(tmp_path, any_db_url)
+    with app.app_context():
+        _append_hot(0)  # the first entry of an empty log
+    errors: list[BaseException] = []
+
+    def worker(k: int) -> None:
+        try:
+            with app.app_context():
+                for i in range(10):
+                    (_append_hot if k % 2 else _append)(k * 100 + i)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    result = _verify(app)
+    assert result.exit_code == 0, result.output
+    assert "41 entries" in result.output
+    _sql(app, "UPDATE audit_entry SET after = 'changed' WHERE action = 'test.hot' AND object_id = '101'")
+    assert _verify(app).exit_code == 1
     app.extensions["certexam.engine"].dispose()

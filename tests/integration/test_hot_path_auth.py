@@ -167,6 +167,13 @@ def test_start_checks_its_caller_in_the_registrations_statement(exam) -> None:  
     item_inserts = [s for s in seen if s.startswith("INSERT INTO ATTEMPT_ITEM")]
     assert len(item_inserts) == 1 and item_inserts[0].split(" VALUES ")[1].count("), (") == 44  # 45 rows
     assert not any(s.startswith("SELECT USER_ACCOUNT.") or s.startswith("SELECT API_TOKEN.") for s in seen)
+    # The writer's turn (SQLite: the whole database's one write lock) holds these statements only:
+    # the attempt, re-checked against its registration inside its INSERT, its rows, event and audit entry.
+    turn = seen[next(i for i, s in enumerate(seen) if s.startswith("INSERT")):]
+    assert [" ".join(s.split()[:3]) for s in turn if s not in ("COMMIT", "ROLLBACK")] == [
+        "INSERT INTO ATTEMPT", "INSERT INTO ATTEMPT_ITEM", "INSERT INTO ATTEMPT_EVENT", "SELECT AUDIT_HEAD.SEQ, AUDIT_HEAD.HASH",
+        "INSERT INTO AUDIT_ENTRY", "UPDATE AUDIT_HEAD SET"]
+    assert "FROM REGISTRATION" in turn[0] and "ON CONFLICT" in turn[0]
     with _statements(engine) as seen:  # the browser's session: same statement, by the signed user id
         again = client.post(url, headers=_h(csrf))
     assert again.get_json() == {"attempt_id": r.get_json()["attempt_id"], "device": None, "last_seq": 0}
