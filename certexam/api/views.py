@@ -20,7 +20,7 @@ from certexam import db
 from certexam.errors import UserError
 from certexam.extensions import csrf, limiter, login_manager
 from certexam.models import Registration, Role
-from certexam.services import api_tokens, attempts, autosave, paper_json
+from certexam.services import api_tokens, attempt_submit, attempts, autosave, paper_json
 from certexam.services.autosave_sql import Owner
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -36,8 +36,8 @@ def _not_limited() -> bool:
 
 # The exam's hottest calls (every answer, every clock resync) check their caller inside their own
 # statement (autosave_sql.Owner): no user is loaded for them unless they are refused (issue 4).
-# Start and paper join them: every candidate calls both in the start minute.
-_HOT = frozenset({"api.save_answer", "api.flag", "api.attempt_state", "api.paper", "api.start"})
+# Start and paper join them (every candidate calls both in the start minute), and submit (the last minute).
+_HOT = frozenset({"api.save_answer", "api.flag", "api.attempt_state", "api.paper", "api.start", "api.submit"})
 
 
 @bp.before_request
@@ -223,12 +223,15 @@ def flag(attempt_id: int, slot: str) -> Any:
 
 @bp.post("/attempts/<int:attempt_id>/submit")
 def submit(attempt_id: int) -> Any:
-    user = _candidate()
+    fast = _fast_body()
+    if fast is not None:
+        done = attempt_submit.try_submit(fast[0], attempt_id, fast[2])
+        if done is not None:
+            return jsonify(attempt_submit.as_json(done))
+    user = _candidate()  # not the usual case: authenticate fully, then decide (or say why not)
     data = request.get_json(silent=True) or {}
     device = data.get("device") if isinstance(data, dict) else None
-    attempt = attempts.submit(user, attempt_id, device if isinstance(device, str) else None)
-    return jsonify({"id": attempt.id, "status": attempt.status, "reason": attempt.submit_reason,
-                    "submitted_at": attempt.submitted_at.isoformat() if attempt.submitted_at else None})
+    return jsonify(attempt_submit.as_json(attempts.submit(user, attempt_id, device if isinstance(device, str) else None)))
 
 
 @bp.post("/attempts/<int:attempt_id>/events")

@@ -230,3 +230,65 @@ def test_the_attempt_keeps_its_counters_however_a_save_is_stored(exam) -> None: 
     r = put("1", 9, keys[0])
     assert r.status_code == 409 and r.get_json()["code"] == "taken_over"
     assert counters()[0] == 8 and counters()[2]["1"][0] == 7
+
+
+def _submit(c: FlaskClient, aid: int, device: str, headers: dict[str, str]) -> Any:
+    return c.post(f"/api/v1/attempts/{aid}/submit", json={"device": device}, headers=headers)
+
+
+def test_submit_checks_its_caller_in_its_statement_and_refusals_say_why(exam) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """The last minute's submit is one guarded UPDATE (owner, device, running, in time), its event
+    and its audit entry, with no user loaded; everything else goes the full way and says why."""
+    from certexam.models import AttemptEvent, AuditEntry
+    from certexam.services import audit
+
+    app, client, csrf, reg_id, user = exam
+    aid, device, _paper = _start(client, csrf, reg_id)
+    with app.app_context():
+        mine = api_tokens.create(user, "exam client")
+        theirs = api_tokens.create(candidate(app), "another candidate")
+        admin = api_tokens.create(staff(app, Role.ADMIN), "staff")
+    c = app.test_client()
+    for token, code in (("cx_" + "x" * 43, 401), ("not-a-token", 401), (theirs, 404), (admin, 403)):
+        assert _submit(c, aid, device, _bearer(token)).status_code == code, token
+    r = _submit(c, aid, "another-device", _bearer(mine))
+    assert r.status_code == 409 and r.get_json()["code"] == "taken_over"
+    with app.app_context():  # nothing refused wrote anything
+        assert db.session().get(Attempt, aid).status == "in_progress"  # type: ignore[union-attr]
+    engine = app.extensions["certexam.engine"]
+    with _statements(engine) as seen:
+        r = _submit(c, aid, device, _bearer(mine))
+    assert r.status_code == 200
+    body = r.get_json()
+    assert (body["id"], body["status"], body["reason"]) == (aid, "submitted", "candidate")
+    assert [" ".join(s.split()[:2]) for s in seen if s not in ("COMMIT", "ROLLBACK")] == [
+        "UPDATE ATTEMPT", "INSERT INTO", "SELECT AUDIT_HEAD.SEQ,", "INSERT INTO", "UPDATE AUDIT_HEAD"]
+    assert "USER_ACCOUNT" in seen[0] and "API_TOKEN" in seen[0]  # the owner checked inside the UPDATE
+    # a second submit goes the full way and answers the same; saves are refused now
+    again = _submit(client, aid, device, _h(csrf)).get_json()
+    assert again == body
+    with app.app_context():
+        sess = db.session()
+        attempt = sess.get(Attempt, aid)
+        assert attempt is not None and attempt.submitted_at is not None
+        assert attempt.submitted_at.isoformat() == body["submitted_at"]
+        kinds = sess.scalars(select(AttemptEvent.kind).where(AttemptEvent.attempt_id == aid)
+                             .order_by(AttemptEvent.id)).all()
+        assert kinds == ["start", "claim", "submit"]
+        entry = sess.scalars(select(AuditEntry).where(AuditEntry.action == "attempt.submit")).one()
+        assert (entry.object_id, entry.actor_id, entry.after) == (str(aid), user.id, '{"reason":"candidate"}')
+        assert audit.verify(sess)[1] == []
+
+
+def test_a_paused_or_expired_attempt_is_submitted_the_full_way(exam) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from datetime import timedelta
+
+    app, client, csrf, reg_id, _user = exam
+    aid, device, _paper = _start(client, csrf, reg_id)
+    with app.app_context():
+        past = db.utcnow() - timedelta(minutes=5)
+        db.session().execute(update(Attempt).where(Attempt.id == aid).values(deadline_at=past))
+        db.session().commit()
+    body = _submit(client, aid, device, _h(csrf)).get_json()
+    assert (body["status"], body["reason"]) == ("submitted", "timeout")  # closed at its deadline, not now
+    assert body["submitted_at"] == past.isoformat()
