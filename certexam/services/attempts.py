@@ -112,11 +112,11 @@ def _owned_registration(sess: Session, owner: Owner, registration_id: int, lock:
     return sess.scalars(stmt.with_for_update() if lock else stmt, owner.params()).first()
 
 
-def _refusal(sitting: Sitting, sp: SittingPaper, mine: list[Attempt]) -> UserError | None:
-    """Why this paper cannot begin now, if it cannot (attempts expired but open count as not done)."""
+def _refusal(sitting: Sitting, sp: SittingPaper, done: set[str]) -> UserError | None:
+    """Why this paper cannot begin now, if it cannot; `done`: the codes of the submitted papers
+    (an attempt whose time ran out but that is still open counts as not done)."""
     # rules s.2 / issue 4: the papers of a level run in order, each with its own clock.
     earlier = [p.code for p in sitting.papers if p.position < sp.position]
-    done = {a.paper_code for a in mine if a.status == "submitted"}
     if any(code not in done for code in earlier):
         return Forbidden(_("Finish the earlier papers first."))
     now = db.utcnow()
@@ -137,8 +137,10 @@ def _plan(owner: Owner, registration_id: int, paper_code: str) -> Planned | str 
             return None
         sitting = reg.sitting
         sp = next((p for p in sitting.papers if p.code == paper_code), None)
-        mine = list(sess.scalars(select(Attempt).where(Attempt.registration_id == reg.id)))
-        if sp is None or any(a.paper_code == paper_code for a in mine) or _refusal(sitting, sp, mine) is not None:
+        mine = {code: status for code, status in sess.execute(
+            select(Attempt.paper_code, Attempt.status).where(Attempt.registration_id == reg.id))}
+        done = {code for code, status in mine.items() if status == "submitted"}
+        if sp is None or paper_code in mine or _refusal(sitting, sp, done) is not None:
             return _AGAIN
         drawn = _draw_paper(sess, sitting, sp, reg.direction)
         return Planned(reg.user_id, reg.id, sp.id, paper_code, sp.minutes, reg.extra_minutes,
@@ -170,7 +172,7 @@ def _start_in_one(owner: Owner, registration_id: int, paper_code: str, language:
         return Started(existing.id, existing.last_seq, None)
     for a in mine:
         close_if_expired(sess, a)  # an earlier paper whose time ran out counts as done
-    refusal = _refusal(sitting, sp, mine)
+    refusal = _refusal(sitting, sp, {a.paper_code for a in mine if a.status == "submitted"})
     if refusal is not None:
         raise refusal
     drawn = _draw_paper(sess, sitting, sp, reg.direction)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 from dataclasses import dataclass
@@ -115,7 +116,13 @@ def create_sitting(actor: User | None, plan: SittingPlan) -> Sitting:
 
 
 def blueprint_of(sitting: Sitting) -> bp_rules.Blueprint:
-    return bp_rules.from_dict(json.loads(sitting.blueprint_spec))
+    return _blueprint(sitting.blueprint_spec)
+
+
+@functools.lru_cache(maxsize=64)
+def _blueprint(spec: str) -> bp_rules.Blueprint:
+    """Parsed once per process and spec text (every start reads it; the result is frozen)."""
+    return bp_rules.from_dict(json.loads(spec))
 
 
 def _admission_no(sitting: Sitting, n: int) -> str:
