@@ -192,7 +192,10 @@ def day(template: Database, n_real: int, factor: float, settings: ServerSettings
             "verify": verdict.line(), "lost": len(verdict.lost), "problems": verdict.problems[:5],
             "save_results": dict(rec.results), **usage,
             "schedule_lag_p99_ms": round(percentile(rec.schedule_lag, 0.99) * 1e3, 1) if rec.schedule_lag else 0.0,
-            "loop_lag_p99_ms": round(percentile(rec.loop_lag, 0.99) * 1e3, 1)}
+            "loop_lag_p99_ms": round(percentile(rec.loop_lag, 0.99) * 1e3, 1),
+            "loop_lag_max_ms": round(max(rec.loop_lag, default=0.0) * 1e3, 1),
+            "client_gc_max_ms": round(max(rec.gc_pauses, default=0.0) * 1e3, 1),
+            "client_gc_over_10ms": sum(p > 0.010 for p in rec.gc_pauses)}
 
 
 def search(template: Database, args: argparse.Namespace, settings: ServerSettings) -> list[dict[str, Any]]:
@@ -209,6 +212,8 @@ def search(template: Database, args: argparse.Namespace, settings: ServerSetting
               f"{r['verify']}  {r['rps']} req/s  client CPU {r['client_cpu_pct']}%  server CPU "
               f"{r['server_cpu_pct']}%  pg CPU {r['postgres_cpu_pct']}%  machine busy {r['machine_busy_pct']}%  "
               f"load {r['load_avg_1m']}", flush=True)
+        print(f"      load generator: loop lag p99 {r['loop_lag_p99_ms']} max {r['loop_lag_max_ms']} ms, "
+              f"its GC pauses max {r['client_gc_max_ms']} ms ({r['client_gc_over_10ms']} over 10 ms)", flush=True)
         for ep, row in r["endpoints"].items():
             print(f"      {ep:<7} {row['requests']:7d} req {row['rps']:7.1f}/s  p50 {row['p50_ms']:7.1f}  "
                   f"p99 {row['p99_ms']:7.1f}  max {row['max_ms']:7.1f} ms  errors {row['errors']}", flush=True)
