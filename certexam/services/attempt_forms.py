@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -35,12 +36,13 @@ def event(sess: Session, attempt: Attempt, kind: str, detail: dict[str, Any] | N
 
 
 class Drawn(NamedTuple):
-    """A form drawn for a seed: its entries, the items of their versions, and their bank item ids."""
+    """A form drawn for a seed: its entries, and per version its parsed item, bank item id and content hash."""
 
     seed: int
     entries: list[FormEntry]
-    items: dict[int, Any]
-    item_of: dict[int, int]
+    items: Mapping[int, Any]
+    item_of: Mapping[int, int]
+    hash_of: Mapping[int, str]
 
 
 def form_json(drawn: Drawn) -> str:
@@ -48,8 +50,10 @@ def form_json(drawn: Drawn) -> str:
     doc = []
     for e in drawn.entries:
         item = drawn.items[e.version_id]
-        doc.append({"v": e.version_id, "x": e.external_id, "s": e.section, "t": item.type, "o": list(e.option_order),
-                    "c": [list(o) for o in e.child_option_orders], "ct": [c.type for c in item.children]})
+        # "h": the version's content hash, so the paper finds its cached parts without a query.
+        doc.append({"v": e.version_id, "h": drawn.hash_of[e.version_id], "x": e.external_id, "s": e.section,
+                    "t": item.type, "o": list(e.option_order), "c": [list(o) for o in e.child_option_orders],
+                    "ct": [c.type for c in item.children]})
     return json.dumps(doc, separators=(",", ":"))
 
 
@@ -57,11 +61,11 @@ def draw(sess: Session, bp: Blueprint, paper: Paper, seed: int, direction: str |
     """Draw the form for `seed` from the bank's approved versions (a read)."""
     modules = {bp.resolve(s, direction) for s in paper.sections}
     try:
-        pool, item_of, items = item_cache.drawable(sess, modules)
-        entries = assemble(bp, paper, pool, seed, direction)
+        source = item_cache.drawable(sess, modules)
+        entries = assemble(bp, paper, source.pool, seed, direction)
     except AssemblyError as exc:
         raise UserError(_("This paper cannot be assembled from the approved items: %(why)s", why=str(exc))) from exc
-    return Drawn(seed, entries, items, item_of)
+    return Drawn(seed, entries, source.items, source.item_of, source.hash_of)
 
 
 @functools.lru_cache(maxsize=64)

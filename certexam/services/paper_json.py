@@ -75,12 +75,19 @@ def try_document(owner: Owner, attempt_id: int) -> str | None:
     return None if form is None else _document(sess, attempt_id, form)
 
 
+def _form_parts(sess: Session, form: list[dict[str, Any]]) -> list[_Parts]:
+    """Each entry's parts: by the content hash the form keeps ("h"), with no query when all are
+    cached; versions not cached (a new worker) or forms drawn before "h" was kept are read."""
+    cached = [_cache.get(e["h"]) if "h" in e else None for e in form]
+    missing = [e["v"] for e, parts in zip(form, cached, strict=True) if parts is None]
+    versions = item_cache.items_with_hash(sess, missing) if missing else {}
+    return [parts if parts is not None else _parts(*versions[e["v"]]) for e, parts in zip(form, cached, strict=True)]
+
+
 def _document(sess: Session, attempt_id: int, form_json: str) -> str:
     form: list[dict[str, Any]] = json.loads(form_json)
-    versions = item_cache.items_with_hash(sess, [e["v"] for e in form])
     out = []
-    for n, entry in enumerate(form, 1):
-        parts = _parts(*versions[entry["v"]])
+    for n, (entry, parts) in enumerate(zip(form, _form_parts(sess, form), strict=True), 1):
         children = ",".join(
             f'{{"slot":"{n}.{i}","item":{_item(child, entry["c"][i - 1] if entry["c"] else [])}}}'
             for i, child in enumerate(parts.children, 1))

@@ -372,3 +372,35 @@ def test_item_cache_serves_each_version_its_own_content(tmp_path: Path) -> None:
     finally:
         for app in (one, two):
             app.extensions["certexam.engine"].dispose()
+
+
+def test_drawable_is_rebuilt_when_the_approved_versions_change(tmp_path: Path) -> None:
+    """What starts draw from is reused only for the same (version, hash, item) rows: another database
+    with the same ids but other content, or a newly approved version, is drawn from its own items."""
+    from certexam.services import item_cache
+
+    one, two = make_app(tmp_path / "a"), make_app(tmp_path / "b")
+    items = gen_bank(3)
+    changed = [replace(items[0], stem=Text({"zh_Hans": "另一题干", "en": "Another stem"})), *items[1:]]
+    modules = {i.module for i in items}
+    try:
+        with one.app_context():
+            bank.import_items(bank.validate(yaml_files(items)).items, None, approve=True)
+        with two.app_context():  # the same version ids, other content
+            bank.import_items(bank.validate(yaml_files(changed)).items, None, approve=True)
+        item_cache.clear()
+        with one.app_context():
+            first = item_cache.drawable(db.session(), modules)
+            assert item_cache.drawable(db.session(), modules) is first  # same rows: built once
+            assert first.items[1].stem["en"] != "Another stem" and set(first.hash_of) == {1, 2, 3}
+        with two.app_context():
+            other = item_cache.drawable(db.session(), modules)
+            assert other is not first and other.items[1].stem["en"] == "Another stem"
+            bank.import_items(bank.validate(yaml_files(items)).items, None, approve=True)  # item 1's version 2
+            newest = item_cache.drawable(db.session(), modules)
+            assert 1 not in newest.items and max(newest.items) > 3
+            assert newest.items[max(newest.items)].stem["en"] == items[0].stem["en"]
+            assert {p.version_id for p in newest.pool} == set(newest.items) == set(newest.hash_of)
+    finally:
+        for app in (one, two):
+            app.extensions["certexam.engine"].dispose()

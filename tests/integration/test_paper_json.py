@@ -82,3 +82,46 @@ def test_item_sets_join_each_question_in_its_own_order(tmp_path: Path) -> None:
     assert sets and all(c["slot"].startswith(s["slot"] + ".") for s in sets for c in s["children"])
     every = [i["item"] for i in joined["items"]] + [c["item"] for s in sets for c in s["children"]]
     assert not any({"answer", "explanation", "rubric"} & set(i) for i in every)
+
+
+def test_a_started_form_keeps_each_versions_hash_and_its_paper_needs_no_bank_query(exam) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """The form records each version's content hash ("h"); with the parts cached, the paper is joined
+    without reading the bank, and with nothing cached (a fresh worker) it reads the bank and is the same."""
+    from tests.integration.test_hot_path_auth import _statements
+
+    app, client, csrf, reg_id, _user = exam
+    aid, _device, paper = _start(client, csrf, reg_id)
+    with app.app_context():
+        sess = db.session()
+        form = json.loads(sess.get(Attempt, aid).form)
+        hashes = dict(sess.execute(select(BankItemVersion.id, BankItemVersion.content_hash)
+                                   .where(BankItemVersion.id.in_([e["v"] for e in form]))).all())
+    assert len(form) == 45 and all(e["h"] == hashes[e["v"]] for e in form)
+
+    engine = app.extensions["certexam.engine"]
+    with _statements(engine) as seen:
+        warm = client.get(f"/api/v1/attempts/{aid}/paper").get_json()
+    assert warm == paper and seen and not any("BANK_ITEM_VERSION" in s for s in seen), seen
+
+    paper_json.clear()
+    item_cache.clear()
+    with _statements(engine) as seen:
+        cold = client.get(f"/api/v1/attempts/{aid}/paper").get_json()
+    assert cold == paper == _built_item_by_item(app, aid)
+    assert any("BANK_ITEM_VERSION" in s for s in seen)
+
+
+def test_a_form_drawn_before_hashes_were_kept_still_gives_its_paper(exam) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """Attempts begun before forms kept "h" (or with a hash no longer cached) read their versions."""
+    app, client, csrf, reg_id, _user = exam
+    aid, _device, paper = _start(client, csrf, reg_id)
+    with app.app_context():
+        sess = db.session()
+        attempt = sess.get(Attempt, aid)
+        form = json.loads(attempt.form)
+        for n, entry in enumerate(form):
+            if n % 2:
+                del entry["h"]
+        attempt.form = json.dumps(form)
+        sess.commit()
+    assert client.get(f"/api/v1/attempts/{aid}/paper").get_json() == paper == _built_item_by_item(app, aid)
