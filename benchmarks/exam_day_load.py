@@ -16,7 +16,7 @@ import math
 import random
 import time
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -249,7 +249,7 @@ async def probe_loop(rec: Recorder, stop: asyncio.Event) -> None:
 
 
 @contextlib.contextmanager
-def watch_gc(rec: Recorder) -> Any:
+def watch_gc(rec: Recorder) -> Iterator[None]:
     """No garbage collection in the load generator during a day, and a record of any that runs.
 
     Its collections stopped its event loop for up to 235 ms (measured: 2-4 pauses over 10 ms

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import json
 import secrets
-from collections.abc import Mapping
 from datetime import timedelta
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -36,22 +35,21 @@ def event(sess: Session, attempt: Attempt, kind: str, detail: dict[str, Any] | N
 
 
 class Drawn(NamedTuple):
-    """A form drawn for a seed: its entries, and per version its parsed item, bank item id and content hash."""
+    """A form drawn for a seed: its entries, and what they were drawn from (per version its parsed
+    item, bank item id and content hash)."""
 
     seed: int
     entries: list[FormEntry]
-    items: Mapping[int, Any]
-    item_of: Mapping[int, int]
-    hash_of: Mapping[int, str]
+    source: item_cache.Drawable
 
 
 def form_json(drawn: Drawn) -> str:
     """What the attempt keeps: versions, orders and the types needed to check answers."""
     doc = []
     for e in drawn.entries:
-        item = drawn.items[e.version_id]
+        item = drawn.source.items[e.version_id]
         # "h": the version's content hash, so the paper finds its cached parts without a query.
-        doc.append({"v": e.version_id, "h": drawn.hash_of[e.version_id], "x": e.external_id, "s": e.section,
+        doc.append({"v": e.version_id, "h": drawn.source.hash_of[e.version_id], "x": e.external_id, "s": e.section,
                     "t": item.type, "o": list(e.option_order), "c": [list(o) for o in e.child_option_orders],
                     "ct": [c.type for c in item.children]})
     return json.dumps(doc, separators=(",", ":"))
@@ -65,7 +63,7 @@ def draw(sess: Session, bp: Blueprint, paper: Paper, seed: int, direction: str |
         entries = assemble(bp, paper, source.pool, seed, direction)
     except AssemblyError as exc:
         raise UserError(_("This paper cannot be assembled from the approved items: %(why)s", why=str(exc))) from exc
-    return Drawn(seed, entries, source.items, source.item_of, source.hash_of)
+    return Drawn(seed, entries, source)
 
 
 @functools.lru_cache(maxsize=64)
@@ -112,5 +110,5 @@ def insert_items(conn: Connection, attempt_id: int, drawn: Drawn) -> None:
     only): starts never queue on shared counters."""
     params: list[int] = []
     for position, e in enumerate(drawn.entries, 1):
-        params += (attempt_id, position, drawn.item_of[e.version_id], e.version_id)
+        params += (attempt_id, position, drawn.source.item_of[e.version_id], e.version_id)
     conn.exec_driver_sql(_items_sql(len(drawn.entries), conn.dialect.paramstyle), tuple(params))

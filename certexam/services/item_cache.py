@@ -159,6 +159,6 @@ def drawable(sess: Session, modules: set[str]) -> Drawable:
     return found
 
 
-def pool(sess: Session, modules: set[str]) -> list[PoolItem]:
+def pool(sess: Session, modules: set[str]) -> tuple[PoolItem, ...]:
     """Approved versions of the given modules as assembly inputs."""
-    return list(drawable(sess, modules).pool)
+    return drawable(sess, modules).pool

@@ -197,8 +197,9 @@ def test_any_changed_byte_of_the_pdf_is_detected(site: Site, tmp_path: Path) -> 
     # from its own trust roots, not from the PDF) verifies as before: CI drew such a byte once, and
     # probing every 97th byte of /Contents found one accepted, inside that copy (asn1crypto offsets).
     start = data.index(b"/Contents <") + len(b"/Contents <")
-    end = start + len(data[start:data.index(b">", start)].rstrip(b"0"))
-    covered = [p for p in range(len(data)) if not start <= p < data.index(b">", start)]
+    close = data.index(b">", start)
+    end = start + len(data[start:close].rstrip(b"0"))
+    covered = [p for p in range(len(data)) if not start <= p < close]
     positions = [0, len(data) - 1, *rng.sample(covered, 40), *range(end - 8, end)]
     accepted = [p for p in positions
                 if verify_pdf(data[:p] + bytes([data[p] ^ 0x21]) + data[p + 1:], [root]).ok]
