@@ -38,7 +38,7 @@ run: install
 	$(BIN)/certexam run --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check certexam tests migrations $(wildcard benchmarks)
+	$(BIN)/ruff check certexam tests $(wildcard benchmarks)
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy certexam/domain

@@ -29,7 +29,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from certexam.models import Role  # noqa: E402
-from certexam.services import bank  # noqa: E402
+from certexam.services.bank import items as bank  # noqa: E402
 from tests.conftest import PG, _pg_create, _pg_drop, make_app  # noqa: E402
 from tests.factories import sign_in, staff  # noqa: E402
 from tests.integration.test_bank_service import gen_bank, yaml_files  # noqa: E402

@@ -35,7 +35,10 @@ from certexam.certpdf.sign import sign_pdf
 from certexam.crypto.cose import verify_token
 from certexam.crypto.keystore import PASSPHRASE_ENV
 from certexam.models import Certificate, Role, User
-from certexam.services import cert_pdf, cert_verify, certificates, keys
+from certexam.services.certificates import issue as certificates
+from certexam.services.certificates import keys
+from certexam.services.certificates import pdf as cert_pdf
+from certexam.services.certificates import verify as cert_verify
 
 BARE_BATCH = 200  # bare operations per interleaved round
 NAMES = [("欧阳明华", "Christopher Alexander Montgome"), ("李明", "Li Ming"), ("陳大文", "Chan Tai Man")]

@@ -30,8 +30,8 @@ from sqlalchemy import insert, select  # noqa: E402
 
 from certexam import create_app, db, migrate  # noqa: E402
 from certexam.models import ApiToken, Registration, Role, User  # noqa: E402
-from certexam.services import item_cache  # noqa: E402
-from certexam.services.api_tokens import PREFIX  # noqa: E402
+from certexam.services.accounts.api_tokens import PREFIX  # noqa: E402
+from certexam.services.bank import item_cache  # noqa: E402
 
 PG_ADMIN = "host=127.0.0.1 port={port} user=postgres dbname=postgres"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:{port}/{name}"

@@ -133,7 +133,7 @@ def _database_problems(conn: object, database_url: str) -> list[str]:
 def audit_chain_problems(app_config: dict[str, object]) -> list[str]:
     """Walk the audit log (starts and submits write to it) and report any break in the chain."""
     from certexam import create_app
-    from certexam.services import audit
+    from certexam.services.platform import audit
 
     app = create_app(app_config)
     try:

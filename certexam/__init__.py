@@ -10,16 +10,18 @@ from flask import Flask
 
 from certexam import config as cfg
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+"""Where the package and what ships inside it live: templates, static, migrations, banks, catalogs."""
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, then extensions, blueprints, error pages and CLI."""
-    instance = os.environ.get("CERTEXAM_INSTANCE_PATH") or str(ROOT / "instance")
+    # Flask's own default: `instance/` beside a checkout (or an editable install), and
+    # `<venv>/var/certexam-instance` for an installed wheel, which must run from any directory.
+    instance = os.environ.get("CERTEXAM_INSTANCE_PATH") or None
     if test_config and test_config.get("INSTANCE_PATH"):
         instance = str(test_config["INSTANCE_PATH"])
-    app = Flask(__name__, instance_path=instance, instance_relative_config=True,
-                template_folder=str(ROOT / "templates"))
+    app = Flask(__name__, instance_path=instance, instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     app.config.update(cfg.DEFAULTS)
@@ -52,16 +54,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     web.init_app(app)
 
-    from certexam.admin.views import bp as admin_bp
-    from certexam.api.views import bp as api_bp
-    from certexam.auth.views import bp as auth_bp
-    from certexam.bank.views import bp as bank_bp
-    from certexam.bonus.views import bp as bonus_bp
-    from certexam.certificates.views import bp as certificates_bp
-    from certexam.exams.views import bp as exams_bp
-    from certexam.main.views import bp as main_bp
-    from certexam.results.views import bp as results_bp
-    from certexam.sittings_admin.views import bp as sittings_admin_bp
+    from certexam.admin import bp as admin_bp
+    from certexam.api import bp as api_bp
+    from certexam.auth import bp as auth_bp
+    from certexam.bank import bp as bank_bp
+    from certexam.bonus import bp as bonus_bp
+    from certexam.certificates import bp as certificates_bp
+    from certexam.exams import bp as exams_bp
+    from certexam.main import bp as main_bp
+    from certexam.results import bp as results_bp
+    from certexam.sittings import bp as sittings_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -70,7 +72,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(certificates_bp)
     app.register_blueprint(exams_bp)
     app.register_blueprint(api_bp)
-    app.register_blueprint(sittings_admin_bp)
+    app.register_blueprint(sittings_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(bonus_bp)
 

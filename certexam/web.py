@@ -13,6 +13,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from sqlalchemy.exc import DBAPIError
@@ -46,6 +47,39 @@ def roles_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
         return wrapper
 
     return decorator
+
+
+MAX_ID_DIGITS = 12  # ids in paths: more digits than any table will reach, fewer than overflow
+
+
+def object_id(raw: str) -> int:
+    """A path segment as a database id, or 404 (a tampered id is a clean 404, after the role check)."""
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_ID_DIGITS:
+        abort(404)
+    return int(raw)
+
+
+def page_number(limit: int = 1_000_000) -> int:
+    """The `page` query argument: a positive integer under `limit`, else the first page."""
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < limit else 1
+
+
+def show_error(form: FlaskForm | None, exc: UserError) -> None:
+    """Put a service's message under the field it is about, else at the top of the page."""
+    field = getattr(form, exc.field, None) if form is not None and exc.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, exc.message]
+    else:
+        flash(exc.message, "error")
+
+
+def flash_form_errors(form: FlaskForm) -> None:
+    """Flash every field error of a form that is not shown beside its field."""
+    for name, errors in form.errors.items():
+        label = getattr(form, name).label.text if hasattr(form, name) else name
+        for err in errors:
+            flash(f"{label}: {err}", "error")
 
 
 class BoundedInt(IntegerConverter):

@@ -17,7 +17,7 @@ import os
 import sys
 
 from certexam import create_app
-from certexam.services import item_cache
+from certexam.services.bank import item_cache
 
 app = create_app()
 # One line per worker in the server's log: operators (and the exam-day benchmark) can wait for it.

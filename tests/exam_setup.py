@@ -11,7 +11,8 @@ from flask import Flask
 from certexam import db
 from certexam.bankio import reader
 from certexam.models import Registration, User
-from certexam.services import bank, sittings
+from certexam.services.bank import items as bank
+from certexam.services.sittings import schedule as sittings
 
 BANK = Path(__file__).resolve().parents[1] / "question_bank"
 

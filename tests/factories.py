@@ -9,7 +9,8 @@ from flask import Flask
 
 from certexam.domain.uscc import org_code_check_char, uscc_check_char
 from certexam.models import OrgCategory, Role, User
-from certexam.services import accounts, organisations
+from certexam.services.accounts import organisations
+from certexam.services.accounts import users as accounts
 
 PASSWORD = "correct-horse-9"
 _seq = itertools.count(1)

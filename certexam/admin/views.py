@@ -4,26 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from certexam import db
+from certexam.admin import bp
 from certexam.admin.forms import ORG_CATEGORIES, STAFF_ROLES, OrganisationForm, StaffAccountForm
 from certexam.errors import UserError
 from certexam.models import AuditEntry, Organisation, OrgCategory, Role, User
-from certexam.services import accounts, organisations
-from certexam.services import audit as audit_service
-from certexam.web import roles_required
+from certexam.services.accounts import organisations
+from certexam.services.accounts import users as accounts
+from certexam.services.platform import audit as audit_service
+from certexam.web import page_number, roles_required, show_error
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
 
 
-def _page() -> int:
-    raw = request.args.get("page", "1")
-    return max(int(raw), 1) if raw.isdigit() and len(raw) < 7 else 1
 
 
 @bp.route("/")
@@ -47,15 +45,11 @@ def users() -> Any:
                 current_user, form.email.data or "", form.password.data or "", Role(form.role.data),
                 form.name_zh.data or "", form.name_en.data or "", form.organisation_id.data or None)
         except UserError as exc:
-            field = getattr(form, exc.field, None) if exc.field else None
-            if field is not None:
-                field.errors = [*field.errors, exc.message]
-            else:
-                flash(exc.message, "error")
+            show_error(form, exc)
         else:
             flash(_("The account is created."), "success")
             return redirect(url_for("admin.users"))
-    page = _page()
+    page = page_number(1_000_000)
     rows = sess.scalars(select(User).order_by(User.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return render_template("admin/users.html", form=form, users=rows, page=page, page_size=PAGE_SIZE,
                            role_labels=STAFF_ROLES)
@@ -71,11 +65,7 @@ def organisation_list() -> Any:
             organisations.create(current_user, form.name.data or "", form.credit_code.data or "",
                                  form.city.data or "", OrgCategory(form.category.data))
         except UserError as exc:
-            field = getattr(form, exc.field, None) if exc.field else None
-            if field is not None:
-                field.errors = [*field.errors, exc.message]
-            else:
-                flash(exc.message, "error")
+            show_error(form, exc)
         else:
             flash(_("The organisation is added."), "success")
             return redirect(url_for("admin.organisation_list"))
@@ -87,7 +77,7 @@ def organisation_list() -> Any:
 @roles_required(Role.ADMIN)
 def audit_log() -> Any:
     sess = db.session()
-    page = _page()
+    page = page_number(1_000_000)
     entries = sess.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())
                            .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     checked = problems = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, jsonify, request, session
+from flask import abort, current_app, g, jsonify, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
@@ -17,13 +17,16 @@ from sqlalchemy import select
 from wtforms import ValidationError
 
 from certexam import db
+from certexam.api import bp
 from certexam.errors import UserError
 from certexam.extensions import csrf, limiter, login_manager
 from certexam.models import Registration, Role
-from certexam.services import api_tokens, attempt_submit, attempts, autosave, paper_json
-from certexam.services.autosave_sql import Owner
+from certexam.services.accounts import api_tokens
+from certexam.services.attempts import autosave, paper_json
+from certexam.services.attempts import lifecycle as attempts
+from certexam.services.attempts import submit as attempt_submit
+from certexam.services.attempts.autosave_sql import Owner
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from certexam.auth import bp
 from certexam.auth.forms import ForgotForm, RegisterForm, ResetForm, SignInForm
 from certexam.errors import UserError
 from certexam.extensions import limiter
-from certexam.services import accounts
-
-bp = Blueprint("auth", __name__, url_prefix="/auth")
+from certexam.services.accounts import users as accounts
+from certexam.web import show_error
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -71,11 +71,7 @@ def register() -> Any:
                 photo=photo, locale=str(get_locale()),
             ))
         except UserError as exc:
-            field = getattr(form, exc.field, None) if exc.field else None
-            if field is not None:
-                field.errors = [*field.errors, exc.message]
-            else:
-                flash(exc.message, "error")
+            show_error(form, exc)
         else:
             login_user(user)
             flash(_("Welcome, %(name)s. Your account is ready.", name=user.name_zh), "success")

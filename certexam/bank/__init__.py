@@ -1,0 +1,7 @@
+"""The bank blueprint."""
+
+from flask import Blueprint
+
+bp = Blueprint("bank", __name__, url_prefix="/admin/bank")
+
+from certexam.bank import views  # noqa: E402, F401  (they add their routes to bp)

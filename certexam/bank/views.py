@@ -9,14 +9,14 @@ import zipfile
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from certexam import db
-from certexam.bank import forms
+from certexam.bank import bp, forms
 from certexam.bank.forms import ActionForm, EditorForm, ImportForm, ListFilterForm, NewItemForm
 from certexam.bankio import reader
 from certexam.domain import item_codec
@@ -25,10 +25,9 @@ from certexam.domain.catalogue import MODULES_BY_CODE
 from certexam.domain.items import Item
 from certexam.errors import UserError
 from certexam.models import BankItem, BankItemVersion, Role, User
-from certexam.services import bank
+from certexam.services.bank import items as bank
 from certexam.web import roles_required
 
-bp = Blueprint("bank", __name__, url_prefix="/admin/bank")
 PAGE_SIZE = 50
 MAX_PAGE = 100_000  # a page number beyond any bank; bigger ones are typos
 MAX_SKIPPED_HEADER = 50  # ids listed in the export's X-Skipped-Items header

@@ -1,0 +1,7 @@
+"""The bonus blueprint."""
+
+from flask import Blueprint
+
+bp = Blueprint("bonus", __name__)
+
+from certexam.bonus import admin_views, api, views  # noqa: E402, F401  (they add their routes to bp)

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from certexam import db
-from certexam.bonus import chart
+from certexam.bonus import bp, chart
 from certexam.bonus.forms import (
     ActionForm,
     CheckForm,
@@ -22,23 +22,20 @@ from certexam.bonus.forms import (
     ResolveForm,
     ReviewForm,
 )
-from certexam.bonus.views import bp, flash_form_errors, object_id, show_error
 from certexam.domain.identity import normalise_id_number
 from certexam.errors import UserError
 from certexam.models import BonusApplication, Role, User
 from certexam.models.bonus import ApplicationStatus
-from certexam.services import (
-    bonus_applications,
-    bonus_budget,
-    bonus_eligibility,
-    bonus_fraud,
-    bonus_notice,
-    bonus_payouts,
-    bonus_records,
-    bonus_social,
-)
-from certexam.services.bonus_settings import city_and_code_disagree, today
-from certexam.web import roles_required
+from certexam.services.bonus import applications as bonus_applications
+from certexam.services.bonus import budget as bonus_budget
+from certexam.services.bonus import eligibility as bonus_eligibility
+from certexam.services.bonus import fraud as bonus_fraud
+from certexam.services.bonus import notice as bonus_notice
+from certexam.services.bonus import payouts as bonus_payouts
+from certexam.services.bonus import records as bonus_records
+from certexam.services.bonus import social as bonus_social
+from certexam.services.bonus.settings import city_and_code_disagree, today
+from certexam.web import flash_form_errors, object_id, roles_required, show_error
 
 PAGE_SIZE = 50
 

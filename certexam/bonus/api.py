@@ -14,11 +14,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from certexam import db
-from certexam.bonus.views import bp
+from certexam.bonus import bp
 from certexam.models import BonusApplication, Role
 from certexam.models.bonus import ApplicationStatus
-from certexam.services import bonus_applications, bonus_eligibility, bonus_labels, bonus_payouts
-from certexam.services.bonus_settings import today
+from certexam.services.bonus import applications as bonus_applications
+from certexam.services.bonus import eligibility as bonus_eligibility
+from certexam.services.bonus import labels as bonus_labels
+from certexam.services.bonus import payouts as bonus_payouts
+from certexam.services.bonus.settings import today
 from certexam.web import api_roles
 
 MAX_LIMIT = 200

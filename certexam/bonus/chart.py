@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from certexam.services.bonus_budget import Overview
+from certexam.services.bonus.budget import Overview
 
 WIDTH = 720
 HEIGHT = 300

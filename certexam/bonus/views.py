@@ -10,60 +10,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from certexam import db
+from certexam.bonus import bp
 from certexam.bonus.forms import ActionForm, ApplyForm, DecideForm, EvidenceForm, PeriodForm
 from certexam.errors import UserError
 from certexam.models import Organisation, Role
 from certexam.models.bonus import PeriodStatus
-from certexam.services import (
-    bonus_applications,
-    bonus_eligibility,
-    bonus_evidence,
-    bonus_fraud,
-    bonus_labels,
-    bonus_notice,
-    bonus_records,
-    bonus_social,
-)
-from certexam.services.bonus_settings import today
-from certexam.web import roles_required
-
-bp = Blueprint("bonus", __name__)
-MAX_ID_DIGITS = 12
+from certexam.services.bonus import applications as bonus_applications
+from certexam.services.bonus import eligibility as bonus_eligibility
+from certexam.services.bonus import evidence as bonus_evidence
+from certexam.services.bonus import fraud as bonus_fraud
+from certexam.services.bonus import labels as bonus_labels
+from certexam.services.bonus import notice as bonus_notice
+from certexam.services.bonus import records as bonus_records
+from certexam.services.bonus import social as bonus_social
+from certexam.services.bonus.settings import today
+from certexam.web import flash_form_errors, object_id, roles_required, show_error
 
 
 @bp.context_processor
 def _labels() -> dict[str, Any]:
     return bonus_labels.template_helpers()
-
-
-def object_id(raw: str) -> int:
-    """A path segment as a database id, or 404."""
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_ID_DIGITS:
-        abort(404)
-    return int(raw)
-
-
-def show_error(form: FlaskForm | None, exc: UserError) -> None:
-    """Put a service's message under the field it is about, else at the top of the page."""
-    field = getattr(form, exc.field, None) if form is not None and exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "error")
-
-
-def flash_form_errors(form: FlaskForm) -> None:
-    for name, errors in form.errors.items():
-        label = getattr(form, name).label.text if hasattr(form, name) else name
-        for err in errors:
-            flash(f"{label}: {err}", "error")
 
 
 # --- holders -----------------------------------------------------------------------------------------
@@ -245,6 +217,3 @@ def public_notice() -> Any:
 @bp.route("/public/bonus-fraud")
 def public_fraud() -> Any:
     return render_template("bonus/public_fraud.html", cases=bonus_fraud.public_cases())
-
-
-from certexam.bonus import admin_views, api  # noqa: E402, F401  (they add their routes to bp)

@@ -8,7 +8,7 @@ from wtforms import HiddenField, SelectField, StringField, SubmitField, TextArea
 from wtforms.validators import DataRequired, Length, Optional
 
 from certexam.domain.verdict import VerdictCode
-from certexam.services.cert_admin import REASON_MAX, REINSTATE, REVOKE, SUSPEND
+from certexam.services.certificates.admin import REASON_MAX, REINSTATE, REVOKE, SUSPEND
 
 NAME_MAX = 200  # the register's widest name column
 NUMBER_MAX = 40  # the register's number column

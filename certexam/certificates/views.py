@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -23,6 +22,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from certexam.certificates import bp
 from certexam.certificates.forms import (
     DIRECTION_LABELS,
     LEVEL_LABELS,
@@ -40,10 +40,13 @@ from certexam.domain.verdict import VerdictCode
 from certexam.errors import UserError
 from certexam.extensions import limiter
 from certexam.models import Certificate, Role
-from certexam.services import cert_admin, cert_pdf, cert_receipt, cert_verify, certificates, keys
-from certexam.web import roles_required
-
-bp = Blueprint("certificates", __name__)
+from certexam.services.certificates import admin as cert_admin
+from certexam.services.certificates import issue as certificates
+from certexam.services.certificates import keys
+from certexam.services.certificates import pdf as cert_pdf
+from certexam.services.certificates import receipt as cert_receipt
+from certexam.services.certificates import verify as cert_verify
+from certexam.web import page_number, roles_required
 
 # Security policy, not programme rules; each can be set in the app config.
 VERIFY_RATE_LIMIT = "60/minute"  # per client address, over every verification route
@@ -198,9 +201,6 @@ def download(number: str) -> Any:
 
 
 # -- administration ----------------------------------------------------------------------------
-def _page() -> int:
-    raw = request.args.get("page", "1")
-    return max(int(raw), 1) if raw.isdigit() and len(raw) < 7 else 1
 
 
 @bp.route("/admin/certificates")
@@ -217,7 +217,7 @@ def admin_list() -> Any:
         reissue_form = ReissueForm(formdata=None, number=selected.number, name_zh=selected.holder_name_zh,
                                    name_en=selected.holder_name_en)
         replacement = cert_admin.replacement_of(selected)
-    page = _page()
+    page = page_number(1_000_000)
     return render_template("certificates/admin.html", rows=cert_admin.search(query, page), query=query,
                            page=page, page_size=cert_admin.PAGE_SIZE, selected=selected,
                            replacement=replacement, status_form=status_form, reissue_form=reissue_form,

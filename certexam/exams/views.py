@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,12 +13,13 @@ from sqlalchemy import select
 from certexam import db
 from certexam.domain.catalogue import DIRECTIONS
 from certexam.errors import UserError
+from certexam.exams import bp
 from certexam.models import Attempt, Registration, Role, Sitting
-from certexam.services import attempts, autosave, paper_view, sittings
-from certexam.services.sittings import blueprint_of
+from certexam.services.attempts import autosave, paper_view
+from certexam.services.attempts import lifecycle as attempts
+from certexam.services.sittings import schedule as sittings
+from certexam.services.sittings.schedule import blueprint_of
 from certexam.web import roles_required
-
-bp = Blueprint("exams", __name__, url_prefix="/exams")
 
 
 @bp.route("/")
@@ -127,7 +128,7 @@ def finished(attempt_id: int) -> Any:
         return redirect(url_for("exams.attempt_page", attempt_id=attempt_id))
     practice = None
     if attempt.kind == "mock":
-        from certexam.services import practice as practice_service
+        from certexam.services.attempts import practice as practice_service
 
         practice = practice_service.review(db.session(), attempt)
     return render_template("exams/finished.html", attempt=attempt, state=st, practice=practice)

@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from certexam.auth.views import safe_next
 from certexam.domain.locales import SUPPORTED
 from certexam.i18n import COOKIE
-from certexam.services import accounts, uploads
-
-bp = Blueprint("main", __name__)
+from certexam.main import bp
+from certexam.services.accounts import users as accounts
+from certexam.services.platform import uploads
 
 
 @bp.route("/")

@@ -1,0 +1,7 @@
+"""The results blueprint."""
+
+from flask import Blueprint
+
+bp = Blueprint("results", __name__)
+
+from certexam.results import api, views  # noqa: E402, F401  (they add their routes to bp)

@@ -18,8 +18,11 @@ from flask_login import current_user
 from certexam import db
 from certexam.errors import UserError
 from certexam.models import Result, Role, Sitting
-from certexam.results.views import REASONS, bp
-from certexam.services import marking, results, results_analysis
+from certexam.results import bp
+from certexam.results.labels import REASONS
+from certexam.services.results import analysis as results_analysis
+from certexam.services.results import marking
+from certexam.services.results import release as results
 from certexam.web import api_roles
 
 

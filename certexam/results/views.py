@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
-from flask_babel import get_locale
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from certexam import db
-from certexam.domain.catalogue import MODULES_BY_CODE
 from certexam.errors import UserError
 from certexam.models import Registration, Role, Sitting, User
+from certexam.results import bp
 from certexam.results.forms import (
     ActionForm,
     AssignForm,
@@ -27,32 +25,13 @@ from certexam.results.forms import (
     parse_key,
     parse_marks,
 )
-from certexam.services import marking, results, results_analysis, results_keys, results_recheck
+from certexam.results.labels import REASONS, STATUS_LABELS, module_name
+from certexam.services.results import analysis as results_analysis
+from certexam.services.results import keys as results_keys
+from certexam.services.results import marking
+from certexam.services.results import recheck as results_recheck
+from certexam.services.results import release as results
 from certexam.web import roles_required
-
-bp = Blueprint("results", __name__)
-
-# Each reason code explained in plain words (issue 5: "the ethics veto is stated plainly").
-REASONS: dict[str, Any] = {
-    "ETHICS_VETO": _l("Your correct rate in the ethics questions was below the required minimum. "
-                      "Under the programme's one-vote veto this alone means the exam is not passed, "
-                      "whatever your other results."),
-    "BELOW_PASS_MARK": _l("Your overall result was below the pass mark."),
-    # rules s.2: "the top 40% within each direction pass" (the share is passed in: no bare % in msgids)
-    "NOT_IN_TOP_SHARE": _l("You passed the ethics requirement, but your score was not within the top %(share)s "
-                           "of your technical direction.", share="40%"),
-    "MISCONDUCT": _l("The certification committee ruled misconduct: the result is void."),
-    "ABSENT": _l("You did not take every paper of this sitting."),
-}
-STATUS_LABELS: dict[str, Any] = {"PASS": _l("Passed"), "FAIL": _l("Not passed"), "VOID": _l("Void"),
-                                 "PENDING": _l("Pending")}
-
-
-def module_name(code: str) -> str:
-    module = MODULES_BY_CODE.get(code)
-    if module is None:
-        return code
-    return module.name_zh if str(get_locale()).startswith("zh") else module.name_en
 
 
 def _ctx() -> dict[str, Any]:
@@ -311,6 +290,3 @@ def admin_analysis_csv(sitting_id: str) -> Any:  # untyped in the URL: the role 
     body = results_analysis.to_csv(results_analysis.analyse_sitting(db.session(), sitting))
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="item-analysis-sitting-{sid}.csv"'})
-
-
-from certexam.results import api as _api  # noqa: E402,F401  (routes on bp)

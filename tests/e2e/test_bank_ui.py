@@ -10,7 +10,7 @@ from flask import Flask
 
 from certexam import db
 from certexam.models import Role
-from certexam.services import bank
+from certexam.services.bank import items as bank
 from tests.factories import PASSWORD, staff
 from tests.integration.test_bank_service import gen_bank, with_error, yaml_files
 

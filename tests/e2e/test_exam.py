@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from certexam import db
 from certexam.models import Attempt, Response
-from certexam.services import attempts
+from certexam.services.attempts import lifecycle as attempts
 from tests.exam_setup import enrol, load_bank, open_sitting
 from tests.factories import PASSWORD, candidate
 

@@ -15,7 +15,7 @@ from flask import Flask
 from playwright.sync_api import expect
 
 from certexam.models import Role
-from certexam.services import proctoring
+from certexam.services.attempts import proctoring
 from tests.e2e.conftest import LiveServer
 from tests.exam_setup import enrol, load_bank, open_sitting
 from tests.factories import PASSWORD, candidate, staff

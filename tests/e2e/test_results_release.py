@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from certexam.models import Role
-from certexam.services import results
+from certexam.services.results import release as results
 from tests.e2e.conftest import LiveServer
 from tests.factories import PASSWORD, candidate, staff
 from tests.integration.test_results_service import (

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from certexam.models import Certificate
-from certexam.services import cert_admin
+from certexam.services.certificates import admin as cert_admin
 from tests.e2e.conftest import LiveServer
 from tests.factories import PASSWORD
 from tests.integration.test_certificates_service import issue, keyed_app, make_holder

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from certexam import db
 from certexam.models import AuditEntry, User
-from certexam.services.mail import outbox
+from certexam.services.platform.mail import outbox
 from tests.conftest import post_form
 from tests.factories import PASSWORD, candidate, prc_id, sign_in
 

@@ -21,7 +21,7 @@ from certexam.bankio import reader
 from certexam.domain.bank_workflow import Action, VersionStatus
 from certexam.domain.items import Item
 from certexam.models import BankItem, BankItemVersion, Role, User
-from certexam.services import bank
+from certexam.services.bank import items as bank
 from tests.conftest import csrf_from, post_form
 from tests.factories import candidate, sign_in, staff
 from tests.integration.test_bank_service import gen_bank, gen_item, with_error, yaml_files

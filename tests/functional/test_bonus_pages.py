@@ -18,7 +18,7 @@ from certexam import db
 from certexam.bonus.openapi import OPENAPI_PATHS
 from certexam.models import BonusApplication, EmploymentRecord, EvidenceFile, Organisation, Role, User
 from certexam.models.bonus import ApplicationStatus, PeriodStatus
-from certexam.services import bonus_records
+from certexam.services.bonus import records as bonus_records
 from tests.conftest import csrf_from, post_form
 from tests.factories import PASSWORD, sign_in
 from tests.functional.test_access import ROUTE_TABLE

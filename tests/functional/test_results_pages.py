@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from certexam import db
 from certexam.models import MarkingAssignment, Result, Role
-from certexam.services import marking
+from certexam.services.results import marking
 from tests.conftest import csrf_from, post_form
 from tests.factories import candidate, sign_in, staff
 from tests.integration.test_results_service import (

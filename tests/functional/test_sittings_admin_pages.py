@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 from certexam import db
 from certexam.domain import blueprint as bp_rules
 from certexam.models import Attempt, BlueprintRecord, Registration, Role, Sitting, User
-from certexam.services import attempts, sittings
-from certexam.sittings_admin.forms import duration, fee_fen, parse_local, yuan
+from certexam.services.attempts import lifecycle as attempts
+from certexam.services.sittings import schedule as sittings
+from certexam.sittings.forms import duration, fee_fen, parse_local, yuan
 from tests.conftest import csrf_from, make_app
 from tests.exam_setup import enrol, load_bank, open_sitting
 from tests.factories import candidate, sign_in, staff

@@ -25,7 +25,8 @@ from flask.testing import FlaskClient
 from certexam.certpdf.sign import verify_pdf
 from certexam.crypto.cose import decode_base32, encode_base32
 from certexam.models import Certificate, Role, User
-from certexam.services import certificates, keys
+from certexam.services.certificates import issue as certificates
+from certexam.services.certificates import keys
 from tests.conftest import csrf_from, post_form
 from tests.factories import sign_in, staff
 from tests.integration.test_certificates_service import issue, keyed_app, make_holder

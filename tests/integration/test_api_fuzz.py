@@ -13,7 +13,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from certexam.services import api_tokens
+from certexam.services.accounts import api_tokens
 from tests.conftest import make_app
 from tests.exam_setup import enrol, load_bank, open_sitting
 from tests.factories import candidate

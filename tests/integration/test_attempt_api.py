@@ -11,7 +11,8 @@ from sqlalchemy import select, update
 
 from certexam import db
 from certexam.models import Attempt, AttemptEvent, Response, Role
-from certexam.services import attempt_start_sql, attempts
+from certexam.services.attempts import lifecycle as attempts
+from certexam.services.attempts import start_sql as attempt_start_sql
 from tests.conftest import csrf_from, make_app
 from tests.exam_setup import enrol, load_bank, open_sitting
 from tests.factories import candidate, sign_in, staff
@@ -58,7 +59,7 @@ def test_paper_follows_the_blueprint_and_hides_keys(exam) -> None:  # type: igno
     # the page itself carries no key or explanation either
     html = client.get(f"/exams/attempts/{aid}").get_data(as_text=True)
     with app.app_context():
-        from certexam.services import scoring_input
+        from certexam.services.results import scoring_input
 
         att = db.session().get(Attempt, aid)
         for _slot, item, _s in scoring_input.form_items(db.session(), att):
@@ -149,7 +150,7 @@ def test_the_starting_device_holds_a_new_attempt_without_claiming_it(exam) -> No
 def test_a_start_planned_before_another_device_started_inserts_nothing(exam) -> None:  # type: ignore[no-untyped-def]
     """A start checks and draws before the writer's turn; if another start won meanwhile, the turn
     inserts nothing and the one-transaction path returns the attempt that exists (without its token)."""
-    from certexam.services.autosave_sql import Owner
+    from certexam.services.attempts.autosave_sql import Owner
 
     app, client, token, reg_id, user = exam
     with app.test_request_context():
@@ -169,7 +170,7 @@ def test_a_planned_start_applies_the_accommodations_of_the_turn(exam) -> None:  
     between the plan and the turn, it inserts nothing and the one-transaction path starts the
     attempt with the new ones (a deadline never built from stale extra time)."""
     from certexam.models import Registration
-    from certexam.services.autosave_sql import Owner
+    from certexam.services.attempts.autosave_sql import Owner
 
     app, _client, _token, reg_id, user = exam
     with app.test_request_context():
@@ -190,7 +191,7 @@ def test_a_planned_start_writes_its_attempt_items_event_and_audit_entry(exam) ->
     """What the writer's turn of a planned start stores: the attempt as planned, its form's rows in
     order, its start event and an audit entry chained like every other."""
     from certexam.models import AttemptItem, AuditEntry
-    from certexam.services import audit
+    from certexam.services.platform import audit
 
     app, client, token, reg_id, user = exam
     r = client.post(f"/api/v1/registrations/{reg_id}/papers/P1/start", headers=_h(token))
@@ -276,7 +277,7 @@ def test_another_candidate_cannot_touch_the_attempt(exam) -> None:  # type: igno
 
 def test_bearer_token_works_without_csrf(exam) -> None:  # type: ignore[no-untyped-def]
     app, _client, _token, reg_id, user = exam
-    from certexam.services import api_tokens
+    from certexam.services.accounts import api_tokens
 
     with app.app_context():
         token = api_tokens.create(user, "test client")
@@ -294,7 +295,7 @@ def test_exposure_counts_every_form_an_item_was_drawn_onto(exam) -> None:  # typ
     aid, _device, paper = _start(client, token, reg_id)
     with app.app_context():
         from certexam.models import AttemptItem, BankItem
-        from certexam.services import bank
+        from certexam.services.bank import items as bank
 
         sess = db.session()
         shown = [r.bank_item_id for r in sess.scalars(select(AttemptItem).where(AttemptItem.attempt_id == aid)

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 
 from certexam import db
-from certexam.cli import audit_verify_command
-from certexam.services import audit
+from certexam.cli.platform import audit_verify_command
+from certexam.services.platform import audit
 from tests.conftest import make_app
 
 

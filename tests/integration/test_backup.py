@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import MetaData, select, text
 
 from certexam import db
-from certexam.cli import audit_verify_command, backup_command, restore_command
+from certexam.cli.platform import audit_verify_command, backup_command, restore_command
 from certexam.models import User
 from tests.conftest import make_app
 from tests.factories import candidate, staff

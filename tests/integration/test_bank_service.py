@@ -24,7 +24,7 @@ from certexam.domain.catalogue import MODULES
 from certexam.domain.items import CHOICE_TYPES, ITEM_TYPES, Item, Option, Text
 from certexam.errors import UserError
 from certexam.models import AuditEntry, BankItem, BankItemVersion, Role, User
-from certexam.services import bank
+from certexam.services.bank import items as bank
 from tests.conftest import make_app
 from tests.factories import staff
 
@@ -346,7 +346,7 @@ def test_cli_validate_import_export(bank_app: Flask, tmp_path: Path) -> None:
 
 def test_item_cache_serves_each_version_its_own_content(tmp_path: Path) -> None:
     """The cache is keyed by content hash: a new version, or the same id in another database, is never stale."""
-    from certexam.services import item_cache
+    from certexam.services.bank import item_cache
 
     one, two = make_app(tmp_path / "a"), make_app(tmp_path / "b")
     items = gen_bank(3)
@@ -377,7 +377,7 @@ def test_item_cache_serves_each_version_its_own_content(tmp_path: Path) -> None:
 def test_drawable_is_rebuilt_when_the_approved_versions_change(tmp_path: Path) -> None:
     """What starts draw from is reused only for the same (version, hash, item) rows: another database
     with the same ids but other content, or a newly approved version, is drawn from its own items."""
-    from certexam.services import item_cache
+    from certexam.services.bank import item_cache
 
     one, two = make_app(tmp_path / "a"), make_app(tmp_path / "b")
     items = gen_bank(3)

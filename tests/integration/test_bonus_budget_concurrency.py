@@ -20,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from certexam import db
 from certexam.models import BudgetYear, Grant, Role
 from certexam.models.bonus import GrantStatus
-from certexam.services import bonus_budget, bonus_notice
+from certexam.services.bonus import budget as bonus_budget
+from certexam.services.bonus import notice as bonus_notice
 from tests.conftest import make_app
 from tests.integration.test_bonus_services import (  # noqa: F401  (fixtures used by name)
     AFTER_NOTICE,

@@ -37,19 +37,17 @@ from certexam.models import (
     User,
 )
 from certexam.models.bonus import ApplicationStatus, GrantStatus, ObjectionStatus
-from certexam.services import (
-    accounts,
-    audit,
-    bonus_applications,
-    bonus_eligibility,
-    bonus_fraud,
-    bonus_notice,
-    bonus_payouts,
-    bonus_records,
-    bonus_social,
-    organisations,
-)
-from certexam.services.bonus_settings import city_and_code_disagree, is_shenzhen
+from certexam.services.accounts import organisations
+from certexam.services.accounts import users as accounts
+from certexam.services.bonus import applications as bonus_applications
+from certexam.services.bonus import eligibility as bonus_eligibility
+from certexam.services.bonus import fraud as bonus_fraud
+from certexam.services.bonus import notice as bonus_notice
+from certexam.services.bonus import payouts as bonus_payouts
+from certexam.services.bonus import records as bonus_records
+from certexam.services.bonus import social as bonus_social
+from certexam.services.bonus.settings import city_and_code_disagree, is_shenzhen
+from certexam.services.platform import audit
 from tests.conftest import make_app
 from tests.factories import PASSWORD, candidate, prc_id
 
@@ -184,7 +182,7 @@ def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cheap Argon2 parameters: these tests make many accounts and do not test hashing."""
     from argon2 import PasswordHasher
 
-    from certexam.services import passwords
+    from certexam.services.accounts import passwords
 
     monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 

@@ -30,18 +30,15 @@ from certexam.domain.certno import format_number, parse_number
 from certexam.domain.verdict import VerdictCode
 from certexam.errors import Conflict, UserError
 from certexam.models import AuditEntry, Certificate, LevelPass, Registration, Role, User
-from certexam.services import (
-    audit,
-    cert_admin,
-    cert_pdf,
-    cert_verify,
-    certificates,
-    keys,
-    passwords,
-    sittings,
-    uploads,
-)
-from certexam.services.cert_offline import url_in_pdf
+from certexam.services.accounts import passwords
+from certexam.services.certificates import admin as cert_admin
+from certexam.services.certificates import issue as certificates
+from certexam.services.certificates import keys
+from certexam.services.certificates import pdf as cert_pdf
+from certexam.services.certificates import verify as cert_verify
+from certexam.services.certificates.offline import url_in_pdf
+from certexam.services.platform import audit, uploads
+from certexam.services.sittings import schedule as sittings
 from tests.conftest import make_app
 from tests.factories import PASSWORD as PASSWORD_FOR_SIGN_IN
 

@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from certexam import db
-from certexam.certs_cli import (
+from certexam.cli.certs import (
     EXIT_INVALID,
     EXIT_UNUSABLE,
     certs_issue_command,
@@ -31,7 +31,8 @@ from certexam.certs_cli import (
 from certexam.crypto.cose import decode_base32, encode_base32
 from certexam.crypto.keystore import PASSPHRASE_ENV
 from certexam.models import AuditEntry, Certificate
-from certexam.services import cert_admin, keys
+from certexam.services.certificates import admin as cert_admin
+from certexam.services.certificates import keys
 from tests.conftest import make_app
 from tests.integration.test_certificates_service import (
     PASSPHRASE,

@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from certexam import db
-from certexam.cli import create_admin_command, demo_command, init_db_command
+from certexam.cli.accounts import create_admin_command
+from certexam.cli.demo import demo_command
+from certexam.cli.platform import init_db_command
 from certexam.models import Role, User
 from tests.conftest import make_app
 
@@ -67,9 +69,10 @@ def test_close_expired_and_token_commands(tmp_path: Path) -> None:
 
     from sqlalchemy import update
 
-    from certexam.cli import close_expired_command, token_command
+    from certexam.cli.accounts import token_command
+    from certexam.cli.attempts import close_expired_command
     from certexam.models import Attempt
-    from certexam.services import attempts
+    from certexam.services.attempts import lifecycle as attempts
     from tests.exam_setup import enrol, load_bank, open_sitting
     from tests.factories import candidate
 

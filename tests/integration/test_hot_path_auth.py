@@ -17,7 +17,7 @@ from sqlalchemy import event, select, update
 
 from certexam import db
 from certexam.models import ApiToken, Attempt, Response, Role, User
-from certexam.services import api_tokens
+from certexam.services.accounts import api_tokens
 from tests.factories import candidate, staff
 from tests.integration.test_attempt_api import _h, _start, exam  # noqa: F401  (fixture used by name)
 
@@ -240,7 +240,7 @@ def test_submit_checks_its_caller_in_its_statement_and_refusals_say_why(exam) ->
     """The last minute's submit is one guarded UPDATE (owner, device, running, in time), its event
     and its audit entry, with no user loaded; everything else goes the full way and says why."""
     from certexam.models import AttemptEvent, AuditEntry
-    from certexam.services import audit
+    from certexam.services.platform import audit
 
     app, client, csrf, reg_id, user = exam
     aid, device, _paper = _start(client, csrf, reg_id)

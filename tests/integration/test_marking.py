@@ -10,7 +10,8 @@ from sqlalchemy import select
 from certexam import db
 from certexam.errors import NotFound, UserError
 from certexam.models import MarkingAssignment, Result, Role
-from certexam.services import marking, results
+from certexam.services.results import marking
+from certexam.services.results import release as results
 from tests.factories import candidate, staff
 from tests.integration.test_results_service import (
     ETH_WRONG,

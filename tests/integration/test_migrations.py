@@ -32,7 +32,7 @@ def test_exposure_survives_the_move_to_attempt_items(tmp_path, any_db_url: str) 
     from sqlalchemy import text
 
     from certexam import db
-    from certexam.services import attempts
+    from certexam.services.attempts import lifecycle as attempts
     from tests.conftest import make_app
     from tests.exam_setup import enrol, load_bank, open_sitting
     from tests.factories import candidate

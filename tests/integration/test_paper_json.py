@@ -12,7 +12,9 @@ from sqlalchemy import select
 from certexam import db
 from certexam.bankio import reader
 from certexam.models import Attempt, BankItemVersion
-from certexam.services import bank, item_cache, paper_json, paper_view
+from certexam.services.attempts import paper_json, paper_view
+from certexam.services.bank import item_cache
+from certexam.services.bank import items as bank
 from tests.conftest import csrf_from, make_app
 from tests.exam_setup import enrol
 from tests.factories import candidate, sign_in

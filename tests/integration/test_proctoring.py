@@ -15,7 +15,8 @@ from sqlalchemy import select, update
 from certexam import db
 from certexam.errors import Conflict, NotFound, UserError
 from certexam.models import Attempt, AttemptEvent, AuditEntry, Role, User
-from certexam.services import attempts, autosave, paper_view, proctoring
+from certexam.services.attempts import autosave, paper_view, proctoring
+from certexam.services.attempts import lifecycle as attempts
 from tests.conftest import PG, _pg_create, _pg_drop, make_app
 from tests.exam_setup import enrol, load_bank, open_sitting
 from tests.factories import candidate, staff
@@ -142,7 +143,7 @@ def test_add_time_moves_the_deadline_running_or_paused(world: World, paused: boo
 
 def test_added_time_keeps_the_accommodation(world: World) -> None:
     w = world
-    from certexam.services import sittings
+    from certexam.services.sittings import schedule as sittings
 
     sittings.set_accommodation(w.admin, w.regs[0], 30, 150)
     att = w.start()

@@ -31,17 +31,15 @@ from certexam.models import (
     Sitting,
     User,
 )
-from certexam.services import (
-    attempts,
-    autosave,
-    bank,
-    mail,
-    results,
-    results_keys,
-    results_recheck,
-    scoring_input,
-    sittings,
-)
+from certexam.services.attempts import autosave
+from certexam.services.attempts import lifecycle as attempts
+from certexam.services.bank import items as bank
+from certexam.services.platform import mail
+from certexam.services.results import keys as results_keys
+from certexam.services.results import recheck as results_recheck
+from certexam.services.results import release as results
+from certexam.services.results import scoring_input
+from certexam.services.sittings import schedule as sittings
 from tests.conftest import make_app
 from tests.exam_setup import BANK, load_bank
 from tests.factories import candidate, staff

@@ -17,7 +17,9 @@ from certexam import create_app, db
 from certexam.domain import blueprint as bp_rules
 from certexam.errors import Conflict, Forbidden, UserError
 from certexam.models import BlueprintRecord, ExamBan, Role, Sitting, User
-from certexam.services import attempts, blueprints, sittings
+from certexam.services.attempts import lifecycle as attempts
+from certexam.services.sittings import blueprints
+from certexam.services.sittings import schedule as sittings
 from tests.conftest import PG, _pg_create, _pg_drop, make_app
 from tests.exam_setup import enrol, load_bank, open_sitting
 from tests.factories import candidate, staff

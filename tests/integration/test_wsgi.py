@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from certexam import db, migrate
 from certexam.models import BankItem, BankItemVersion
-from certexam.services import item_cache
+from certexam.services.bank import item_cache
 from tests.conftest import make_app
 from tests.exam_setup import load_bank
 

@@ -1,0 +1,32 @@
+"""What results pages call things: reason codes in plain words, statuses, module names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from certexam.domain.catalogue import MODULES_BY_CODE
+
+# Each reason code explained in plain words (issue 5: "the ethics veto is stated plainly").
+REASONS: dict[str, Any] = {
+    "ETHICS_VETO": _l("Your correct rate in the ethics questions was below the required minimum. "
+                      "Under the programme's one-vote veto this alone means the exam is not passed, "
+                      "whatever your other results."),
+    "BELOW_PASS_MARK": _l("Your overall result was below the pass mark."),
+    # rules s.2: "the top 40% within each direction pass" (the share is passed in: no bare % in msgids)
+    "NOT_IN_TOP_SHARE": _l("You passed the ethics requirement, but your score was not within the top %(share)s "
+                           "of your technical direction.", share="40%"),
+    "MISCONDUCT": _l("The certification committee ruled misconduct: the result is void."),
+    "ABSENT": _l("You did not take every paper of this sitting."),
+}
+STATUS_LABELS: dict[str, Any] = {"PASS": _l("Passed"), "FAIL": _l("Not passed"), "VOID": _l("Void"),
+                                 "PENDING": _l("Pending")}
+
+
+def module_name(code: str) -> str:
+    module = MODULES_BY_CODE.get(code)
+    if module is None:
+        return code
+    return module.name_zh if str(get_locale()).startswith("zh") else module.name_en

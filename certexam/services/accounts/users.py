@@ -1,0 +1,189 @@
+"""Account use cases: registration, sign-in with lockout, password reset, staff accounts."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from certexam import db
+from certexam.domain.identity import id_number_problem, lock_after_failure, normalise_id_number
+from certexam.errors import Conflict, UserError
+from certexam.models import IdDocumentType, Organisation, Role, User
+from certexam.services.accounts import passwords
+from certexam.services.platform import audit, mail, uploads
+
+MIN_PASSWORD_LENGTH = 10
+
+# The domain explains in English; these are the words users read.
+_ID_PROBLEMS = {
+    "unknown document type": _l("unknown document type"),
+    "the number does not have the format of this document": _l("the number does not have the format of this document"),
+    "the check character does not match": _l("the check character does not match"),
+    "the date of birth in the number is not a real date": _l("the date of birth in the number is not a real date"),
+}
+
+
+@dataclass(frozen=True)
+class Registration:
+    email: str
+    password: str
+    name_zh: str
+    name_en: str
+    id_type: str
+    id_number: str
+    photo: bytes | None = None
+    locale: str | None = None
+
+
+def _normal_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_by_email(sess: Session, email: str) -> User | None:
+    return sess.scalar(select(User).where(User.email == _normal_email(email)))
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(_("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), "password")
+
+
+@db.use_case
+def register_candidate(reg: Registration) -> User:
+    """Create a candidate account; the ID document must be new and valid."""
+    sess = db.session()
+    _check_password(reg.password)
+    number = normalise_id_number(reg.id_number)
+    problem = id_number_problem(reg.id_type, number)
+    if problem is not None:
+        raise UserError(_("The ID number is not valid: %(why)s.", why=_ID_PROBLEMS.get(problem, problem)), "id_number")
+    if find_by_email(sess, reg.email) is not None:
+        raise Conflict(_("An account with this email already exists."), "email")
+    doc_type = IdDocumentType(reg.id_type)
+    taken = sess.scalar(select(func.count()).select_from(User).where(
+        User.id_type == doc_type, User.id_number == number))
+    if taken:
+        raise Conflict(_("This ID document is already registered to an account."), "id_number")
+    photo_path = uploads.store_photo(reg.photo) if reg.photo else None
+    user = User(
+        email=_normal_email(reg.email), password_hash=passwords.hash_password(reg.password),
+        role=Role.CANDIDATE, name_zh=reg.name_zh.strip(), name_en=reg.name_en.strip(),
+        id_type=doc_type, id_number=number, photo_path=photo_path, locale=reg.locale,
+        created_at=db.utcnow(),
+    )
+    sess.add(user)
+    sess.flush()
+    audit.record(sess, "user.register", "user", user.id, actor_id=user.id,
+                 after={"email": user.email, "role": user.role.value})
+    return user
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    user: User | None
+    locked_until: datetime | None = None
+
+
+@db.use_case
+def sign_in(email: str, password: str) -> SignInResult:
+    """Check a password; count failures and lock the account after too many."""
+    sess = db.session()
+    cfg = current_app.config
+    now = db.utcnow()
+    user = find_by_email(sess, email)
+    ok = passwords.verify_password(user.password_hash if user else None, password)
+    if user is None:
+        return SignInResult(None)
+    if user.locked_until is not None and user.locked_until > now:
+        return SignInResult(None, user.locked_until)  # even a right password waits out the lock
+    if not ok or not user.active:
+        user.failed_logins += 1
+        user.locked_until = lock_after_failure(
+            user.failed_logins, cfg["LOGIN_MAX_FAILURES"], now, cfg["LOGIN_LOCK_MINUTES"])
+        if user.locked_until is not None:
+            audit.record(sess, "user.locked", "user", user.id, after={"until": user.locked_until.isoformat()})
+        return SignInResult(None, user.locked_until)
+    user.failed_logins, user.locked_until = 0, None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    return SignInResult(user)
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="certexam-password-reset")
+
+
+def _hash_fingerprint(user: User) -> str:
+    # The token names the current hash, so it dies once the password changes.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def request_password_reset(email: str, reset_url_for: object) -> None:
+    """Email a reset link if the account exists; say nothing either way."""
+    user = find_by_email(db.session(), email)
+    if user is None or not user.active:
+        return
+    token = _reset_serializer().dumps({"u": user.id, "h": _hash_fingerprint(user)})
+    link = reset_url_for(token)  # type: ignore[operator]
+    mail.send(user.email, _("Reset your certexam password"),
+              _("Open this link within one hour to choose a new password:\n%(link)s\n\n"
+                "If you did not ask for this, ignore this message.", link=link))
+
+
+@db.use_case
+def reset_password(token: str, new_password: str) -> User:
+    sess = db.session()
+    try:
+        data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except SignatureExpired as exc:
+        raise UserError(_("This reset link has expired. Ask for a new one.")) from exc
+    except BadSignature as exc:
+        raise UserError(_("This reset link is not valid.")) from exc
+    user = sess.get(User, data.get("u")) if isinstance(data, dict) else None
+    if user is None or _hash_fingerprint(user) != data.get("h"):
+        raise UserError(_("This reset link has already been used or is not valid."))
+    _check_password(new_password)
+    user.password_hash = passwords.hash_password(new_password)
+    user.failed_logins, user.locked_until = 0, None
+    audit.record(sess, "user.password_reset", "user", user.id, actor_id=user.id)
+    return user
+
+
+@db.use_case
+def create_staff_account(
+    actor: User | None, email: str, password: str, role: Role, name_zh: str, name_en: str,
+    organisation_id: int | None = None,
+) -> User:
+    """An administrator (or the CLI, actor None) creates an employer, grader or admin."""
+    sess = db.session()
+    if role == Role.CANDIDATE:
+        raise UserError(_("Candidates register themselves."), "role")
+    _check_password(password)
+    if find_by_email(sess, email) is not None:
+        raise Conflict(_("An account with this email already exists."), "email")
+    if role == Role.EMPLOYER:
+        if organisation_id is None or sess.get(Organisation, organisation_id) is None:
+            raise UserError(_("An employer account needs an organisation."), "organisation_id")
+    else:
+        organisation_id = None
+    user = User(email=_normal_email(email), password_hash=passwords.hash_password(password), role=role,
+                name_zh=name_zh.strip(), name_en=name_en.strip(), organisation_id=organisation_id,
+                created_at=db.utcnow())
+    sess.add(user)
+    sess.flush()
+    audit.record(sess, "user.create", "user", user.id, actor_id=actor.id if actor else None,
+                 after={"email": user.email, "role": role.value, "organisation_id": organisation_id})
+    return user
+
+
+@db.use_case
+def set_locale(user: User, locale: str) -> None:
+    db.session().get(User, user.id).locale = locale  # type: ignore[union-attr]

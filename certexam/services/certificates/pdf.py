@@ -1,0 +1,113 @@
+"""The certificate PDF: render it from the register row, sign it, store it, serve it.
+
+Rendering costs about 0.6 s (mostly font subsetting), so a certificate's PDF is
+made once, signed with the body's document signer and kept under
+instance/certificates/<number>.pdf; downloads serve the stored bytes.  A PDF
+that is missing is made again on demand, which needs the signing keys.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from certexam import db
+from certexam.certpdf.render import CertificatePrint, render_certificate_pdf
+from certexam.certpdf.sign import sign_pdf
+from certexam.crypto import x509ca
+from certexam.crypto.cose import verification_url
+from certexam.domain.catalogue import DIRECTIONS
+from certexam.models import Certificate, Sitting
+from certexam.services.certificates import keys
+from certexam.services.platform import uploads
+
+PROGRAMME_TZ = ZoneInfo("Asia/Shanghai")  # rules s.1: a Shenzhen programme; its dates are Beijing dates
+ISSUER_NAME_ZH = "深港澳金融科技师专才计划认证机构"  # rules s.1: the body behind the "电子证书认证系统"
+ISSUER_NAME_EN = x509ca.DEFAULT_ORGANISATION  # the same name as in the body's X.509 certificates
+PDF_FOLDER = "certificates"  # <instance>/certificates/<number>.pdf
+PDF_SIGN_REASON = "Certificate issued / 证书签发"
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July",
+              "August", "September", "October", "November", "December")
+
+
+def verify_url(token: str) -> str:
+    """The URL the QR code carries (host from VERIFY_HOST)."""
+    return verification_url(current_app.config["VERIFY_HOST"], token)
+
+
+def sitting_labels(sitting: Sitting | None, passed_on: date) -> tuple[str, str]:
+    """The sitting as printed: its month, in Chinese and English (the pass date without one)."""
+    when = passed_on
+    if sitting is not None and sitting.papers:
+        when = min(p.starts_at for p in sitting.papers).astimezone(PROGRAMME_TZ).date()
+    return f"{when.year}年{when.month}月", f"{_MONTHS_EN[when.month - 1]} {when.year}"
+
+
+def certificate_print(cert: Certificate) -> CertificatePrint:
+    """Everything the PDF shows, from the register row."""
+    sitting = db.session().get(Sitting, cert.sitting_id) if cert.sitting_id is not None else None
+    sitting_zh, sitting_en = sitting_labels(sitting, cert.passed_on)
+    photo = None
+    if cert.photo_path:
+        path = uploads.uploads_dir() / cert.photo_path
+        photo = path.read_bytes() if path.is_file() else None
+    direction = DIRECTIONS.get(cert.direction or "")
+    config = current_app.config
+    return CertificatePrint(
+        number=cert.number, holder_name_zh=cert.holder_name_zh, holder_name_en=cert.holder_name_en,
+        level=cert.level, sitting_zh=sitting_zh, sitting_en=sitting_en, issue_date=cert.issued_on,
+        expiry=cert.expires_on, verify_url=verify_url(cert.token),
+        issuer_name_zh=config.get("CERT_ISSUER_NAME_ZH", ISSUER_NAME_ZH),
+        issuer_name_en=config.get("CERT_ISSUER_NAME_EN", ISSUER_NAME_EN),
+        direction_zh=direction[0] if direction else None, direction_en=direction[1] if direction else None,
+        photo=photo)
+
+
+def signed_pdf(cert: Certificate, issuing: keys.IssuingKeys) -> bytes:
+    """Render the certificate and add the body's PAdES signature."""
+    pdf = render_certificate_pdf(certificate_print(cert))
+    return sign_pdf(pdf, issuing.pdf_key, issuing.pdf_cert, issuing.pdf_chain, reason=PDF_SIGN_REASON)
+
+
+def pdf_relative_path(number: str) -> str:
+    return f"{PDF_FOLDER}/{number}.pdf"
+
+
+def write_pdf(number: str, pdf: bytes) -> str:
+    """Store the signed PDF atomically; return its path relative to the instance folder."""
+    rel = pdf_relative_path(number)
+    target = Path(current_app.instance_path) / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(pdf)
+    os.replace(tmp, target)  # a reader sees the whole file or none
+    return rel
+
+
+@db.use_case
+def record_pdf(cert_id: int, rel: str) -> None:
+    row = db.session().get(Certificate, cert_id)
+    if row is not None:
+        row.pdf_path = rel
+
+
+def attach_pdf(cert: Certificate, issuing: keys.IssuingKeys | None = None) -> str:
+    """Render, sign and store the PDF of ``cert``; return its relative path."""
+    rel = write_pdf(cert.number, signed_pdf(cert, issuing or keys.issuing_keys()))
+    record_pdf(cert.id, rel)
+    cert.pdf_path = rel
+    return rel
+
+
+def pdf_bytes(cert: Certificate) -> bytes:
+    """The stored signed PDF, made now if it is missing (needs the signing keys then)."""
+    if cert.pdf_path:
+        path = Path(current_app.instance_path) / cert.pdf_path
+        if path.is_file():
+            return path.read_bytes()
+    rel = attach_pdf(cert)
+    return (Path(current_app.instance_path) / rel).read_bytes()

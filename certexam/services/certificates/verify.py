@@ -1,0 +1,138 @@
+"""Public verification: a scanned token or a typed number, checked against the register.
+
+Only public keys are used here (certexam.services.certificates.keys.verification_keys): the
+verification path cannot sign and never decrypts a private key.  The signature
+proves the body issued the certificate; the register says whether it still
+stands; certexam.domain.verdict.decide combines the two.  Holder names leave
+this module masked unless the verifier typed a name that matches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from certexam import db
+from certexam.crypto.cose import TokenCheck, verify_token
+from certexam.domain.certno import is_valid_number
+from certexam.domain.masking import mask_name, matching_key, name_matches
+from certexam.domain.verdict import CertificateRecord, CertStatus, Verdict, VerdictCode, decide
+from certexam.models import Certificate
+from certexam.services.certificates import keys
+from certexam.services.certificates.issue import find_by_number
+from certexam.services.certificates.pdf import PROGRAMME_TZ
+
+SURNAME_MAX_CJK = 2  # compound Chinese surnames (欧阳, 司马) have two characters; most have one
+
+
+@dataclass(frozen=True)
+class VerifyOutcome:
+    """What a verification found, ready for the page, the receipt and the CLI."""
+
+    verdict: Verdict
+    checked_at: datetime  # UTC
+    signature_ok: bool = False
+    signature_reason: str = "malformed"
+    key_id: str | None = None
+    number: str | None = None
+    level: int | None = None
+    direction: str | None = None
+    issued_on: date | None = None
+    masked_zh: str = ""
+    masked_en: str = ""
+    name_zh: str | None = None  # in clear only after a matching name was typed
+    name_en: str | None = None
+    name_check: bool | None = None  # None: no name typed
+    replaced_by: str | None = None  # number of the certificate that replaced this one
+
+    @property
+    def code(self) -> VerdictCode:
+        return self.verdict.code
+
+    @property
+    def valid(self) -> bool:
+        return self.verdict.valid
+
+
+def register_record(cert: Certificate) -> CertificateRecord:
+    """The register entry as the pure verdict rules take it."""
+    since = cert.status_changed_at.astimezone(PROGRAMME_TZ).date() if cert.status_changed_at else None
+    return CertificateRecord(cert.number, CertStatus(cert.status), cert.issued_on, cert.expires_on, since)
+
+
+def _claims_match(check: TokenCheck, cert: Certificate) -> bool:
+    claims = check.claims
+    return claims is not None and (claims.name_zh, claims.name_en, claims.direction, claims.issued_on,
+                                   claims.expires_on) == (cert.holder_name_zh, cert.holder_name_en,
+                                                          cert.direction, cert.issued_on, cert.expires_on)
+
+
+def outcome_for(check: TokenCheck, cert: Certificate | None, now: datetime,
+                typed_name: str | None = None) -> VerifyOutcome:
+    """Combine a token check with the register entry (None: not in the register)."""
+    today = now.astimezone(PROGRAMME_TZ).date()
+    verdict = decide(check.signature_check(), register_record(cert) if cert else None, today)
+    if cert is not None and check.valid and not _claims_match(check, cert):
+        verdict = Verdict(VerdictCode.MISMATCH, number=cert.number, detail="claims differ from register")
+    base = VerifyOutcome(verdict, now, check.valid, str(check.reason), check.kid,
+                         number=verdict.number)
+    if cert is None or verdict.code in (VerdictCode.INVALID_TOKEN, VerdictCode.KEY_COMPROMISED,
+                                        VerdictCode.MISMATCH, VerdictCode.UNKNOWN):
+        return base
+    matched = None if not typed_name else name_matches(typed_name, cert.holder_name_zh, cert.holder_name_en)
+    replaced = None
+    if cert.replaced_by_id is not None:
+        successor = db.session().get(Certificate, cert.replaced_by_id)
+        replaced = successor.number if successor else None
+    return VerifyOutcome(
+        verdict, now, check.valid, str(check.reason), check.kid, cert.number, cert.level, cert.direction,
+        cert.issued_on, mask_name(cert.holder_name_zh), mask_name(cert.holder_name_en),
+        cert.holder_name_zh if matched else None, cert.holder_name_en if matched else None, matched, replaced)
+
+
+def check_token(token: str, typed_name: str | None = None, now: datetime | None = None) -> VerifyOutcome:
+    """Verify a QR token with the public keys, then consult the register."""
+    now = now or db.utcnow()
+    check = verify_token(token, keys.verification_keys())
+    cert = find_by_number(check.claims.number) if check.valid and check.claims else None
+    return outcome_for(check, cert, now, typed_name)
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+def surname_matches(typed: str, name_zh: str, name_en: str) -> bool:
+    """True when ``typed`` is the holder's surname (or whole name), compared in constant time.
+
+    Chinese: the first one or two characters (compound surnames).  Other
+    scripts: any one word of the name, as the surname's place varies.
+    """
+    key = matching_key(typed)
+    zh, en = matching_key(name_zh), matching_key(name_en)
+    candidates = [zh[:n] for n in range(1, SURNAME_MAX_CJK + 1)] + en.split(" ")
+    wanted = _digest(key)
+    matched = False
+    for candidate in candidates:  # no early exit: every candidate costs the same
+        matched |= hmac.compare_digest(wanted, _digest(candidate)) and bool(candidate)
+    matched |= name_matches(typed, name_zh, name_en)
+    return matched and bool(key)
+
+
+def lookup(number: str, surname: str, typed_name: str | None = None,
+           now: datetime | None = None) -> VerifyOutcome | None:
+    """Look a certificate up by number and holder surname; None when they do not match.
+
+    An unknown number and a wrong surname give the same None, so the form
+    cannot be used to find out which numbers exist.
+    """
+    now = now or db.utcnow()
+    cert = find_by_number(number) if is_valid_number(number) else None
+    if cert is None:
+        surname_matches(surname, "", "")  # about the same work as a real check
+        return None
+    if not surname_matches(surname, cert.holder_name_zh, cert.holder_name_en):
+        return None
+    return outcome_for(verify_token(cert.token, keys.verification_keys()), cert, now, typed_name)

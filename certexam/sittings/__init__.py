@@ -1,0 +1,7 @@
+"""The sittings blueprint."""
+
+from flask import Blueprint
+
+bp = Blueprint("sittings", __name__, url_prefix="/admin/sittings")
+
+from certexam.sittings import views  # noqa: E402, F401  (they add their routes to bp)
