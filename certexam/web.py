@@ -6,7 +6,6 @@ import functools
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
-from zoneinfo import ZoneInfo
 
 from flask import Flask, Request, Response, abort, flash, jsonify, render_template, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
@@ -24,8 +23,7 @@ from certexam import db
 from certexam.errors import UserError
 from certexam.extensions import login_manager
 from certexam.models import Role, User
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")  # times are UTC in the database, Shanghai on screen
+from certexam.services.platform.clock import PROGRAMME_TZ
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -203,7 +201,7 @@ def init_app(app: Flask) -> None:
         """Show a UTC time in Asia/Shanghai, formatted for the page language."""
         if value is None:
             return ""
-        return format_datetime(value.astimezone(SHANGHAI), fmt)
+        return format_datetime(value.astimezone(PROGRAMME_TZ), fmt)
 
     def flash_error(message: str) -> None:
         flash(message, "error")

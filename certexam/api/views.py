@@ -26,6 +26,7 @@ from certexam.services.attempts import autosave, paper_json
 from certexam.services.attempts import lifecycle as attempts
 from certexam.services.attempts import submit as attempt_submit
 from certexam.services.attempts.autosave_sql import Owner
+from certexam.services.platform import clock
 
 csrf.exempt(bp)
 
@@ -129,7 +130,7 @@ def _fast_body() -> tuple[Owner, dict[str, Any], str] | None:
 
 def _state_json(s: autosave.AttemptState) -> dict[str, Any]:
     return {"id": s.id, "status": s.status, "kind": s.kind, "paper": s.paper_code,
-            "deadline": s.deadline_at.isoformat(), "server_time": db.utcnow().isoformat(),
+            "deadline": s.deadline_at.isoformat(), "server_time": clock.now().isoformat(),
             "remaining_seconds": s.remaining_seconds, "paused": s.paused, "last_seq": s.last_seq,
             "answered": s.answered, "flagged": s.flagged, "holder": s.holder}
 

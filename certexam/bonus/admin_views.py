@@ -34,7 +34,8 @@ from certexam.services.bonus import notice as bonus_notice
 from certexam.services.bonus import payouts as bonus_payouts
 from certexam.services.bonus import records as bonus_records
 from certexam.services.bonus import social as bonus_social
-from certexam.services.bonus.settings import city_and_code_disagree, today
+from certexam.services.bonus.settings import city_and_code_disagree
+from certexam.services.platform import clock
 from certexam.web import flash_form_errors, object_id, roles_required, show_error
 
 PAGE_SIZE = 50
@@ -72,7 +73,7 @@ def admin_applications() -> Any:
 @roles_required(Role.ADMIN)
 def admin_application(application_id: str) -> Any:
     app = bonus_applications.get(object_id(application_id))
-    on = today()
+    on = clock.today()
     verdict = bonus_eligibility.evaluate(app.user_id, on)
     records = bonus_records.records_of(app.holder)
     months: dict[int, list[Any]] = {}
@@ -251,7 +252,7 @@ def admin_fraud() -> Any:
                 flash(_("The finding is recorded."), "success")
                 return redirect(url_for("bonus.admin_fraud"))
     return render_template("bonus/admin_fraud.html", form=form, cases=bonus_fraud.cases(),
-                           recovery_form=RecoveryForm(), interest_on=bonus_fraud.interest_on, on=today())
+                           recovery_form=RecoveryForm(), interest_on=bonus_fraud.interest_on, on=clock.today())
 
 
 @bp.route("/admin/bonus/fraud/<case_id>/recovered", methods=["POST"])

@@ -21,7 +21,7 @@ from certexam.services.bonus import applications as bonus_applications
 from certexam.services.bonus import eligibility as bonus_eligibility
 from certexam.services.bonus import labels as bonus_labels
 from certexam.services.bonus import payouts as bonus_payouts
-from certexam.services.bonus.settings import today
+from certexam.services.platform import clock
 from certexam.web import api_roles
 
 MAX_LIMIT = 200
@@ -59,7 +59,7 @@ def application_json(app: BonusApplication, *, admin: bool = False) -> dict[str,
 @api_roles(Role.CANDIDATE)
 def api_eligibility() -> Any:
     """Every condition, met or not, with its facts; the projected day for a job still running."""
-    verdict = bonus_eligibility.evaluate(current_user, today())
+    verdict = bonus_eligibility.evaluate(current_user, clock.today())
     body = bonus_eligibility.as_json(verdict)
     for cond in body["conditions"]:
         cond["title"] = str(bonus_labels.CONDITION_TITLES[cond["code"]])

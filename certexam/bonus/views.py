@@ -29,7 +29,7 @@ from certexam.services.bonus import labels as bonus_labels
 from certexam.services.bonus import notice as bonus_notice
 from certexam.services.bonus import records as bonus_records
 from certexam.services.bonus import social as bonus_social
-from certexam.services.bonus.settings import today
+from certexam.services.platform import clock
 from certexam.web import flash_form_errors, object_id, roles_required, show_error
 
 
@@ -44,7 +44,7 @@ def _labels() -> dict[str, Any]:
 @bp.route("/bonus/")
 @roles_required(Role.CANDIDATE)
 def holder_home() -> Any:
-    on = today()
+    on = clock.today()
     verdict = bonus_eligibility.evaluate(current_user, on)
     records = bonus_records.records_of(current_user)
     months: dict[int, list[Any]] = {}
@@ -131,7 +131,7 @@ def evidence_download(evidence_id: str) -> Any:
 @roles_required(Role.CANDIDATE)
 def apply() -> Any:
     form = ApplyForm()
-    on = today()
+    on = clock.today()
     verdict = bonus_eligibility.evaluate(current_user, on)
     current = bonus_applications.current_application(current_user)
     if current is not None:
@@ -211,7 +211,7 @@ def employer_decide(record_id: str) -> Any:
 
 @bp.route("/public/bonus-notice")
 def public_notice() -> Any:
-    return render_template("bonus/public_notice.html", lines=bonus_notice.public_notice(), on=today())
+    return render_template("bonus/public_notice.html", lines=bonus_notice.public_notice(), on=clock.today())
 
 
 @bp.route("/public/bonus-fraud")

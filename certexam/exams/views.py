@@ -17,6 +17,7 @@ from certexam.exams import bp
 from certexam.models import Attempt, Registration, Role, Sitting
 from certexam.services.attempts import autosave, paper_view
 from certexam.services.attempts import lifecycle as attempts
+from certexam.services.platform import clock
 from certexam.services.sittings import schedule as sittings
 from certexam.services.sittings.schedule import blueprint_of
 from certexam.web import roles_required
@@ -26,7 +27,7 @@ from certexam.web import roles_required
 @roles_required(Role.CANDIDATE)
 def index() -> Any:
     sess = db.session()
-    now = db.utcnow()
+    now = clock.now()
     regs = sess.scalars(select(Registration).where(Registration.user_id == current_user.id)
                         .order_by(Registration.id.desc())).all()
     registered = {r.sitting_id for r in regs}

@@ -26,6 +26,7 @@ from certexam.results.forms import (
     parse_marks,
 )
 from certexam.results.labels import REASONS, STATUS_LABELS, module_name
+from certexam.services.platform import clock
 from certexam.services.results import analysis as results_analysis
 from certexam.services.results import keys as results_keys
 from certexam.services.results import marking
@@ -58,7 +59,7 @@ def detail(result_id: int) -> Any:
     except UserError:
         abort(404)
     last_day = results_recheck.last_day_to_ask(view.sitting)
-    can_ask = last_day is not None and results.shanghai_today() <= last_day
+    can_ask = last_day is not None and clock.today() <= last_day
     return render_template("results/detail.html", v=view, form=RecheckForm(), last_day=last_day, can_ask=can_ask,
                            rechecks=results_recheck.rechecks_of(result_id), **_ctx())
 

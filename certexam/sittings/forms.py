@@ -32,8 +32,8 @@ from certexam.domain.blueprint import Blueprint
 from certexam.domain.catalogue import LANGUAGES, REQUIRED_ITEM_LANGUAGE
 from certexam.domain.locales import NATIVE_NAMES
 from certexam.services.attempts.proctoring import MAX_ADD_MINUTES, REASON_MAX_CHARS, REASON_MIN_CHARS
+from certexam.services.platform.clock import PROGRAMME_TZ
 from certexam.services.sittings.blueprints import MAX_SPEC_CHARS
-from certexam.web import SHANGHAI
 
 FEN_PER_YUAN = 100  # 1 RMB = 100 fen (house rule: money is integer fen)
 # rules s.2 gives fees of RMB 1,399 to 3,999; anything past a million yuan is a typing slip.
@@ -72,13 +72,13 @@ def parse_local(text: str) -> datetime | None:
             continue
         if not YEARS[0] <= naive.year <= YEARS[1]:
             return None
-        return naive.replace(tzinfo=SHANGHAI).astimezone(UTC)
+        return naive.replace(tzinfo=PROGRAMME_TZ).astimezone(UTC)
     return None
 
 
 def local_value(value: datetime | None) -> str:
     """A UTC time as a datetime-local value in Beijing time."""
-    return value.astimezone(SHANGHAI).strftime(LOCAL_FORMATS[0]) if value else ""
+    return value.astimezone(PROGRAMME_TZ).strftime(LOCAL_FORMATS[0]) if value else ""
 
 
 class LocalDateTimeField(StringField):

@@ -18,6 +18,7 @@ from certexam.domain.locales import NATIVE_NAMES
 from certexam.errors import UserError
 from certexam.models import Attempt, Registration, Role, Sitting, User
 from certexam.services.attempts import proctoring
+from certexam.services.platform import clock
 from certexam.services.sittings import blueprints
 from certexam.services.sittings import schedule as sittings
 from certexam.sittings import bp
@@ -69,7 +70,7 @@ def sitting_list() -> Any:
     sess = db.session()
     counts = dict(sess.execute(select(Registration.sitting_id, func.count()).group_by(Registration.sitting_id)).all())
     rows = sess.scalars(select(Sitting).order_by(Sitting.registration_opens_at.desc(), Sitting.id.desc())).all()
-    return render_template("sittings/list.html", sittings=rows, counts=counts, now=db.utcnow())
+    return render_template("sittings/list.html", sittings=rows, counts=counts, now=clock.now())
 
 
 @bp.route("/new", methods=["GET", "POST"])

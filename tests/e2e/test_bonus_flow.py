@@ -44,7 +44,7 @@ def clock() -> Clock:
 @pytest.fixture
 def live_app(tmp_path: Path, sqlite_template: Path, clock: Clock) -> Iterator[Flask]:  # noqa: F811
     """The e2e live server's app, on the bonus clock (the notice period passes when the test says so)."""
-    yield fresh_app(tmp_path, sqlite_template, BONUS_CLOCK=clock)
+    yield fresh_app(tmp_path, sqlite_template, CLOCK=clock)
 
 
 def _sign_in(page: Any, base: str, email: str) -> None:

@@ -43,7 +43,7 @@ ALL_CONDITIONS = ["Passed the level-2 exam on or after 1 January 2021", "Holds a
 
 
 class Clock:
-    """The bonus clock (BONUS_CLOCK): fixed, and moved forward by the tests."""
+    """The bonus clock (CLOCK): fixed, and moved forward by the tests."""
 
     def __init__(self, at: datetime) -> None:
         self.at = at
@@ -59,7 +59,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def app(tmp_path: Path, sqlite_template: Path, clock: Clock) -> Iterator[Flask]:  # noqa: F811
-    application = fresh_app(tmp_path, sqlite_template, BONUS_CLOCK=clock)
+    application = fresh_app(tmp_path, sqlite_template, CLOCK=clock)
     yield application
     application.extensions["certexam.engine"].dispose()
 

@@ -27,6 +27,7 @@ from certexam.crypto.cose import decode_base32, encode_base32
 from certexam.models import Certificate, Role, User
 from certexam.services.certificates import issue as certificates
 from certexam.services.certificates import keys
+from certexam.services.platform import clock
 from tests.conftest import csrf_from, post_form
 from tests.factories import sign_in, staff
 from tests.integration.test_certificates_service import issue, keyed_app, make_holder
@@ -251,7 +252,7 @@ def test_revocation_shows_on_the_page_at_once(site: Site) -> None:
     change("suspend", "exam board inquiry 17")
     html = public.get("/v/" + cert.token, headers=EN).get_data(as_text=True)
     with site.app.app_context():
-        today = certificates.today()
+        today = clock.today()
     assert "Suspended" in html and "inquiry" not in html and today.strftime("%B") in html
     change("reinstate", "cleared")
     assert "Valid certificate" in public.get("/v/" + cert.token, headers=EN).get_data(as_text=True)

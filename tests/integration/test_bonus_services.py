@@ -517,7 +517,7 @@ def test_the_whole_path_from_application_to_payment(app: Flask, admin: User) -> 
 
 
 def test_notice_counts_working_days_with_the_holiday_calendar(tmp_path: Path, sqlite_template: Path) -> None:
-    app = fresh_app(tmp_path, sqlite_template, BONUS_HOLIDAYS="2026-11-26 2026-11-27", BONUS_EXTRA_WORKDAYS=["2026-11-29"],
+    app = fresh_app(tmp_path, sqlite_template, HOLIDAYS="2026-11-26 2026-11-27", EXTRA_WORKDAYS=["2026-11-29"],
                    BONUS_NOTICE_WORKING_DAYS=5)
     with app.app_context():
         assert bonus_notice.notice_span(D(2026, 11, 21)) == (D(2026, 11, 23), D(2026, 11, 30))  # Sat: from Monday
@@ -700,9 +700,9 @@ def test_cli_imports_all_or_nothing_closes_notices_and_exports(app: Flask, tmp_p
     assert "Imported 0 month(s); 12 already known" in result.output
     # Twelve confirmed months are not two years; a confirmed period of another holder is.
     other = eligible_holder(app)
-    app.config["BONUS_CLOCK"] = lambda: NOW
+    app.config["CLOCK"] = lambda: NOW
     to_notice(app, other, admin)
-    app.config["BONUS_CLOCK"] = lambda: AFTER_NOTICE
+    app.config["CLOCK"] = lambda: AFTER_NOTICE
     result = runner.invoke(args=["bonus", "close-notices"])
     assert result.exit_code == 0 and "1 approved for payment" in result.output
     out = tmp_path / "batch.csv"

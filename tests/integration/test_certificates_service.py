@@ -37,7 +37,7 @@ from certexam.services.certificates import keys
 from certexam.services.certificates import pdf as cert_pdf
 from certexam.services.certificates import verify as cert_verify
 from certexam.services.certificates.offline import url_in_pdf
-from certexam.services.platform import audit, uploads
+from certexam.services.platform import audit, clock, uploads
 from certexam.services.sittings import schedule as sittings
 from tests.conftest import make_app
 from tests.factories import PASSWORD as PASSWORD_FOR_SIGN_IN
@@ -370,7 +370,7 @@ def test_status_changes_show_at_once(shared: Flask, passphrase_env: None, steps:
         problems = audit.verify(db.session())[1]
     assert outcome.code is final and outcome.valid is (final is VerdictCode.VALID)
     if final is not VerdictCode.VALID:
-        assert outcome.verdict.since == certificates.today()
+        assert outcome.verdict.since == clock.today()
     assert "internal reason" not in repr(outcome)  # the reason never leaves the register
     assert problems == []
 

@@ -25,7 +25,7 @@ MINUTES = 60  # paper P1 of the default level-1 blueprint
 
 
 class Clock:
-    """Stands in for db.utcnow so that minutes pass instantly."""
+    """The CLOCK setting: minutes pass instantly."""
 
     def __init__(self) -> None:
         self.now = datetime.now(UTC)
@@ -79,7 +79,7 @@ def world(base: tuple[Any, ...], monkeypatch: pytest.MonkeyPatch) -> Iterator[Wo
     """A fresh sitting (its first paper open) with the three candidates registered, and a fake clock."""
     app, admin, users = base
     clock = Clock()
-    monkeypatch.setattr(db, "utcnow", clock)
+    monkeypatch.setitem(app.config, "CLOCK", clock)
     sitting_id = open_sitting(app)
     regs = [enrol(app, u, sitting_id) for u in users]
     with app.test_request_context(headers={"Accept-Language": "en"}):

@@ -263,7 +263,7 @@ def test_misconduct_voids_and_bans(l1, years: tuple[int, ...], ok: bool) -> None
 def test_recheck_window_counts_working_days_with_holidays(tmp_path, holidays, last_day) -> None:  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
 
-    app = make_app(tmp_path, RESULTS_HOLIDAYS=list(holidays))  # no bank needed
+    app = make_app(tmp_path, HOLIDAYS=list(holidays))  # no bank needed
     with app.app_context():
         sitting = Sitting(results_released_at=None)
         assert results_recheck.last_day_to_ask(sitting) is None

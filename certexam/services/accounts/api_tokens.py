@@ -10,7 +10,7 @@ from sqlalchemy import Select, bindparam, select
 
 from certexam import db
 from certexam.models import ApiToken, User
-from certexam.services.platform import audit
+from certexam.services.platform import audit, clock
 
 PREFIX = "cx_"
 
@@ -24,7 +24,7 @@ def create(user: User, name: str) -> str:
     """Make a token for `user`; the plain token is returned once and never stored."""
     token = PREFIX + secrets.token_urlsafe(32)
     sess = db.session()
-    row = ApiToken(user_id=user.id, name=name[:80], token_hash=_digest(token), created_at=db.utcnow())
+    row = ApiToken(user_id=user.id, name=name[:80], token_hash=_digest(token), created_at=clock.now())
     sess.add(row)
     sess.flush()
     audit.record(sess, "api_token.create", "api_token", row.id, actor_id=user.id, after={"name": row.name})

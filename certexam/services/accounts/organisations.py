@@ -10,7 +10,7 @@ from certexam import db
 from certexam.domain import uscc
 from certexam.errors import Conflict, UserError
 from certexam.models import Organisation, OrgCategory, User
-from certexam.services.platform import audit
+from certexam.services.platform import audit, clock
 
 # What is wrong with a credit code, in the reader's words (GB 32100-2015).
 _USCC_PROBLEMS = {
@@ -41,7 +41,7 @@ def create(actor: User | None, name: str, credit_code: str, city: str, category:
     if sess.scalar(select(Organisation).where(Organisation.credit_code == code)) is not None:
         raise Conflict(_("An organisation with this credit code already exists."), "credit_code")
     org = Organisation(name=name.strip(), credit_code=code, city=city.strip(), category=category,
-                       created_at=db.utcnow())
+                       created_at=clock.now())
     sess.add(org)
     sess.flush()
     audit.record(sess, "organisation.create", "organisation", org.id, actor_id=actor.id if actor else None,

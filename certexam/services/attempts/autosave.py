@@ -28,6 +28,7 @@ from certexam.models import User
 from certexam.services.attempts.autosave_sql import Owner, Statements, statements
 from certexam.services.attempts.lifecycle import _owned_by, _same_device, _writable, close_if_expired
 from certexam.services.bank.item_cache import BoundedCache
+from certexam.services.platform import clock
 
 MAX_TEXT_ANSWER = 20_000  # characters in a constructed response
 
@@ -202,7 +203,7 @@ def try_save(owner: Owner, attempt_id: int, device: str, slot: str, answer: Any,
     """
     if not _valid_seq(seq):
         return None  # said after full authentication, by `save`
-    return _save_fast(owner, attempt_id, device, slot, answer, flagged, seq, db.utcnow())
+    return _save_fast(owner, attempt_id, device, slot, answer, flagged, seq, clock.now())
 
 
 def save(user: User, attempt_id: int, device: str, slot: str, answer: Any, flagged: bool, seq: int) -> SaveAck:
@@ -213,7 +214,7 @@ def save(user: User, attempt_id: int, device: str, slot: str, answer: Any, flagg
 @db.core_use_case
 def _save(user_id: int, attempt_id: int, device: str, slot: str, answer: Any, flagged: bool, seq: int) -> SaveAck:
     _check_seq(seq)
-    now, owner = db.utcnow(), Owner(user_id=user_id)
+    now, owner = clock.now(), Owner(user_id=user_id)
     ack = _save_fast(owner, attempt_id, device, slot, answer, flagged, seq, now)
     if ack is not None:
         return ack
@@ -232,7 +233,7 @@ def try_set_flag(owner: Owner, attempt_id: int, device: str, slot: str, flagged:
     """Flag or unflag a question for review, keeping its answer; None if refused (as try_save)."""
     if not _valid_seq(seq):
         return None
-    now = db.utcnow()
+    now = clock.now()
     taken = _take(owner, attempt_id, device, seq, now)
     return None if taken is None else _flag(owner, attempt_id, device, slot, flagged, seq, now, taken)
 
@@ -245,7 +246,7 @@ def set_flag(user: User, attempt_id: int, device: str, slot: str, flagged: bool,
 @db.core_use_case
 def _set_flag(user_id: int, attempt_id: int, device: str, slot: str, flagged: bool, seq: int) -> SaveAck:
     _check_seq(seq)
-    now, owner = db.utcnow(), Owner(user_id=user_id)
+    now, owner = clock.now(), Owner(user_id=user_id)
     taken = _take(owner, attempt_id, device, seq, now) or _explain(user_id, attempt_id, device, seq, now)
     return _flag(owner, attempt_id, device, slot, flagged, seq, now, taken)
 
@@ -287,7 +288,7 @@ def try_state(owner: Owner, attempt_id: int, device: str | None = None) -> Attem
     row = conn.execute(st.state, {"p_aid": attempt_id, **owner.params()}).first()
     if row is None:
         return None
-    now = db.utcnow()
+    now = clock.now()
     if row.status != "submitted" and row.paused_at is None and T.is_expired(row.deadline_at, now):
         _close_one(row.user_id, attempt_id)  # re-checked under the lock
         conn, st = _conn(owner)

@@ -18,19 +18,19 @@ from flask_babel import gettext as _
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from certexam import db
 from certexam.domain import timing as T
 from certexam.domain.assembly import AssemblyError, FormEntry, assemble
 from certexam.domain.blueprint import Blueprint, Paper
 from certexam.errors import UserError
 from certexam.models import Attempt, AttemptEvent, AttemptItem, Registration
 from certexam.services.bank import item_cache
+from certexam.services.platform import clock
 
 
 def event(sess: Session, attempt: Attempt, kind: str, detail: dict[str, Any] | None = None,
           actor_id: int | None = None) -> None:
     """Log what happened to an attempt (start, claim, submit, focus lost, ...), in the caller's transaction."""
-    sess.add(AttemptEvent(attempt_id=attempt.id, at=db.utcnow(), kind=kind,
+    sess.add(AttemptEvent(attempt_id=attempt.id, at=clock.now(), kind=kind,
                           detail=json.dumps(detail, ensure_ascii=False) if detail else None, actor_id=actor_id))
 
 
@@ -87,7 +87,7 @@ def _items_sql(rows: int, paramstyle: str) -> str:
 def new_attempt(sess: Session, user_id: int, paper_code: str, drawn: Drawn, kind: str, minutes: int,
                  language: str, registration: Registration | None = None,
                  sitting_paper_id: int | None = None) -> Attempt:
-    now = db.utcnow()
+    now = clock.now()
     extra = registration.extra_minutes if registration else 0
     mult = registration.time_multiplier_pct if registration else 100
     acc = T.Accommodation(extra, Fraction(mult, 100))

@@ -22,7 +22,7 @@ from certexam.models import Attempt, Registration, Sitting, SittingPaper, User
 from certexam.services.attempts.autosave_sql import Owner, owner_ids
 from certexam.services.attempts.forms import Drawn, draw, event, form_json, new_attempt
 from certexam.services.attempts.start_sql import Planned, insert_planned
-from certexam.services.platform import audit
+from certexam.services.platform import audit, clock
 from certexam.services.sittings.schedule import blueprint_of
 
 
@@ -119,7 +119,7 @@ def _refusal(sitting: Sitting, sp: SittingPaper, done: set[str]) -> UserError | 
     earlier = [p.code for p in sitting.papers if p.position < sp.position]
     if any(code not in done for code in earlier):
         return Forbidden(_("Finish the earlier papers first."))
-    now = db.utcnow()
+    now = clock.now()
     if now < sp.starts_at:
         return Forbidden(_("This paper has not started yet."))
     if now > sp.starts_at + timedelta(minutes=sitting.late_entry_minutes):
@@ -232,7 +232,7 @@ def close_if_expired(sess: Session, attempt: Attempt) -> bool:
     """Submit an attempt whose time (plus grace) is over; answers saved so far are kept."""
     if attempt.status == "submitted" or attempt.paused_at is not None:
         return False
-    if T.is_expired(attempt.deadline_at, db.utcnow()):
+    if T.is_expired(attempt.deadline_at, clock.now()):
         attempt.status, attempt.submitted_at, attempt.submit_reason = "submitted", attempt.deadline_at, "timeout"
         event(sess, attempt, "timeout")
         return True
@@ -279,7 +279,7 @@ def _submit(user_id: int, attempt_id: int, device: str | None) -> Attempt:
         return attempt
     if device is not None and not _same_device(device, attempt.holder_token):
         raise TakenOver(_("This exam is now open on another device. Continue there, or reload to take it back here."))
-    attempt.status, attempt.submitted_at, attempt.submit_reason = "submitted", db.utcnow(), "candidate"
+    attempt.status, attempt.submitted_at, attempt.submit_reason = "submitted", clock.now(), "candidate"
     event(sess, attempt, "submit")
     if attempt.kind == "exam":
         audit.record(sess, "attempt.submit", "attempt", attempt.id, actor_id=user_id, after={"reason": "candidate"})
@@ -304,7 +304,7 @@ def _log_event(user_id: int, attempt_id: int, kind: str, detail: dict[str, Any] 
 def close_expired() -> int:
     """The sweeper: submit every attempt whose time is over, browser or not. Returns how many."""
     sess = db.session()
-    cutoff = db.utcnow() - T.SAVE_GRACE
+    cutoff = clock.now() - T.SAVE_GRACE
     n = 0
     for attempt in sess.scalars(select(Attempt).where(Attempt.status == "in_progress", Attempt.deadline_at < cutoff,
                                                       Attempt.paused_at.is_(None)).with_for_update()):

@@ -24,7 +24,7 @@ from certexam.domain import timing as T
 from certexam.errors import Conflict, NotFound, UserError
 from certexam.models import Attempt, AttemptEvent, Registration, Response, SittingPaper, User
 from certexam.services.attempts.lifecycle import close_if_expired
-from certexam.services.platform import audit
+from certexam.services.platform import audit, clock
 
 # Not programme rules but guards against slips of the keyboard: one step of
 # added time is at most a whole level-2 session (rules s.2: "6 hours in a
@@ -75,7 +75,7 @@ def _fold_pause(attempt: Attempt, now: datetime) -> int:
 
 
 def _log(sess: Session, attempt: Attempt, actor: User, kind: str, action: str, detail: dict[str, Any]) -> None:
-    sess.add(AttemptEvent(attempt_id=attempt.id, at=db.utcnow(), kind=kind,
+    sess.add(AttemptEvent(attempt_id=attempt.id, at=clock.now(), kind=kind,
                           detail=json.dumps(detail, ensure_ascii=False), actor_id=actor.id))
     audit.record(sess, action, "attempt", attempt.id, actor_id=actor.id,
                  after={**detail, "deadline_at": attempt.deadline_at.isoformat(), "status": attempt.status})
@@ -89,7 +89,7 @@ def pause(actor: User, attempt_id: int, reason: str) -> Attempt:
     attempt = _locked(sess, attempt_id)
     if attempt.paused_at is not None:
         raise Conflict(_("This attempt is already paused."))
-    attempt.paused_at, attempt.status = db.utcnow(), "paused"
+    attempt.paused_at, attempt.status = clock.now(), "paused"
     _log(sess, attempt, actor, "pause", "attempt.pause", {"reason": why})
     return attempt
 
@@ -102,7 +102,7 @@ def resume(actor: User, attempt_id: int, reason: str) -> Attempt:
     attempt = _locked(sess, attempt_id)
     if attempt.paused_at is None:
         raise Conflict(_("This attempt is not paused."))
-    span = _fold_pause(attempt, db.utcnow())
+    span = _fold_pause(attempt, clock.now())
     attempt.status = "in_progress"
     _log(sess, attempt, actor, "resume", "attempt.resume", {"reason": why, "paused_seconds": span})
     return attempt
@@ -128,7 +128,7 @@ def end(actor: User, attempt_id: int, reason: str) -> Attempt:
     why = _reason(reason)
     sess = db.session()
     attempt = _locked(sess, attempt_id)
-    now = db.utcnow()
+    now = clock.now()
     if attempt.paused_at is not None:
         _fold_pause(attempt, now)  # keeps paused_seconds a true record of the time stopped
     attempt.status, attempt.submitted_at, attempt.submit_reason = "submitted", now, "proctor"
@@ -179,7 +179,7 @@ def _detail(raw: str | None) -> dict[str, Any]:
 def live_attempts(sitting_id: int, include_finished: bool = False, now: datetime | None = None) -> list[LiveAttempt]:
     """The sitting's exam attempts with progress, last save, time left and recent events (read only)."""
     sess = db.session()
-    now = now or db.utcnow()
+    now = now or clock.now()
     query = (select(Attempt, Registration.admission_no, User.name_zh, User.name_en)
              .join(Registration, Registration.id == Attempt.registration_id)
              .join(User, User.id == Attempt.user_id)

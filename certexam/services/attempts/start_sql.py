@@ -27,7 +27,7 @@ from certexam import db
 from certexam.domain import timing as T
 from certexam.models import Attempt, AttemptEvent, Registration
 from certexam.services.attempts.forms import Drawn, insert_items
-from certexam.services.platform import audit
+from certexam.services.platform import audit, clock
 
 _A = Attempt.__table__
 _G = Registration.__table__
@@ -84,7 +84,7 @@ _INSERT_EVENT = insert(AttemptEvent)
 def insert_planned(plan: Planned, language: str) -> Inserted | None:
     """The writer's turn of a planned start; None (nothing written) if the plan no longer holds."""
     conn = db.connection()
-    now = db.utcnow()
+    now = clock.now()
     acc = T.Accommodation(plan.extra_minutes, Fraction(plan.time_multiplier_pct, 100))
     device = secrets.token_urlsafe(24)  # this device holds the new attempt
     attempt_id = conn.execute(_insert_attempt(conn.dialect.name), {

@@ -22,7 +22,7 @@ from certexam import db
 from certexam.domain import timing as T
 from certexam.models import Attempt, AttemptEvent
 from certexam.services.attempts.autosave_sql import Owner, owner_ids
-from certexam.services.platform import audit
+from certexam.services.platform import audit, clock
 
 
 class Submitted(NamedTuple):
@@ -53,7 +53,7 @@ _EVENT = insert(AttemptEvent)
 def try_submit(owner: Owner, attempt_id: int, device: str) -> Submitted | None:
     """The candidate finishes the paper; None (nothing written) if this is not the usual case."""
     conn = db.connection()
-    now = db.utcnow()
+    now = clock.now()
     params: dict[str, Any] = {"p_aid": attempt_id, "p_dev": device, "p_now": now, "p_cutoff": now - T.SAVE_GRACE}
     row = conn.execute(_submit_statement(owner.by_token), params | owner.params()).first()
     if row is None:

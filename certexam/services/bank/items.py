@@ -20,7 +20,7 @@ from certexam.domain.catalogue import MODULES_BY_CODE
 from certexam.domain.items import Item
 from certexam.errors import NotFound, UserError
 from certexam.models import AttemptItem, BankItem, BankItemVersion, User
-from certexam.services.platform import audit
+from certexam.services.platform import audit, clock
 
 Progress = Callable[[int], None]
 AUDIT_ID_CHARS = 64  # the length of audit_entry.object_id
@@ -74,7 +74,7 @@ def import_items(items: Sequence[Item], actor: User | None, *, approve: bool = F
     approved at once; otherwise they are drafts awaiting review.
     """
     sess = db.session()
-    now = db.utcnow()
+    now = clock.now()
     actor_id = actor.id if actor else None
     status = VersionStatus.APPROVED if approve else VersionStatus.DRAFT
     by_ext = {bi.external_id: bi for bi in sess.scalars(
@@ -134,7 +134,7 @@ def save_edit(actor: User, expected_external_id: str | None, yaml_text: str) -> 
     if expected_external_id is None and item.id in known:
         raise UserError(_("An item with the id %(id)s already exists.", id=item.id))
     bank_item = sess.scalar(select(BankItem).where(BankItem.external_id == item.id))
-    now = db.utcnow()
+    now = clock.now()
     digest = item_codec.content_hash(item)
     if bank_item is not None and digest == sess.scalar(
             select(BankItemVersion.content_hash).where(BankItemVersion.item_id == bank_item.id,
@@ -188,7 +188,7 @@ def transition(actor: User, version_id: int, action: Action, note: str | None = 
                              is_latest=version.version_no == bank_item.latest_version_no)
     except WorkflowError as exc:
         raise UserError(str(WORKFLOW_MESSAGES[exc.code])) from exc
-    now = db.utcnow()
+    now = clock.now()
     version.status = target
     if action == Action.SUBMIT:
         version.submitted_at = now

@@ -23,8 +23,7 @@ from certexam.models import BonusApplication, Role, User
 from certexam.models.bonus import ApplicationStatus, PeriodStatus
 from certexam.services.bonus import eligibility as bonus_eligibility
 from certexam.services.bonus import labels as bonus_labels
-from certexam.services.bonus.settings import now_utc, today
-from certexam.services.platform import audit
+from certexam.services.platform import audit, clock
 
 OPEN_STATUSES = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.INCOMPLETE, ApplicationStatus.UNDER_REVIEW,
                            ApplicationStatus.IN_NOTICE, ApplicationStatus.APPROVED, ApplicationStatus.PAID})
@@ -86,7 +85,7 @@ def unmet_message(verdict: bonus_eligibility.Verdict) -> str:
 def apply(user: User, data: ApplyInput, now: datetime | None = None) -> BonusApplication:
     """Submit an application; the holder must be eligible today and make both declarations."""
     sess = db.session()
-    at = now_utc(now)
+    at = clock.now(now)
     if user.role != Role.CANDIDATE:
         raise UserError(_("Only certificate holders can apply."))
     # One application at a time per person: the user row serialises two clicks of "apply".
@@ -104,7 +103,7 @@ def apply(user: User, data: ApplyInput, now: datetime | None = None) -> BonusApp
     bank_name = data.bank_name.strip()
     if not bank_name:
         raise UserError(_("Enter the bank's name."), "bank_name")
-    verdict = bonus_eligibility.evaluate(user.id, today(at))
+    verdict = bonus_eligibility.evaluate(user.id, clock.today(at))
     if not verdict.result.eligible:
         raise UserError(unmet_message(verdict))
     app = BonusApplication(user_id=user.id, status=ApplicationStatus.SUBMITTED, submitted_at=at,
@@ -134,18 +133,18 @@ def withdraw(user: User, application_id: int, now: datetime | None = None) -> Bo
     app = own_application(user, application_id, lock=True)
     if app.status not in WITHDRAWABLE:
         raise Conflict(_("This application can no longer be withdrawn."))
-    move_to(app, ApplicationStatus.WITHDRAWN, user, now_utc(now))
+    move_to(app, ApplicationStatus.WITHDRAWN, user, clock.now(now))
     return app
 
 
 @db.use_case
 def resubmit(user: User, application_id: int, now: datetime | None = None) -> BonusApplication:
     """Send a returned application back for the completeness check, re-judged today."""
-    at = now_utc(now)
+    at = clock.now(now)
     app = own_application(user, application_id, lock=True)
     if app.status != ApplicationStatus.INCOMPLETE:
         raise Conflict(_("Only a returned application can be sent again."))
-    verdict = bonus_eligibility.evaluate(user.id, today(at))
+    verdict = bonus_eligibility.evaluate(user.id, clock.today(at))
     if not verdict.result.eligible:
         raise UserError(unmet_message(verdict))
     app.eligibility_json = bonus_eligibility.snapshot(verdict)
@@ -161,7 +160,7 @@ class CheckItem:
 
 def checklist(app: BonusApplication, now: datetime | None = None) -> list[CheckItem]:
     """What the completeness check looks at, worked out for the administrator."""
-    verdict = bonus_eligibility.evaluate(app.user_id, today(now))
+    verdict = bonus_eligibility.evaluate(app.user_id, clock.today(now))
     by_record = verdict.reasons_by_record()
     from certexam.models import EmploymentRecord
 
@@ -188,7 +187,7 @@ def check(admin: User, application_id: int, complete: bool, note: str,
           now: datetime | None = None) -> BonusApplication:
     """The completeness check: on to review, or back to the holder with what is missing."""
     require_admin(admin)
-    at = now_utc(now)
+    at = clock.now(now)
     app = get(application_id, lock=True)
     if app.status != ApplicationStatus.SUBMITTED:
         raise Conflict(_("This application is not waiting for the completeness check."))

@@ -26,8 +26,8 @@ from certexam import db
 from certexam.domain.budget import Approval, allocate_year, budget_year
 from certexam.models import BudgetYear, Grant
 from certexam.models.bonus import GrantStatus
-from certexam.services.bonus.settings import business_day, now_utc, yearly_cap_fen
-from certexam.services.platform import audit
+from certexam.services.bonus.settings import yearly_cap_fen
+from certexam.services.platform import audit, clock
 
 
 def _insert_year(sess: Session, year: int, now: datetime) -> None:
@@ -58,7 +58,7 @@ def _approval(grant: Grant) -> Approval:
 
 def fund_waiting(sess: Session, now: datetime) -> list[Grant]:
     """Offer the waiting queue to this year's budget, first come first funded; return those funded."""
-    year = budget_year(business_day(now))
+    year = budget_year(clock.local_date(now))
     row = lock_year(sess, year, now)
     waiting = list(sess.scalars(select(Grant).where(Grant.status == GrantStatus.WAITING)
                                 .order_by(Grant.approved_at, Grant.id).with_for_update()
@@ -89,8 +89,8 @@ def add_grant(sess: Session, application_id: int, user_id: int, amount_fen: int,
     The approval time is read after the year's lock is taken, so the queue's
     order (approval time, then id) is the order in which approvals got the lock.
     """
-    lock_year(sess, budget_year(business_day(now_utc(now))), now_utc(now))
-    at = now_utc(now)
+    lock_year(sess, budget_year(clock.local_date(clock.now(now))), clock.now(now))
+    at = clock.now(now)
     grant = Grant(application_id=application_id, user_id=user_id, amount_fen=amount_fen, approved_at=at,
                   status=GrantStatus.WAITING)
     sess.add(grant)
@@ -113,7 +113,7 @@ def release(sess: Session, grant: Grant, now: datetime) -> None:
 @db.use_case
 def roll_queue(now: datetime | None = None) -> int:
     """Fund waiting grants from the current year's budget (run at the start of each year)."""
-    return len(fund_waiting(db.session(), now_utc(now)))
+    return len(fund_waiting(db.session(), clock.now(now)))
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ class Overview:
 def overview(now: datetime | None = None) -> Overview:
     """Each year's cap, commitments and payments, and the waiting queue (read only)."""
     sess = db.session()
-    current = budget_year(business_day(now_utc(now)))
+    current = budget_year(clock.local_date(clock.now(now)))
     rows = {r.year: r for r in sess.scalars(select(BudgetYear).order_by(BudgetYear.year))}
     paid = dict(sess.execute(select(Grant.budget_year, func.sum(Grant.amount_fen))
                              .where(Grant.status.in_((GrantStatus.PAID, GrantStatus.RECOVERY)))

@@ -38,7 +38,8 @@ from certexam.models import (
     User,
 )
 from certexam.models.bonus import PeriodStatus
-from certexam.services.bonus.settings import business_day, is_shenzhen, policy
+from certexam.services.bonus.settings import is_shenzhen, policy
+from certexam.services.platform import clock
 
 ONE_DAY = timedelta(days=1)
 LEVEL = 2  # rules s.3, item 26: the level-2 exam and certificate ("二级考试")
@@ -122,7 +123,7 @@ def _certificate(sess: Session, user_id: int) -> CertFact | None:
         status = CertificateStatus.REVOKED  # an unknown status is never taken as valid
     since = None
     if status is not CertificateStatus.VALID:
-        since = business_day(cert.status_changed_at) if cert.status_changed_at else first_issue
+        since = clock.local_date(cert.status_changed_at) if cert.status_changed_at else first_issue
     return CertFact(level=cert.level, issued_on=first_issue, status=status, status_since=since)
 
 
@@ -171,7 +172,7 @@ def holder_facts(user_id: int, same_kind_award: str | None = None) -> tuple[Hold
         level2_passed_on=_level2_pass(sess, user_id),
         certificate=_certificate(sess, user_id),
         employment=tuple(periods),
-        earlier_bonus_on=business_day(grant_at) if grant_at is not None else None,
+        earlier_bonus_on=clock.local_date(grant_at) if grant_at is not None else None,
         same_kind_award=same_kind_award,
         fraud_bar_starts=bars,
     )

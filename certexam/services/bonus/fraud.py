@@ -31,8 +31,8 @@ from certexam.models import BonusApplication, FraudCase, Grant, Role, User
 from certexam.models.bonus import ApplicationStatus, GrantStatus
 from certexam.services.bonus import budget as bonus_budget
 from certexam.services.bonus.applications import WITHDRAWABLE, move_to, require_admin
-from certexam.services.bonus.settings import interest_rate_bp, now_utc, rate_schedule, today
-from certexam.services.platform import audit
+from certexam.services.bonus.settings import interest_rate_bp, rate_schedule
+from certexam.services.platform import audit, clock
 
 
 def _holder(user_id: int) -> User:
@@ -48,11 +48,11 @@ def record_finding(admin: User, user_id: int, finding: str, found_on: date,
     """Record a finding against a holder, with every consequence, in one transaction."""
     require_admin(admin)
     sess = db.session()
-    at = now_utc(now)
+    at = clock.now(now)
     holder = _holder(user_id)
     if not finding.strip():
         raise UserError(_("Describe the finding."), "finding")
-    if found_on > today(at):
+    if found_on > clock.today(at):
         raise UserError(_("The day of the finding cannot be in the future."), "found_on")
     grant = sess.scalar(select(Grant).where(Grant.user_id == holder.id).with_for_update())
     principal, paid_on = 0, None
@@ -96,7 +96,7 @@ def record_recovery(admin: User, case_id: int, recovered_on: date, now: datetime
     """Record that the amount and its interest were repaid on `recovered_on`."""
     require_admin(admin)
     sess = db.session()
-    at = now_utc(now)
+    at = clock.now(now)
     case = sess.scalar(select(FraudCase).where(FraudCase.id == case_id).with_for_update())
     if case is None:
         raise NotFound(_("This case does not exist."))
@@ -104,7 +104,7 @@ def record_recovery(admin: User, case_id: int, recovered_on: date, now: datetime
         raise Conflict(_("Nothing was paid in this case, so nothing is recovered."))
     if case.recovered_on is not None:
         raise Conflict(_("The recovery is already recorded."))
-    if recovered_on < case.paid_on or recovered_on > today(at):
+    if recovered_on < case.paid_on or recovered_on > clock.today(at):
         raise UserError(_("The day of repayment must be between the payment and today."), "recovered_on")
     case.recovered_on = recovered_on
     case.interest_fen = interest_on(case, recovered_on)

@@ -25,20 +25,13 @@ from certexam.models.bonus import ApplicationStatus, ObjectionStatus
 from certexam.services.bonus import budget as bonus_budget
 from certexam.services.bonus import eligibility as bonus_eligibility
 from certexam.services.bonus.applications import get, move_to, require_admin, unmet_message
-from certexam.services.bonus.settings import (
-    business_day,
-    notice_working_days,
-    now_utc,
-    policy,
-    today,
-    work_calendar,
-)
-from certexam.services.platform import audit
+from certexam.services.bonus.settings import notice_working_days, policy
+from certexam.services.platform import audit, clock
 
 
 def notice_span(on: date) -> tuple[date, date]:
     """First and last day of a notice published on day `on`."""
-    cal = work_calendar()
+    cal = clock.calendar()
     first = on if cal.is_working_day(on) else cal.next_working_day(on)
     return first, cal.span_end(first, notice_working_days())
 
@@ -48,7 +41,7 @@ def review(admin: User, application_id: int, approve: bool, note: str,
            now: datetime | None = None) -> BonusApplication:
     """Approve for the public notice (the holder must still be eligible) or reject with a reason."""
     require_admin(admin)
-    at = now_utc(now)
+    at = clock.now(now)
     app = get(application_id, lock=True)
     if app.status != ApplicationStatus.UNDER_REVIEW:
         raise Conflict(_("This application is not under review."))
@@ -60,10 +53,10 @@ def review(admin: User, application_id: int, approve: bool, note: str,
             raise UserError(_("Say why the application is rejected."), "note")
         move_to(app, ApplicationStatus.REJECTED, admin, at, note=note)
         return app
-    verdict = bonus_eligibility.evaluate(app.user_id, today(at), business_day(app.submitted_at))
+    verdict = bonus_eligibility.evaluate(app.user_id, clock.today(at), clock.local_date(app.submitted_at))
     if not verdict.result.eligible:
         raise UserError(unmet_message(verdict))
-    app.notice_starts_on, app.notice_ends_on = notice_span(today(at))
+    app.notice_starts_on, app.notice_ends_on = notice_span(clock.today(at))
     move_to(app, ApplicationStatus.IN_NOTICE, admin, at, notice_starts_on=app.notice_starts_on.isoformat(),
           notice_ends_on=app.notice_ends_on.isoformat())
     return app
@@ -74,13 +67,13 @@ def record_objection(admin: User, application_id: int, received_on: date, object
                      now: datetime | None = None) -> Objection:
     """Record an objection received while the application is on notice."""
     require_admin(admin)
-    at = now_utc(now)
+    at = clock.now(now)
     app = get(application_id, lock=True)
     if app.status != ApplicationStatus.IN_NOTICE:
         raise Conflict(_("Objections are recorded while the application is on public notice."))
     if not text.strip():
         raise UserError(_("Write down the objection."), "text")
-    if received_on > today(at):
+    if received_on > clock.today(at):
         raise UserError(_("The day received cannot be in the future."), "received_on")
     obj = Objection(application_id=app.id, received_on=received_on, objector=objector.strip()[:200],
                     text=text.strip(), status=ObjectionStatus.OPEN, recorded_by_id=admin.id, recorded_at=at)
@@ -96,7 +89,7 @@ def resolve_objection(admin: User, objection_id: int, uphold: bool, resolution: 
                       now: datetime | None = None) -> Objection:
     """Uphold (the application is rejected) or dismiss an objection; a reason is required."""
     require_admin(admin)
-    at = now_utc(now)
+    at = clock.now(now)
     sess = db.session()
     obj = sess.scalar(select(Objection).where(Objection.id == objection_id).with_for_update())
     if obj is None:
@@ -125,14 +118,14 @@ class CloseOutcome:
 @db.use_case
 def close_notice(application_id: int, now: datetime | None = None) -> CloseOutcome:
     """Approve for payment once the notice has ended without an open objection."""
-    at = now_utc(now)
-    on = today(at)
+    at = clock.now(now)
+    on = clock.today(at)
     app = get(application_id, lock=True)
     if app.status != ApplicationStatus.IN_NOTICE or app.notice_ends_on is None or app.notice_ends_on >= on:
         return CloseOutcome(app.id, "not_due")
     if any(o.status == ObjectionStatus.OPEN for o in app.objections):
         return CloseOutcome(app.id, "waiting")
-    verdict = bonus_eligibility.evaluate(app.user_id, on, business_day(app.submitted_at))
+    verdict = bonus_eligibility.evaluate(app.user_id, on, clock.local_date(app.submitted_at))
     if not verdict.result.eligible:
         # Something changed during the notice (a revoked certificate, a finding): a person decides.
         app.review_note = unmet_message(verdict)
@@ -147,7 +140,7 @@ def close_notice(application_id: int, now: datetime | None = None) -> CloseOutco
 def due_notices(now: datetime | None = None) -> list[int]:
     """Applications whose notice has ended (the close step decides what happens to each)."""
     stmt = (select(BonusApplication.id).where(BonusApplication.status == ApplicationStatus.IN_NOTICE,
-                                              BonusApplication.notice_ends_on < today(now))
+                                              BonusApplication.notice_ends_on < clock.today(now))
             .order_by(BonusApplication.notice_ends_on, BonusApplication.id))
     return list(db.session().scalars(stmt))
 
@@ -168,7 +161,7 @@ class NoticeLine:
 
 def public_notice(now: datetime | None = None) -> list[NoticeLine]:
     """Applications on notice today, names masked (rules s.3: the notice lists approved names)."""
-    on = today(now)
+    on = clock.today(now)
     stmt = (select(BonusApplication).where(BonusApplication.status == ApplicationStatus.IN_NOTICE,
                                            BonusApplication.notice_starts_on <= on,
                                            BonusApplication.notice_ends_on >= on)

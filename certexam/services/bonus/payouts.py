@@ -18,8 +18,8 @@ from certexam import db
 from certexam.errors import Conflict, NotFound, UserError
 from certexam.models import Grant, Payout, PayoutBatch, User
 from certexam.models.bonus import ApplicationStatus, GrantStatus
-from certexam.services.bonus.settings import business_day, now_utc, plain_fen, today
-from certexam.services.platform import audit
+from certexam.services.bonus.settings import plain_fen
+from certexam.services.platform import audit, clock
 
 CSV_HEADER = ["reference", "holder_name_zh", "holder_name_en", "id_type", "id_number", "bank_name",
               "bank_account", "amount_rmb"]
@@ -49,7 +49,7 @@ def get_batch(batch_id: int) -> PayoutBatch:
 def create_batch(actor: User | None, now: datetime | None = None) -> PayoutBatch:
     """Put every funded, unbatched grant into a new batch."""
     sess = db.session()
-    at = now_utc(now)
+    at = clock.now(now)
     # Lock the candidates, then look again: a batch made meanwhile has taken some of them.
     locked = list(sess.scalars(select(Grant).where(Grant.status == GrantStatus.FUNDED)
                                .order_by(Grant.approved_at, Grant.id).with_for_update()))
@@ -95,7 +95,7 @@ def mark_paid(actor: User | None, batch_id: int, bank_reference: str, paid_on: d
               now: datetime | None = None) -> PayoutBatch:
     """Record the bank's reference: every payout of the batch is paid."""
     sess = db.session()
-    at = now_utc(now)
+    at = clock.now(now)
     batch = sess.scalar(select(PayoutBatch).where(PayoutBatch.id == batch_id).with_for_update())
     if batch is None:
         raise NotFound(_("This payment batch does not exist."))
@@ -104,9 +104,9 @@ def mark_paid(actor: User | None, batch_id: int, bank_reference: str, paid_on: d
     reference = bank_reference.strip()
     if not reference:
         raise UserError(_("Enter the bank's reference."), "bank_reference")
-    if paid_on > today(at):
+    if paid_on > clock.today(at):
         raise UserError(_("The payment day cannot be in the future."), "paid_on")
-    if paid_on < business_day(batch.created_at):
+    if paid_on < clock.local_date(batch.created_at):
         raise UserError(_("The payment day is before the batch was made."), "paid_on")
     batch.bank_reference, batch.paid_on = reference[:100], paid_on
     batch.marked_paid_by_id, batch.marked_paid_at = actor.id if actor else None, at

@@ -26,8 +26,8 @@ from certexam.models import (
 )
 from certexam.models.bonus import ApplicationStatus, PeriodStatus
 from certexam.services.bonus import evidence as bonus_evidence
-from certexam.services.bonus.settings import MAX_EVIDENCE_FILES, now_utc, today
-from certexam.services.platform import audit
+from certexam.services.bonus.settings import MAX_EVIDENCE_FILES
+from certexam.services.platform import audit, clock
 
 EARLIEST_START = date(1980, 1, 1)  # a typo guard: no holder's career starts earlier
 MAX_PERIODS = 50  # per holder; far above any real career, it bounds the eligibility work
@@ -87,8 +87,8 @@ def _check_input(data: PeriodInput, on: date) -> Organisation:
 def add_period(user: User, data: PeriodInput, now: datetime | None = None) -> EmploymentRecord:
     """Declare a period of work; it waits for the employer's confirmation."""
     sess = db.session()
-    at = now_utc(now)
-    org = _check_input(data, today(at))
+    at = clock.now(now)
+    org = _check_input(data, clock.today(at))
     count = sess.scalar(select(func.count()).select_from(EmploymentRecord)
                         .where(EmploymentRecord.user_id == user.id)) or 0
     if count >= MAX_PERIODS:
@@ -140,7 +140,7 @@ def add_evidence(user: User, record_id: int, filename: str, data: bytes,
     rel = bonus_evidence.store(data, checked)
     ev = EvidenceFile(record_id=record.id, original_name=bonus_evidence.clean_name(filename, checked.ext),
                       stored_path=rel, content_type=checked.content_type, size_bytes=checked.size,
-                      sha256=checked.sha256, uploaded_at=now_utc(now))
+                      sha256=checked.sha256, uploaded_at=clock.now(now))
     sess.add(ev)
     sess.flush()
     audit.record(sess, "bonus.evidence.add", "bonus_evidence", ev.id, actor_id=user.id,
@@ -195,7 +195,7 @@ def decide(employer: User, record_id: int, confirm: bool, note: str, now: dateti
     record.status = PeriodStatus.CONFIRMED if confirm else PeriodStatus.DISPUTED
     record.employer_note = note or None
     record.decided_by_id = employer.id
-    record.decided_at = now_utc(now)
+    record.decided_at = clock.now(now)
     audit.record(sess, "bonus.period.confirm" if confirm else "bonus.period.dispute", "bonus_employment",
                  record.id, actor_id=employer.id, before=before, after=_period_json(record))
     return record

@@ -8,19 +8,14 @@ in shared/mission/programme-rules.md, section 3.
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from certexam import db
 from certexam.domain.bonus_facts import BonusPolicy
 from certexam.domain.budget import BONUS_YEARLY_CAP_FEN
 from certexam.domain.interest import RateChange, rate_from_basis_points
-from certexam.domain.workdays import WorkCalendar
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")  # the programme's business day is Shenzhen's calendar day
 
 NOTICE_WORKING_DAYS = 5
 """rules s.3 (practice of such schemes): "a public notice period (公示, e.g. 5 working days)"."""
@@ -65,22 +60,6 @@ def notice_working_days() -> int:
     return int(setting("BONUS_NOTICE_WORKING_DAYS", NOTICE_WORKING_DAYS))
 
 
-def _dates(raw: Any) -> frozenset[date]:
-    if isinstance(raw, str):
-        raw = [part for part in raw.replace(",", " ").split() if part]
-    return frozenset(d if isinstance(d, date) else date.fromisoformat(str(d)) for d in raw or ())
-
-
-def work_calendar() -> WorkCalendar:
-    """Public holidays and make-up working days (BONUS_HOLIDAYS, BONUS_EXTRA_WORKDAYS: ISO dates).
-
-    The State Council publishes them late each year; until they are configured
-    only weekends are rest days.
-    """
-    return WorkCalendar(holidays=_dates(setting("BONUS_HOLIDAYS", ())),
-                        extra_workdays=_dates(setting("BONUS_EXTRA_WORKDAYS", ())))
-
-
 def interest_rate_bp() -> int:
     return int(setting("BONUS_INTEREST_RATE_BP", INTEREST_RATE_BP))
 
@@ -92,23 +71,6 @@ def rate_schedule(rate_bp: int) -> tuple[RateChange, ...]:
 
 def max_evidence_bytes() -> int:
     return int(setting("BONUS_MAX_EVIDENCE_BYTES", MAX_EVIDENCE_BYTES))
-
-
-def now_utc(now: datetime | None = None) -> datetime:
-    """`now` if given, else the BONUS_CLOCK setting (a callable; tests fix or advance it), else the clock."""
-    if now is not None:
-        return now
-    clock = current_app.config.get("BONUS_CLOCK")
-    return clock() if callable(clock) else db.utcnow()
-
-
-def business_day(now: datetime) -> date:
-    """The calendar day in Shenzhen at instant `now`."""
-    return now.astimezone(SHANGHAI).date()
-
-
-def today(now: datetime | None = None) -> date:
-    return business_day(now_utc(now))
 
 
 def is_shenzhen(city: str) -> bool:

@@ -26,8 +26,7 @@ from certexam import db
 from certexam.domain.identity import normalise_id_number
 from certexam.domain.uscc import normalize_uscc, uscc_problems
 from certexam.models import Organisation, SocialInsuranceMonth, User
-from certexam.services.bonus.settings import now_utc, today
-from certexam.services.platform import audit
+from certexam.services.platform import audit, clock
 
 COLUMNS = ("credit_code", "id_number", "month")
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -106,7 +105,7 @@ def import_lines(actor: User | None, lines: list[Line], source: str, now: dateti
                  progress: Callable[[int], None] | None = None) -> ImportReport:
     """Write checked lines in one transaction (all or nothing)."""
     sess = db.session()
-    at = now_utc(now)
+    at = clock.now(now)
     orgs: dict[str, int] = {}
     for part in _chunks({ln.credit_code for ln in lines}):
         for code, org_id in sess.execute(select(Organisation.credit_code, Organisation.id)
@@ -154,7 +153,7 @@ def _chunks(values: set[str]) -> list[list[str]]:
 
 
 def parse_file(data: bytes, now: datetime | None = None) -> Parsed:
-    return parse(data, today(now))
+    return parse(data, clock.today(now))
 
 
 def months_for(user_id: int) -> list[SocialInsuranceMonth]:

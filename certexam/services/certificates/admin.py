@@ -26,10 +26,9 @@ from certexam.services.certificates.issue import (
     check_names,
     lock_for_issue,
     new_certificate,
-    today,
 )
 from certexam.services.certificates.pdf import attach_pdf
-from certexam.services.platform import audit
+from certexam.services.platform import audit, clock
 
 REVOKE, SUSPEND, REINSTATE = "revoke", "suspend", "reinstate"
 # action -> (statuses it applies to, status it leads to)
@@ -88,7 +87,7 @@ def change_status(actor: User | None, number: str, action: str, reason: str) -> 
         raise Conflict(_("This certificate is %(status)s; that action does not apply.", status=current.value))
     before = {"status": cert.status, "status_changed_at": cert.status_changed_at.isoformat()
               if cert.status_changed_at else None}
-    cert.status, cert.status_changed_at, cert.status_reason = str(becomes), db.utcnow(), why
+    cert.status, cert.status_changed_at, cert.status_reason = str(becomes), clock.now(), why
     audit.record(db.session(), f"certificate.{action}", "certificate", cert.id,
                  actor_id=actor.id if actor else None, before=before,
                  after={"number": cert.number, "status": cert.status, "reason": why})
@@ -119,7 +118,7 @@ def _reissue_row(actor: User | None, number: str, name_zh: str, name_en: str, re
     req = IssueRequest(holder.id, old.level, old.direction, old.sitting_id, old.passed_on, issued_on)
     new = new_certificate(sess, actor, req, token_key, name_zh, name_en, old.photo_path)
     before = {"status": old.status, "holder_name_zh": old.holder_name_zh, "holder_name_en": old.holder_name_en}
-    old.status, old.status_changed_at = str(CertStatus.REVOKED), db.utcnow()
+    old.status, old.status_changed_at = str(CertStatus.REVOKED), clock.now()
     old.status_reason, old.replaced_by_id = f"re-issued as {new.number}: {why}", new.id
     audit.record(sess, "certificate.reissue", "certificate", old.id, actor_id=actor_id, before=before,
                  after={"status": old.status, "replaced_by": new.number, "reason": why})
@@ -129,7 +128,7 @@ def _reissue_row(actor: User | None, number: str, name_zh: str, name_en: str, re
 def reissue(actor: User | None, number: str, name_zh: str, name_en: str, reason: str) -> Certificate:
     """Issue a corrected certificate under a new number; the old one is revoked and points to it."""
     issuing = keys.issuing_keys()
-    new = _reissue_row(actor, number, name_zh, name_en, reason, issuing.token_key, today())
+    new = _reissue_row(actor, number, name_zh, name_en, reason, issuing.token_key, clock.today())
     attach_pdf(new, issuing)
     return new
 

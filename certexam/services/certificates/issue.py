@@ -31,19 +31,14 @@ from certexam.domain.verdict import CertStatus
 from certexam.errors import NotFound, UserError
 from certexam.models import Certificate, LevelPass, Registration, Sitting, User
 from certexam.services.certificates import keys
-from certexam.services.certificates.pdf import PROGRAMME_TZ, attach_pdf
-from certexam.services.platform import audit
+from certexam.services.certificates.pdf import attach_pdf
+from certexam.services.platform import audit, clock
 
 log = logging.getLogger(__name__)
 
 DIRECTION_LEVEL = 2  # rules s.2: "the level-2 certificate names the direction"
 NAME_ZH_MAX, NAME_EN_MAX = 100, 200  # the register's column widths (models/certificate.py)
 _SERIAL_LOCK_SPACE = 0x4345  # "CE": first key of the PostgreSQL advisory lock on a (level, year) serial
-
-
-def today() -> date:
-    """Today in the programme's time zone."""
-    return db.utcnow().astimezone(PROGRAMME_TZ).date()
 
 
 def find_by_number(number: str) -> Certificate | None:
@@ -134,7 +129,7 @@ def new_certificate(sess: Session, actor: User | None, req: IssueRequest, token_
         direction=req.direction, sitting_id=req.sitting_id, passed_on=req.passed_on,
         issued_on=req.issued_on, expires_on=None, holder_name_zh=name_zh, holder_name_en=name_en,
         photo_path=photo_path, status=str(CertStatus.VALID), key_id=token_key.kid,
-        token=sign_token(claims, token_key), created_at=db.utcnow())
+        token=sign_token(claims, token_key), created_at=clock.now())
     sess.add(cert)
     sess.flush()
     audit.record(sess, "certificate.issue", "certificate", cert.id, actor_id=actor.id if actor else None,
@@ -196,7 +191,7 @@ def issue_for_sitting(sitting_id: int, actor: User | None,
     directions = dict(sess.execute(select(Registration.user_id, Registration.direction)
                                    .where(Registration.sitting_id == sitting_id)).all())
     issuing = keys.issuing_keys()
-    issued_on = issued_on or today()
+    issued_on = issued_on or clock.today()
     issued: list[Certificate] = []
     for done, level_pass in enumerate(passes, start=1):
         direction = directions.get(level_pass.user_id) if level_pass.level == DIRECTION_LEVEL else None
@@ -220,18 +215,18 @@ def _demo_pass(user_id: int, on: date) -> tuple[int | None, date]:
     found = sess.scalar(select(LevelPass).where(LevelPass.user_id == user_id, LevelPass.level == 1))
     if found is None:
         found = LevelPass(user_id=user_id, level=1, passed_on=on, sitting_id=None,
-                          note="demo data", created_at=db.utcnow())
+                          note="demo data", created_at=clock.now())
         sess.add(found)
     return found.sitting_id, found.passed_on
 
 
 def ensure_demo_certificate(email: str) -> str:
     """Give the demo candidate a level-1 certificate once; return the line `certexam demo` prints."""
-    keys.ensure_keys(db.utcnow())
+    keys.ensure_keys(clock.now())
     user = db.session().scalar(select(User).where(User.email == email))
     if user is None:
         raise NotFound(_("No such account."))
-    sitting_id, passed_on = _demo_pass(user.id, today())
-    cert = issue_certificate(None, user.id, 1, None, sitting_id, passed_on, max(passed_on, today()))
+    sitting_id, passed_on = _demo_pass(user.id, clock.today())
+    cert = issue_certificate(None, user.id, 1, None, sitting_id, passed_on, max(passed_on, clock.today()))
     surname = user.name_en.split()[0]
     return (f"  certificate {cert.number} ({email}); look it up at /verify with the surname {surname}")

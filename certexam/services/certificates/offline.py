@@ -18,7 +18,6 @@ from typing import Any
 from cryptography import x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from certexam import db
 from certexam.certpdf.render import VERIFY_URL_INFO_KEY
 from certexam.certpdf.sign import verify_pdf
 from certexam.crypto.cose import Reason, verify_token
@@ -27,8 +26,8 @@ from certexam.crypto.x509ca import load_cert
 from certexam.domain.verdict import CertificateRecord, CertStatus, Verdict, decide
 from certexam.services.certificates import keys
 from certexam.services.certificates.issue import find_by_number
-from certexam.services.certificates.pdf import PROGRAMME_TZ
 from certexam.services.certificates.verify import outcome_for
+from certexam.services.platform import clock
 
 Result = tuple[list[str], bool | None]  # lines to print; True valid, False invalid, None could not check
 
@@ -66,7 +65,7 @@ def _token_lines(token: str, jwks: Mapping[str, Any] | None) -> Result:
     check = verify_token(token, found)
     if check.reason is Reason.UNKNOWN_KID and check.kid in compromised:
         check = replace(check, reason=Reason.KEY_COMPROMISED)  # left out of "keys", listed as compromised
-    now = db.utcnow()
+    now = clock.now()
     signature = f"signature ok (key {check.kid})" if check.valid else f"REJECTED: {check.reason}"
     lines = [f"token:       {signature}"]
     if check.claims is not None:
@@ -86,7 +85,7 @@ def _token_lines(token: str, jwks: Mapping[str, Any] | None) -> Result:
         if check.valid and check.claims:  # no register offline: take the signed facts as they stand
             record = CertificateRecord(check.claims.number, CertStatus.VALID, check.claims.issued_on,
                                        check.claims.expires_on)
-        verdict = decide(check.signature_check(), record, now.astimezone(PROGRAMME_TZ).date())
+        verdict = decide(check.signature_check(), record, clock.local_date(now))
         lines.append("register:    not consulted (--jwks: revocation cannot be checked offline)")
     since = f" since {verdict.since.isoformat()}" if verdict.since else ""
     lines.append(f"verdict:     {verdict.code.value.upper()}{since}")

@@ -25,8 +25,9 @@ from certexam.certpdf.sign import sign_pdf
 from certexam.domain.catalogue import DIRECTIONS
 from certexam.domain.verdict import VerdictCode
 from certexam.services.certificates import keys
-from certexam.services.certificates.pdf import ISSUER_NAME_EN, ISSUER_NAME_ZH, PROGRAMME_TZ
+from certexam.services.certificates.pdf import ISSUER_NAME_EN, ISSUER_NAME_ZH
 from certexam.services.certificates.verify import VerifyOutcome
+from certexam.services.platform import clock
 
 RECEIPT_SIGN_REASON = "Verification receipt / 核验回执"
 RECEIPT_ID_BYTES = 8  # 16 hex digits: enough to quote a receipt, not a secret
@@ -55,7 +56,7 @@ def new_receipt_id() -> str:
 def receipt_rows(outcome: VerifyOutcome, receipt_id: str) -> list[tuple[str, str]]:
     """(label, value) rows, both bilingual."""
     at = outcome.checked_at.astimezone(UTC)
-    local = at.astimezone(PROGRAMME_TZ)
+    local = at.astimezone(clock.PROGRAMME_TZ)
     zh, en = VERDICT_TEXT[outcome.code]
     rows = [
         ("回执编号\nReceipt No.", receipt_id),

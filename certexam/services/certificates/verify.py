@@ -22,7 +22,7 @@ from certexam.domain.verdict import CertificateRecord, CertStatus, Verdict, Verd
 from certexam.models import Certificate
 from certexam.services.certificates import keys
 from certexam.services.certificates.issue import find_by_number
-from certexam.services.certificates.pdf import PROGRAMME_TZ
+from certexam.services.platform import clock
 
 SURNAME_MAX_CJK = 2  # compound Chinese surnames (欧阳, 司马) have two characters; most have one
 
@@ -58,7 +58,7 @@ class VerifyOutcome:
 
 def register_record(cert: Certificate) -> CertificateRecord:
     """The register entry as the pure verdict rules take it."""
-    since = cert.status_changed_at.astimezone(PROGRAMME_TZ).date() if cert.status_changed_at else None
+    since = clock.local_date(cert.status_changed_at) if cert.status_changed_at else None
     return CertificateRecord(cert.number, CertStatus(cert.status), cert.issued_on, cert.expires_on, since)
 
 
@@ -72,7 +72,7 @@ def _claims_match(check: TokenCheck, cert: Certificate) -> bool:
 def outcome_for(check: TokenCheck, cert: Certificate | None, now: datetime,
                 typed_name: str | None = None) -> VerifyOutcome:
     """Combine a token check with the register entry (None: not in the register)."""
-    today = now.astimezone(PROGRAMME_TZ).date()
+    today = clock.local_date(now)
     verdict = decide(check.signature_check(), register_record(cert) if cert else None, today)
     if cert is not None and check.valid and not _claims_match(check, cert):
         verdict = Verdict(VerdictCode.MISMATCH, number=cert.number, detail="claims differ from register")
@@ -94,7 +94,7 @@ def outcome_for(check: TokenCheck, cert: Certificate | None, now: datetime,
 
 def check_token(token: str, typed_name: str | None = None, now: datetime | None = None) -> VerifyOutcome:
     """Verify a QR token with the public keys, then consult the register."""
-    now = now or db.utcnow()
+    now = now or clock.now()
     check = verify_token(token, keys.verification_keys())
     cert = find_by_number(check.claims.number) if check.valid and check.claims else None
     return outcome_for(check, cert, now, typed_name)
@@ -128,7 +128,7 @@ def lookup(number: str, surname: str, typed_name: str | None = None,
     An unknown number and a wrong surname give the same None, so the form
     cannot be used to find out which numbers exist.
     """
-    now = now or db.utcnow()
+    now = now or clock.now()
     cert = find_by_number(number) if is_valid_number(number) else None
     if cert is None:
         surname_matches(surname, "", "")  # about the same work as a real check

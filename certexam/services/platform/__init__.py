@@ -1,1 +1,1 @@
-"""platform"""
+"""What every feature stands on: the audit log, mail, uploads, backup, and the one clock and calendar."""

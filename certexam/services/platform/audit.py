@@ -8,7 +8,6 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from certexam.db import utcnow
 from certexam.domain.audit_chain import (
     GENESIS,
     ChainProblem,
@@ -18,6 +17,7 @@ from certexam.domain.audit_chain import (
     verify_chain,
 )
 from certexam.models import AuditEntry, AuditHead
+from certexam.services.platform import clock
 
 HEAD_ID = 1
 
@@ -83,7 +83,7 @@ def append(
 def _next_entry(head_seq: int, head_hash: str, action: str, object_type: str, object_id: object,
                 actor_id: int | None, before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
     """The columns of the entry that follows the head (seq, time, canonical JSON, hashes)."""
-    at = utcnow()
+    at = clock.now()
     seq = head_seq + 1
     before_s = canonical_json(before) if before is not None else None
     after_s = canonical_json(after) if after is not None else None

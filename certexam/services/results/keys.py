@@ -11,7 +11,7 @@ from sqlalchemy import select
 from certexam import db
 from certexam.errors import NotFound, UserError
 from certexam.models import Attempt, KeyCorrection, Registration, Sitting, User
-from certexam.services.platform import audit
+from certexam.services.platform import audit, clock
 from certexam.services.results.release import _audit_changes, sync_level_passes
 from certexam.services.results.scoring import corrections_of, key_from_json, score_sitting, slot_items
 from certexam.services.sittings.schedule import blueprint_of
@@ -58,7 +58,7 @@ def correct(actor: User, sitting_id: int, version_id: int, child: int | None, ac
         stored = json.dumps(new_key)
     fix = KeyCorrection(sitting_id=sitting.id, item_version_id=version_id, child=child, action=action,
                         new_key=stored, note=note.strip(), report="{}", created_by_id=actor.id,
-                        created_at=db.utcnow())
+                        created_at=clock.now())
     sess.add(fix)
     sess.flush()
     changes = score_sitting(sess, sitting)

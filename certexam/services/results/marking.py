@@ -27,7 +27,7 @@ from certexam import db
 from certexam.domain.items import Item
 from certexam.errors import Forbidden, NotFound, UserError
 from certexam.models import Attempt, Mark, MarkingAssignment, Registration, Role, User
-from certexam.services.platform import audit
+from certexam.services.platform import audit, clock
 from certexam.services.results import scoring_input
 
 FIRST, SECOND, ADJUDICATOR, RECHECK = 1, 2, 3, 4  # marking rounds (RECHECK: an administrator's re-check mark)
@@ -89,7 +89,7 @@ def _sitting_attempts(sess: Session, sitting_id: int) -> list[Attempt]:
 
 def _new_assignment(sess: Session, attempt_id: int, slot: str, marker_id: int, rnd: int) -> MarkingAssignment:
     a = MarkingAssignment(attempt_id=attempt_id, slot=slot, marker_id=marker_id, round=rnd,
-                          anon_code=secrets.token_hex(6).upper(), created_at=db.utcnow())
+                          anon_code=secrets.token_hex(6).upper(), created_at=clock.now())
     sess.add(a)
     return a
 
@@ -178,7 +178,7 @@ def submit(marker: User, assignment_id: int, points: int, note: str = "") -> Mar
     if not 0 <= points <= top:
         raise UserError(_("Points must be between 0 and %(max)s.", max=top), field="points")
     mark = Mark(attempt_id=a.attempt_id, slot=a.slot, marker_id=marker.id, round=a.round, points=points,
-                note=note or None, created_at=db.utcnow())
+                note=note or None, created_at=clock.now())
     sess.add(mark)
     a.done_at = mark.created_at
     sess.flush()
@@ -275,8 +275,8 @@ def recheck_mark(sess: Session, actor: User, attempt_id: int, slot: str, points:
     """An administrator's corrected mark from a re-check (overrides the markers'; audited by the caller)."""
     old = sess.scalar(select(Mark).where(Mark.attempt_id == attempt_id, Mark.slot == slot, Mark.round == RECHECK))
     if old is not None:
-        old.points, old.marker_id, old.created_at = points, actor.id, db.utcnow()
+        old.points, old.marker_id, old.created_at = points, actor.id, clock.now()
     else:
         sess.add(Mark(attempt_id=attempt_id, slot=slot, marker_id=actor.id, round=RECHECK, points=points,
-                      note=json.dumps({"recheck": True}), created_at=db.utcnow()))
+                      note=json.dumps({"recheck": True}), created_at=clock.now()))
     sess.flush()

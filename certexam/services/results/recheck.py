@@ -7,43 +7,30 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any, Final
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from certexam import db
-from certexam.domain.workdays import WorkCalendar
 from certexam.errors import Conflict, Forbidden, NotFound, UserError
 from certexam.models import Attempt, Recheck, Result, Sitting, User
-from certexam.services.platform import audit, mail
+from certexam.services.platform import audit, clock, mail
 from certexam.services.results import marking
-from certexam.services.results.release import _audit_changes, shanghai_today, sync_level_passes
+from certexam.services.results.release import _audit_changes, sync_level_passes
 from certexam.services.results.scoring import corrections_of, score_sitting, slot_items, snapshot
 from certexam.services.sittings.schedule import blueprint_of
-from certexam.web import SHANGHAI
 
 ASK_WITHIN_WORKING_DAYS: Final = 10  # rules s.2: "A re-check must be asked for within 10 working days"
 ANSWER_WITHIN_WORKING_DAYS: Final = 5  # rules s.2: "the answer comes within 5 working days"
 OPEN, UNCHANGED, CHANGED = "open", "unchanged", "changed"
 
 
-def calendar() -> WorkCalendar:
-    """Working days with the configured holidays and make-up days (RESULTS_HOLIDAYS, RESULTS_EXTRA_WORKDAYS)."""
-    cfg = current_app.config
-
-    def dates(key: str) -> frozenset[date]:
-        return frozenset(date.fromisoformat(str(d)) for d in cfg.get(key, ()) or ())
-
-    return WorkCalendar(holidays=dates("RESULTS_HOLIDAYS"), extra_workdays=dates("RESULTS_EXTRA_WORKDAYS"))
-
-
 def last_day_to_ask(sitting: Sitting) -> date | None:
     """The last day a re-check may be asked for (release day not counted), or None before release."""
     if sitting.results_released_at is None:
         return None
-    released = sitting.results_released_at.astimezone(SHANGHAI).date()
-    return calendar().add_working_days(released, ASK_WITHIN_WORKING_DAYS)
+    released = clock.local_date(sitting.results_released_at)
+    return clock.working_day_after(released, ASK_WITHIN_WORKING_DAYS)
 
 
 @db.use_case
@@ -55,7 +42,7 @@ def request(user: User, result_id: int, reason: str) -> Recheck:
         raise NotFound(_("This result does not exist or has not been released."))
     sitting = sess.get(Sitting, row.sitting_id)
     assert sitting is not None
-    today = shanghai_today()
+    today = clock.today()
     deadline = last_day_to_ask(sitting)
     if deadline is None or today > deadline:
         raise Forbidden(_("A re-check must be asked for within 10 working days of the results."))
@@ -63,8 +50,8 @@ def request(user: User, result_id: int, reason: str) -> Recheck:
         raise UserError(_("Say briefly what should be checked."), field="reason")
     if sess.scalar(select(Recheck).where(Recheck.result_id == row.id, Recheck.status == OPEN)) is not None:
         raise Conflict(_("You have already asked for a re-check of this result."))
-    rc = Recheck(result_id=row.id, requested_at=db.utcnow(), deadline=deadline,
-                 answer_due=calendar().add_working_days(today, ANSWER_WITHIN_WORKING_DAYS), reason=reason.strip(),
+    rc = Recheck(result_id=row.id, requested_at=clock.now(), deadline=deadline,
+                 answer_due=clock.working_day_after(today, ANSWER_WITHIN_WORKING_DAYS), reason=reason.strip(),
                  status=OPEN)
     sess.add(rc)
     sess.flush()
@@ -114,7 +101,7 @@ def answer(actor: User, recheck_id: int, text: str, new_marks: Mapping[str, int]
     after = snapshot(row)
     rc.status = CHANGED if after != before else UNCHANGED
     rc.answer, rc.before, rc.after = text.strip(), json.dumps(before), json.dumps(after)
-    rc.answered_by_id, rc.answered_at = actor.id, db.utcnow()
+    rc.answered_by_id, rc.answered_at = actor.id, clock.now()
     audit.record(sess, "recheck.answer", "result", row.id, actor_id=actor.id, before=before,
                  after={**after, "recheck": rc.id, "outcome": rc.status})
     user = sess.get(User, row.user_id)

@@ -18,16 +18,11 @@ from certexam import db
 from certexam.domain.scoring_types import FAIL, PASS, PENDING
 from certexam.errors import Conflict, Forbidden, NotFound, UserError
 from certexam.models import ExamBan, LevelPass, MisconductRuling, Registration, Result, Sitting, User
-from certexam.services.platform import audit, mail
+from certexam.services.platform import audit, clock, mail
 from certexam.services.results.scoring import score_sitting, snapshot
-from certexam.web import SHANGHAI
 
 BAN_YEARS: Final = (1, 2)  # rules s.2: "misconduct (with an exam ban of 1 or 2 years)"
 DAYS_PER_YEAR: Final = 365  # a ban of n years ends the day before the same date n years on (leap days aside)
-
-
-def shanghai_today() -> date:
-    return db.utcnow().astimezone(SHANGHAI).date()
 
 
 def _sitting(sess: Session, sitting_id: int, lock: bool = False) -> Sitting:
@@ -81,13 +76,13 @@ def rule_misconduct(actor: User, registration_id: int, ban_years: int, evidence:
         raise UserError(_("Describe the evidence."), field="evidence")
     if sess.scalar(select(MisconductRuling).where(MisconductRuling.registration_id == reg.id)) is not None:
         raise Conflict(_("A ruling has already been recorded for this candidate."))
-    start = shanghai_today()
+    start = clock.today()
     # A year-based ban, computed by calendar years so that 29 February does not shift it.
     try:
         end = start.replace(year=start.year + ban_years) - timedelta(days=1)
     except ValueError:
         end = start + timedelta(days=DAYS_PER_YEAR * ban_years - 1)
-    now = db.utcnow()
+    now = clock.now()
     ban = ExamBan(user_id=reg.user_id, starts_on=start, ends_on=end, reason=evidence.strip(),
                   created_by_id=actor.id, created_at=now)
     sess.add(ban)
@@ -104,7 +99,7 @@ def rule_misconduct(actor: User, registration_id: int, ban_years: int, evidence:
 
 def passed_on(sitting: Sitting) -> date:
     """The day a pass is dated: the sitting's last paper, in Asia/Shanghai."""
-    return max(p.starts_at for p in sitting.papers).astimezone(SHANGHAI).date()
+    return clock.local_date(max(p.starts_at for p in sitting.papers))
 
 
 def sync_level_passes(sess: Session, sitting: Sitting) -> None:
@@ -115,7 +110,7 @@ def sync_level_passes(sess: Session, sitting: Sitting) -> None:
     for uid in sorted(passing):
         if uid not in have:
             sess.add(LevelPass(user_id=uid, level=sitting.level, passed_on=passed_on(sitting),
-                               sitting_id=sitting.id, created_at=db.utcnow()))
+                               sitting_id=sitting.id, created_at=clock.now()))
     stale = [lp.id for uid, lp in have.items() if lp.sitting_id == sitting.id and uid not in passing]
     if stale:
         sess.execute(delete(LevelPass).where(LevelPass.id.in_(stale)))
@@ -172,7 +167,7 @@ def _release(actor: User, sitting_id: int) -> int:
     if pending:
         raise UserError(_("%(n)s results are still waiting for marking or papers: release them later.",
                           n=len(pending)))
-    now = db.utcnow()
+    now = clock.now()
     for row, _b, _a in changes:
         row.released = True
     sitting.results_released_at = now

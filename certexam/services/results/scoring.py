@@ -16,7 +16,6 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from certexam.db import utcnow
 from certexam.domain import blueprint as bp_rules
 from certexam.domain.items import Item
 from certexam.domain.ranking import RankingEntry, rank_sitting
@@ -33,6 +32,7 @@ from certexam.domain.scoring_types import (
 from certexam.domain.scoring_types import Response as Scored
 from certexam.models import Attempt, KeyCorrection, MisconductRuling, Registration, Result, Sitting
 from certexam.services.attempts import lifecycle as attempt_service
+from certexam.services.platform import clock
 from certexam.services.results import marking, scoring_input
 from certexam.services.sittings.schedule import blueprint_of
 
@@ -173,7 +173,7 @@ def _store(sess: Session, row: Result | None, reg: Registration, outcome: Outcom
         row = Result(registration_id=reg.id, sitting_id=reg.sitting_id, user_id=reg.user_id, released=False)
         sess.add(row)
     row.status, row.reasons = status, json.dumps(list(reasons))
-    row.rank, row.cohort_size, row.computed_at = rank, cohort, utcnow()
+    row.rank, row.cohort_size, row.computed_at = rank, cohort, clock.now()
     if outcome is not None:
         row.ethics_rate = _frac(outcome.ethics_rate)
         row.module_rates = json.dumps({m.module: _frac(m.rate) for m in outcome.modules if m.rate is not None})

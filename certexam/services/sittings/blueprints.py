@@ -21,7 +21,7 @@ from certexam.domain.catalogue import DIRECTIONS
 from certexam.domain.items import CONSTRUCTED, ITEM_TYPES, SUBTYPES
 from certexam.errors import Conflict, NotFound, UserError
 from certexam.models import BlueprintRecord, User
-from certexam.services.platform import audit
+from certexam.services.platform import audit, clock
 
 # Operational bounds on what an administrator may type (not programme rules):
 # they keep a malformed spec from reaching the database or the assembler.
@@ -171,7 +171,7 @@ def copy(actor: User, blueprint_id: int, name: str) -> BlueprintRecord:
                           "letter or digit."), "name")
     if sess.scalar(select(BlueprintRecord.id).where(BlueprintRecord.name == name)) is not None:
         raise Conflict(_("A blueprint with this name already exists."), "name")
-    record = BlueprintRecord(level=source.level, name=name, spec=source.spec, created_at=db.utcnow())
+    record = BlueprintRecord(level=source.level, name=name, spec=source.spec, created_at=clock.now())
     sess.add(record)
     sess.flush()
     audit.record(sess, "blueprint.copy", "blueprint", record.id, actor_id=actor.id,

@@ -6,7 +6,7 @@ import functools
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from fractions import Fraction
 
 from flask_babel import gettext as _
@@ -19,9 +19,7 @@ from certexam.domain.catalogue import DIRECTIONS, LANGUAGES
 from certexam.domain.timing import Accommodation
 from certexam.errors import Conflict, Forbidden, NotFound, UserError
 from certexam.models import BlueprintRecord, ExamBan, LevelPass, Registration, Sitting, SittingPaper, User
-from certexam.services.platform import audit
-
-SHANGHAI_OFFSET = timedelta(hours=8)
+from certexam.services.platform import audit, clock
 
 
 def default_blueprint(level: int) -> bp_rules.Blueprint:
@@ -35,7 +33,7 @@ def ensure_default_blueprints() -> None:
     for name, spec in (("level1-default", bp_rules.LEVEL1_DEFAULT), ("level2-default", bp_rules.LEVEL2_DEFAULT)):
         if sess.scalar(select(BlueprintRecord).where(BlueprintRecord.name == name)) is None:
             sess.add(BlueprintRecord(level=spec.level, name=name, spec=json.dumps(bp_rules.to_dict(spec)),
-                                     created_at=db.utcnow()))
+                                     created_at=clock.now()))
 
 
 @dataclass(frozen=True)
@@ -102,7 +100,7 @@ def create_sitting(actor: User | None, plan: SittingPlan) -> Sitting:
                       assembly_mode=plan.assembly_mode, registration_opens_at=plan.registration_opens_at,
                       registration_closes_at=plan.registration_closes_at, capacity=plan.capacity,
                       languages=",".join(plan.languages), fee_fen=plan.fee_fen,
-                      late_entry_minutes=plan.late_entry_minutes, created_at=db.utcnow())
+                      late_entry_minutes=plan.late_entry_minutes, created_at=clock.now())
     sess.add(sitting)
     sess.flush()
     for position, paper in enumerate(spec.papers, 1):
@@ -137,7 +135,7 @@ def registration_problem(sess: Session, sitting: Sitting, user: User, now: datet
         return _("Only candidates can register for a sitting.")
     if not sitting.registration_opens_at <= now <= sitting.registration_closes_at:
         return _("Registration for this sitting is not open.")
-    today = (now + SHANGHAI_OFFSET).date()
+    today = clock.local_date(now)
     ban = sess.scalar(select(ExamBan).where(ExamBan.user_id == user.id, ExamBan.starts_on <= today,
                                             ExamBan.ends_on >= today))
     if ban is not None:
@@ -165,13 +163,13 @@ def register(user: User, sitting_id: int, direction: str | None = None) -> Regis
                                                       Registration.user_id == user.id))
     if existing is not None:
         raise Conflict(_("You are already registered for this sitting."))
-    problem = registration_problem(sess, sitting, user, db.utcnow(), direction)
+    problem = registration_problem(sess, sitting, user, clock.now(), direction)
     if problem:
         raise Forbidden(problem)
     n = (sess.scalar(select(func.count()).select_from(Registration)
                      .where(Registration.sitting_id == sitting.id)) or 0) + 1
     reg = Registration(sitting_id=sitting.id, user_id=user.id, admission_no=_admission_no(sitting, n),
-                       direction=direction if sitting.level == 2 else None, created_at=db.utcnow())
+                       direction=direction if sitting.level == 2 else None, created_at=clock.now())
     sess.add(reg)
     sess.flush()
     audit.record(sess, "registration.create", "registration", reg.id, actor_id=user.id,
@@ -199,7 +197,7 @@ def set_accommodation(actor: User, registration_id: int, extra_minutes: int, mul
 @db.use_case
 def record_level_pass(actor: User | None, user_id: int, level: int, passed_on: date, note: str) -> LevelPass:
     sess = db.session()
-    lp = LevelPass(user_id=user_id, level=level, passed_on=passed_on, note=note, created_at=db.utcnow())
+    lp = LevelPass(user_id=user_id, level=level, passed_on=passed_on, note=note, created_at=clock.now())
     sess.add(lp)
     sess.flush()
     audit.record(sess, "level_pass.record", "user", user_id, actor_id=actor.id if actor else None,
