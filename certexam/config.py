@@ -6,10 +6,13 @@ the environment or are generated once into the instance folder.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # None: an SQLite file in the instance folder
@@ -21,13 +24,18 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_PASSWORD": "",
     "SMTP_STARTTLS": True,
     "RATELIMIT_STORAGE_URI": "memory://",  # redis://127.0.0.1:6379/0 in production
-    "VERIFY_HOST": "verify.certexam.local",
+    # host[:port] the certificate QR codes and links point at. Production must set it (the public
+    # verification site). Left unset in development, it is the host a request came to, or DEV_VERIFY_HOST
+    # outside a request (`make run` passes the host and port it serves on).
+    "VERIFY_HOST": None,
     "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link stays valid
     "LOGIN_MAX_FAILURES": 5,  # failed sign-ins before the account is locked for a while
     "LOGIN_LOCK_MINUTES": 15,
     "MAX_PHOTO_BYTES": 2 * 1024 * 1024,
     "PRODUCTION": False,
 }
+
+DEV_VERIFY_HOST = "127.0.0.1:5000"  # where `certexam run` serves by default (Flask's own default)
 
 _INT_KEYS = {"SMTP_PORT", "PASSWORD_RESET_MAX_AGE", "LOGIN_MAX_FAILURES", "LOGIN_LOCK_MINUTES", "MAX_PHOTO_BYTES"}
 _BOOL_KEYS = {"SMTP_STARTTLS", "PRODUCTION"}
@@ -69,3 +77,32 @@ def instance_secret_key(instance_path: Path) -> str:
 
 def sqlite_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'certexam.sqlite3'}"
+
+
+def verify_origin(config: Mapping[str, Any], request_host: str | None = None) -> tuple[str, str]:
+    """Return (scheme, host[:port]) for the verification URL that certificate QR codes carry.
+
+    VERIFY_HOST when set. Production must set it: a PDF printed with a guessed host would send
+    every scan elsewhere for the certificate's whole validity. In development the host a request
+    came to, else DEV_VERIFY_HOST, so the demo's QR codes open the server that is running.
+    http only outside production and for a local address (a development server has no TLS).
+    """
+    host = str(config.get("VERIFY_HOST") or "").strip()
+    production = bool(config.get("PRODUCTION"))
+    if not host:
+        if production:
+            raise RuntimeError("CERTEXAM_VERIFY_HOST is not set: production prints the public "
+                               "verification host in every certificate's QR code")
+        host = request_host or DEV_VERIFY_HOST
+    return ("http" if not production and is_local_host(host) else "https"), host
+
+
+def is_local_host(host: str) -> bool:
+    """True for localhost and loopback or private addresses (with or without a port)."""
+    name = urlsplit(f"//{host}").hostname or ""
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_private  # loopback, 10/8, 172.16/12, 192.168/16, fc00::/7
+    except ValueError:
+        return False

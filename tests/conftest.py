@@ -72,6 +72,7 @@ def make_app(tmp_path: Path, database_url: str | None = None, **extra: Any) -> F
         "SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
         "MAIL_BACKEND": "memory",
         "SERVER_NAME": None,
+        "VERIFY_HOST": "verify.certexam.local",  # as production sets it (unset: the request's host)
         **extra,
     }
     if database_url:

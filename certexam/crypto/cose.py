@@ -308,10 +308,11 @@ def verify_token(token: str, keys: Iterable[VerificationKey] | Mapping[str, Veri
         return TokenCheck(Reason.MALFORMED)
 
 
-def verification_url(host: str, token: str) -> str:
+def verification_url(host: str, token: str, scheme: str = "https") -> str:
     """The URL for the QR code, all upper case so the whole of it stays in QR alphanumeric mode.
 
     Scheme and host are case-insensitive; the app must route ``/V/<token>`` as well as
     ``/v/<token>``.  In lower case the long-name token needs QR version 13 instead of 12.
+    ``scheme`` is http only for a development server on a local address.
     """
-    return f"HTTPS://{host.upper()}/V/{token}"
+    return f"{scheme.upper()}://{host.upper()}/V/{token}"

@@ -21,6 +21,12 @@ def index() -> Any:
     return render_template("main/index.html")
 
 
+@bp.route("/favicon.ico")
+def favicon() -> Any:
+    """Browsers ask for /favicon.ico whatever the page links; send them to the SVG icon."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @bp.route("/lang", methods=["POST"])
 def set_language() -> Any:
     """Switch the page language; remembered on the account and in a cookie."""

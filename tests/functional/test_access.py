@@ -18,6 +18,7 @@ SIGNED_IN = "signed-in"
 ROUTE_TABLE: dict[str, object] = {
     "static": PUBLIC,
     "main.index": PUBLIC,
+    "main.favicon": PUBLIC,
     "main.set_language": PUBLIC,
     "main.account": SIGNED_IN,
     "main.own_photo": SIGNED_IN,

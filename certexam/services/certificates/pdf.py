@@ -11,21 +11,20 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 
 from certexam import db
 from certexam.certpdf.render import CertificatePrint, render_certificate_pdf
 from certexam.certpdf.sign import sign_pdf
+from certexam.config import verify_origin
 from certexam.crypto import x509ca
 from certexam.crypto.cose import verification_url
 from certexam.domain.catalogue import DIRECTIONS
 from certexam.models import Certificate, Sitting
 from certexam.services.certificates import keys
-from certexam.services.platform import uploads
+from certexam.services.platform import clock, uploads
 
-PROGRAMME_TZ = ZoneInfo("Asia/Shanghai")  # rules s.1: a Shenzhen programme; its dates are Beijing dates
 ISSUER_NAME_ZH = "深港澳金融科技师专才计划认证机构"  # rules s.1: the body behind the "电子证书认证系统"
 ISSUER_NAME_EN = x509ca.DEFAULT_ORGANISATION  # the same name as in the body's X.509 certificates
 PDF_FOLDER = "certificates"  # <instance>/certificates/<number>.pdf
@@ -35,15 +34,17 @@ _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July",
 
 
 def verify_url(token: str) -> str:
-    """The URL the QR code carries (host from VERIFY_HOST)."""
-    return verification_url(current_app.config["VERIFY_HOST"], token)
+    """The URL the QR code carries: VERIFY_HOST, or in development the server that is running."""
+    request_host = request.host if has_request_context() else None
+    scheme, host = verify_origin(current_app.config, request_host)
+    return verification_url(host, token, scheme=scheme)
 
 
 def sitting_labels(sitting: Sitting | None, passed_on: date) -> tuple[str, str]:
     """The sitting as printed: its month, in Chinese and English (the pass date without one)."""
     when = passed_on
     if sitting is not None and sitting.papers:
-        when = min(p.starts_at for p in sitting.papers).astimezone(PROGRAMME_TZ).date()
+        when = clock.local_date(min(p.starts_at for p in sitting.papers))
     return f"{when.year}年{when.month}月", f"{_MONTHS_EN[when.month - 1]} {when.year}"
 
 
