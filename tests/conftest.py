@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,27 @@ from flask.testing import FlaskClient
 from certexam import create_app, migrate
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+# Switches that steer a test and name no setting (certexam.config reads CERTEXAM_<setting>): the only
+# CERTEXAM_* variables the caller's shell may pass to the tests.
+TEST_SWITCHES = frozenset({"CERTEXAM_FAULT_SHARED_PG"})
+
+
+def strip_caller_settings(environ: MutableMapping[str, str] = os.environ) -> list[str]:
+    """Remove every CERTEXAM_* setting from `environ`; return the names removed.
+
+    A caller's CERTEXAM_DATABASE_URL once sent `make test` and its CLI subprocesses into that database
+    (issue 19.13): the tests and every process they start see only what a test sets itself.
+    """
+    found = sorted(k for k in environ if k.startswith("CERTEXAM_") and k not in TEST_SWITCHES)
+    for key in found:
+        del environ[key]
+    return found
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before collection and before pytest-xdist starts its workers (they inherit this environment).
+    strip_caller_settings()
 
 
 def postgres_available() -> bool:
