@@ -235,6 +235,8 @@ def close_if_expired(sess: Session, attempt: Attempt) -> bool:
     if T.is_expired(attempt.deadline_at, clock.now()):
         attempt.status, attempt.submitted_at, attempt.submit_reason = "submitted", attempt.deadline_at, "timeout"
         event(sess, attempt, "timeout")
+        if attempt.kind == "exam":  # as a candidate's submit is audited, so is the server's (issue 18.7)
+            audit.record(sess, "attempt.submit", "attempt", attempt.id, actor_id=None, after={"reason": "timeout"})
         return True
     return False
 
