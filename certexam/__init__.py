@@ -33,14 +33,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = cfg.instance_secret_key(Path(app.instance_path))
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = cfg.sqlite_url(Path(app.instance_path))
-    app.config.setdefault("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["PRODUCTION"])
     app.config["REMEMBER_COOKIE_SECURE"] = bool(app.config["PRODUCTION"])
     app.config["REMEMBER_COOKIE_HTTPONLY"] = True
 
-    from certexam import db, i18n, web
+    from certexam import body_limits, db, i18n, web
 
     app.url_map.converters["int"] = web.BoundedInt  # before any blueprint adds its rules
     from certexam.extensions import babel, csrf, limiter, login_manager
@@ -53,6 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
+    body_limits.init_app(app)  # its hook goes first of all: before anything reads a body
 
     from certexam.admin import bp as admin_bp
     from certexam.api import bp as api_bp

@@ -32,12 +32,21 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES": 5,  # failed sign-ins before the account is locked for a while
     "LOGIN_LOCK_MINUTES": 15,
     "MAX_PHOTO_BYTES": 2 * 1024 * 1024,
+    # Request bodies (certexam.body_limits): refused with 413 before they are read. Upload routes have
+    # lower limits of their own (the file's cap plus an envelope).
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 500_000,  # bytes of one form field, and of a whole urlencoded form
+    "MAX_FORM_PARTS": 1_000,  # fields in one form
+    # The JSON API: the longest constructed answer (20,000 characters, each up to 6 bytes as a JSON
+    # escape) and its envelope.
+    "API_MAX_BODY_BYTES": 256 * 1024,
     "PRODUCTION": False,
 }
 
 DEV_VERIFY_HOST = "127.0.0.1:5000"  # where `certexam run` serves by default (Flask's own default)
 
-_INT_KEYS = {"SMTP_PORT", "PASSWORD_RESET_MAX_AGE", "LOGIN_MAX_FAILURES", "LOGIN_LOCK_MINUTES", "MAX_PHOTO_BYTES"}
+_INT_KEYS = {"SMTP_PORT", "PASSWORD_RESET_MAX_AGE", "LOGIN_MAX_FAILURES", "LOGIN_LOCK_MINUTES", "MAX_PHOTO_BYTES",
+             "MAX_CONTENT_LENGTH", "MAX_FORM_MEMORY_SIZE", "MAX_FORM_PARTS", "API_MAX_BODY_BYTES"}
 _BOOL_KEYS = {"SMTP_STARTTLS", "PRODUCTION"}
 
 

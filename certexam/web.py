@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from certexam import db
+from certexam import body_limits, db
 from certexam.errors import UserError
 from certexam.extensions import login_manager
 from certexam.models import Role, User
@@ -156,6 +156,9 @@ def init_app(app: Flask) -> None:
         }
         code = exc.code or 500
         msg = messages.get(code, _("The request could not be handled."))
+        if code == 413 and request.max_content_length:
+            msg = _("The request is too large: this page accepts at most %(size)s.",
+                    size=body_limits.size_text(request.max_content_length))
         if _wants_json():
             return jsonify(error=msg), code
         return render_template("error.html", code=code, message=msg), code
