@@ -24,6 +24,11 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_PASSWORD": "",
     "SMTP_STARTTLS": True,
     "RATELIMIT_STORAGE_URI": "memory://",  # redis://127.0.0.1:6379/0 in production
+    # The background worker's queue (services/platform/tasks.py): None is an SQLite file in the instance
+    # folder; redis://127.0.0.1:6379/1 in production. WORKER_NAME keeps deployments sharing a Redis apart.
+    "WORKER_BACKEND": None,
+    "WORKER_NAME": "certexam",
+    "MAIL_VIA_WORKER": True,  # mail goes out from the worker, retried (the memory backend never queues)
     # host[:port] the certificate QR codes and links point at. Production must set it (the public
     # verification site). Left unset in development, it is the host a request came to, or DEV_VERIFY_HOST
     # outside a request (`make run` passes the host and port it serves on).
@@ -47,7 +52,7 @@ DEV_VERIFY_HOST = "127.0.0.1:5000"  # where `certexam run` serves by default (Fl
 
 _INT_KEYS = {"SMTP_PORT", "PASSWORD_RESET_MAX_AGE", "LOGIN_MAX_FAILURES", "LOGIN_LOCK_MINUTES", "MAX_PHOTO_BYTES",
              "MAX_CONTENT_LENGTH", "MAX_FORM_MEMORY_SIZE", "MAX_FORM_PARTS", "API_MAX_BODY_BYTES"}
-_BOOL_KEYS = {"SMTP_STARTTLS", "PRODUCTION"}
+_BOOL_KEYS = {"SMTP_STARTTLS", "PRODUCTION", "MAIL_VIA_WORKER"}
 
 
 def _coerce(key: str, raw: str) -> Any:

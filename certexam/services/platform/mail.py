@@ -17,7 +17,22 @@ class Mail:
 
 
 def send(to: str, subject: str, body: str) -> None:
-    """Send one plain-text message through the configured backend."""
+    """Send one plain-text message: through the worker's queue (issue 18.7), else at once.
+
+    A release tells thousands of candidates; sending each over SMTP inside its transaction held the
+    request (and on SQLite the write lock) for as long as the mail server took. The worker delivers
+    and retries. The memory backend (tests) keeps its outbox in this process, so it never queues.
+    """
+    if current_app.config.get("MAIL_VIA_WORKER") and current_app.config["MAIL_BACKEND"] != "memory":
+        from certexam.services.platform import tasks
+
+        tasks.task("send_mail")(to, subject, body)
+        return
+    deliver(to, subject, body)
+
+
+def deliver(to: str, subject: str, body: str) -> None:
+    """Send one plain-text message through the configured backend now."""
     cfg = current_app.config
     mail = Mail(to, subject, body)
     backend = cfg["MAIL_BACKEND"]
