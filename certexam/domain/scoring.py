@@ -52,6 +52,7 @@ from certexam.domain.scoring_types import (
     ModuleResult,
     Outcome,
     Response,
+    ResultStatus,
     ScoringItem,
     ScoringPolicy,
 )
@@ -168,7 +169,7 @@ def outcome_from_row(form: ScoringForm, row: Row) -> Outcome:
 
 def _decide(
     policy: ScoringPolicy, gate: bool | None, complete: bool, total: int, top: int
-) -> tuple[str, tuple[str, ...]]:
+) -> tuple[ResultStatus, tuple[str, ...]]:
     """Status and reason codes; the veto comes first and is never overridden."""
     if gate is False and not complete:
         return FAIL, (ETHICS_VETO,)  # the veto is final even before the rest is marked

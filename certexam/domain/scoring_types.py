@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from fractions import Fraction
 from types import MappingProxyType
 from typing import Final, Literal
@@ -38,10 +39,19 @@ PassRule = Literal["cut_score", "ranked"]
 CUT_SCORE: Final = "cut_score"  # rules s.2 (level 1): pass/fail against a pass mark
 RANKED: Final = "ranked"  # rules s.2 (level 2): "the top 40% within each direction pass"
 
-PASS: Final = "PASS"  # noqa: S105 (a status, not a password)
-FAIL: Final = "FAIL"
-PENDING: Final = "PENDING"  # marking or ranking not finished: no result yet
-VOID: Final = "VOID"  # rules s.2: "a result is pass, fail, or misconduct"
+class ResultStatus(StrEnum):
+    """What a result says (rules s.2: "a result is pass, fail, or misconduct")."""
+
+    PASS = "PASS"  # noqa: S105 (a status, not a password)
+    FAIL = "FAIL"
+    PENDING = "PENDING"  # marking or ranking not finished: no result yet
+    VOID = "VOID"  # misconduct: the committee's ruling
+
+
+PASS: Final = ResultStatus.PASS
+FAIL: Final = ResultStatus.FAIL
+PENDING: Final = ResultStatus.PENDING
+VOID: Final = ResultStatus.VOID
 
 ETHICS_VETO: Final = "ETHICS_VETO"  # rules s.1: 伦理模块…设置最低正确率要求，并实行"一票否决"
 BELOW_PASS_MARK: Final = "BELOW_PASS_MARK"  # noqa: S105 (a reason code)
@@ -185,7 +195,7 @@ class Outcome:
     earned / max_points: every question weighs the same (rules s.2).
     """
 
-    status: str
+    status: ResultStatus
     reasons: tuple[str, ...]
     total_units: int
     max_total_units: int

@@ -1,6 +1,15 @@
 """Typed SQLAlchemy models, one module per aggregate; no business rules here."""
 
-from certexam.models.attempt import ApiToken, Attempt, AttemptEvent, AttemptItem, Response
+from certexam.models.attempt import (
+    ApiToken,
+    Attempt,
+    AttemptEvent,
+    AttemptItem,
+    AttemptKind,
+    AttemptStatus,
+    Response,
+    SubmitReason,
+)
 from certexam.models.audit import AuditEntry, AuditHead
 from certexam.models.bank import BankItem, BankItemVersion
 from certexam.models.bonus import (
@@ -17,12 +26,21 @@ from certexam.models.bonus import (
 )
 from certexam.models.certificate import Certificate
 from certexam.models.exam import BlueprintRecord, ExamBan, LevelPass, Registration, Sitting, SittingPaper
-from certexam.models.result import KeyCorrection, Mark, MarkingAssignment, MisconductRuling, Recheck, Result
+from certexam.models.result import (
+    CorrectionAction,
+    KeyCorrection,
+    Mark,
+    MarkingAssignment,
+    MisconductRuling,
+    Recheck,
+    RecheckStatus,
+    Result,
+)
 from certexam.models.user import IdDocumentType, Organisation, OrgCategory, Role, User
 
 __all__ = [
-    "ApiToken", "Attempt", "AttemptEvent", "AttemptItem", "BlueprintRecord", "Certificate", "ExamBan", "LevelPass", "Registration", "Response",
+    "ApiToken", "Attempt", "AttemptEvent", "AttemptItem", "AttemptKind", "AttemptStatus", "SubmitReason", "BlueprintRecord", "Certificate", "ExamBan", "LevelPass", "Registration", "Response",
     "Sitting", "SittingPaper",
     "AuditEntry", "AuditHead", "BankItem", "BankItemVersion", "IdDocumentType", "OrgCategory", "Organisation", "Role", "User",
     "BonusApplication", "BudgetYear", "EmploymentRecord", "EvidenceFile", "FraudCase", "Grant", "Objection", "Payout", "PayoutBatch", "SocialInsuranceMonth",
-    "KeyCorrection", "Mark", "MarkingAssignment", "MisconductRuling", "Recheck", "Result"]
+    "CorrectionAction", "KeyCorrection", "Mark", "MarkingAssignment", "MisconductRuling", "Recheck", "RecheckStatus", "Result"]

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certexam.db import Base
+from certexam.models.types import str_enum
+
+
+class AttemptStatus(enum.StrEnum):
+    IN_PROGRESS = "in_progress"
+    PAUSED = "paused"  # by a proctor: the clock stops and saves wait
+    SUBMITTED = "submitted"  # final: by the candidate, at the deadline, or by a proctor
+
+
+class AttemptKind(enum.StrEnum):
+    EXAM = "exam"  # a paper of a sitting: scored with the sitting
+    MOCK = "mock"  # a practice paper: scored at once, never counts
+
+
+class SubmitReason(enum.StrEnum):
+    CANDIDATE = "candidate"
+    TIMEOUT = "timeout"  # the deadline (plus its grace) passed
+    PROCTOR = "proctor"  # a proctor ended the attempt
 
 
 class Attempt(Base):
@@ -19,8 +38,8 @@ class Attempt(Base):
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id"), index=True)  # None: mock
     sitting_paper_id: Mapped[int | None] = mapped_column(ForeignKey("sitting_paper.id"), index=True)
     paper_code: Mapped[str] = mapped_column(String(16))
-    kind: Mapped[str] = mapped_column(String(8))  # exam | mock
-    status: Mapped[str] = mapped_column(String(16), index=True)  # in_progress | paused | submitted
+    kind: Mapped[AttemptKind] = mapped_column(str_enum(AttemptKind, "attempt_kind", 8))
+    status: Mapped[AttemptStatus] = mapped_column(str_enum(AttemptStatus, "attempt_status", 16), index=True)
     seed: Mapped[int]
     form: Mapped[str] = mapped_column(Text)  # JSON list of form entries: versions and orders, frozen
     minutes: Mapped[int]
@@ -32,7 +51,7 @@ class Attempt(Base):
     started_at: Mapped[datetime]
     deadline_at: Mapped[datetime]
     submitted_at: Mapped[datetime | None]
-    submit_reason: Mapped[str | None] = mapped_column(String(16))  # candidate | timeout | proctor
+    submit_reason: Mapped[SubmitReason | None] = mapped_column(str_enum(SubmitReason, "submit_reason", 16))
     holder_token: Mapped[str] = mapped_column(String(64))  # the one device that may save
     last_seq: Mapped[int] = mapped_column(default=0)
     last_saved_at: Mapped[datetime | None]

@@ -8,6 +8,8 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from certexam.db import Base
+from certexam.domain.verdict import CertStatus
+from certexam.models.types import str_enum
 
 
 class Certificate(Base):
@@ -28,7 +30,7 @@ class Certificate(Base):
     holder_name_zh: Mapped[str] = mapped_column(String(100))  # as printed, frozen at issue
     holder_name_en: Mapped[str] = mapped_column(String(200))
     photo_path: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(16), index=True)  # valid | suspended | revoked
+    status: Mapped[CertStatus] = mapped_column(str_enum(CertStatus, "certificate_status", 16), index=True)
     status_changed_at: Mapped[datetime | None]
     status_reason: Mapped[str | None] = mapped_column(Text)  # internal: never shown on public pages
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))  # re-issue after a correction

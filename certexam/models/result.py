@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from certexam.db import Base
+from certexam.domain.scoring_types import ResultStatus
+from certexam.models.types import str_enum
+
+
+class RecheckStatus(enum.StrEnum):
+    OPEN = "open"  # asked for, not answered yet
+    UNCHANGED = "unchanged"  # answered: the result stands
+    CHANGED = "changed"  # answered: the result was corrected
+
+
+class CorrectionAction(enum.StrEnum):
+    REKEY = "rekey"  # the key was wrong: answers are scored against the corrected key
+    VOID = "void"  # the item leaves every numerator and denominator
 
 
 class Result(Base):
@@ -23,7 +37,7 @@ class Result(Base):
     registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), unique=True)
     sitting_id: Mapped[int] = mapped_column(ForeignKey("sitting.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    status: Mapped[str] = mapped_column(String(8))  # PASS | FAIL | VOID | PENDING
+    status: Mapped[ResultStatus] = mapped_column(str_enum(ResultStatus, "result_status", 8))
     reasons: Mapped[str] = mapped_column(Text, default="[]")
     ethics_rate: Mapped[str | None] = mapped_column(String(40))
     module_rates: Mapped[str] = mapped_column(Text, default="{}")
@@ -93,7 +107,7 @@ class Recheck(Base):
     deadline: Mapped[date]  # the last day the request could be made
     answer_due: Mapped[date]
     reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(12))  # open | unchanged | changed
+    status: Mapped[RecheckStatus] = mapped_column(str_enum(RecheckStatus, "recheck_status", 12))
     answer: Mapped[str | None] = mapped_column(Text)
     before: Mapped[str | None] = mapped_column(Text)  # JSON snapshot of the result
     after: Mapped[str | None] = mapped_column(Text)
@@ -110,7 +124,7 @@ class KeyCorrection(Base):
     sitting_id: Mapped[int] = mapped_column(ForeignKey("sitting.id"), index=True)
     item_version_id: Mapped[int] = mapped_column(ForeignKey("bank_item_version.id"), index=True)
     child: Mapped[int | None]  # item-set child number (1-based), None for the item itself
-    action: Mapped[str] = mapped_column(String(8))  # rekey | void
+    action: Mapped[CorrectionAction] = mapped_column(str_enum(CorrectionAction, "correction_action", 8))
     new_key: Mapped[str | None] = mapped_column(Text)  # JSON
     note: Mapped[str] = mapped_column(Text)
     report: Mapped[str] = mapped_column(Text)

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from certexam import db
 from certexam.domain import timing as T
 from certexam.errors import Conflict, NotFound, UserError
-from certexam.models import User
+from certexam.models import AttemptKind, AttemptStatus, User
 from certexam.services.attempts.autosave_sql import Owner, Statements, statements
 from certexam.services.attempts.lifecycle import _owned_by, _same_device, _writable, close_if_expired
 from certexam.services.bank.item_cache import BoundedCache
@@ -254,8 +254,8 @@ def _set_flag(user_id: int, attempt_id: int, device: str, slot: str, flagged: bo
 @dataclass(frozen=True)
 class AttemptState:
     id: int
-    status: str
-    kind: str
+    status: AttemptStatus
+    kind: AttemptKind
     paper_code: str
     deadline_at: datetime
     remaining_seconds: int
@@ -289,7 +289,7 @@ def try_state(owner: Owner, attempt_id: int, device: str | None = None) -> Attem
     if row is None:
         return None
     now = clock.now()
-    if row.status != "submitted" and row.paused_at is None and T.is_expired(row.deadline_at, now):
+    if row.status != AttemptStatus.SUBMITTED and row.paused_at is None and T.is_expired(row.deadline_at, now):
         _close_one(row.user_id, attempt_id)  # re-checked under the lock
         conn, st = _conn(owner)
         row = conn.execute(st.state, {"p_aid": attempt_id, **owner.params()}).first()

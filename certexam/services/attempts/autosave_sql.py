@@ -30,7 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql import Executable
 
 from certexam import db
-from certexam.models import ApiToken, Attempt, Response, Role, User
+from certexam.models import ApiToken, Attempt, AttemptStatus, Response, Role, User
 
 _A = Attempt.__table__
 _R = Response.__table__
@@ -87,7 +87,7 @@ def owner_ids(by_token: bool) -> Select[Any]:
 def _claimable(by_token: bool) -> list[ColumnElement[bool]]:
     """The attempt may take a save: the owner's, this device's, not submitted or paused, in time."""
     return [_A.c.id == bindparam("p_aid", type_=Integer), _owned(by_token),
-            _A.c.status != "submitted", _A.c.paused_at.is_(None),
+            _A.c.status != AttemptStatus.SUBMITTED, _A.c.paused_at.is_(None),
             _A.c.holder_token == bindparam("p_dev", type_=String),
             # deadline >= now - grace  <=>  not T.is_expired(deadline, now)
             _A.c.deadline_at >= bindparam("p_cutoff", type_=db.UTCDateTime())]

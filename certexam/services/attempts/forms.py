@@ -22,7 +22,7 @@ from certexam.domain import timing as T
 from certexam.domain.assembly import AssemblyError, FormEntry, assemble
 from certexam.domain.blueprint import Blueprint, Paper
 from certexam.errors import UserError
-from certexam.models import Attempt, AttemptEvent, AttemptItem, Registration
+from certexam.models import Attempt, AttemptEvent, AttemptItem, AttemptKind, AttemptStatus, Registration
 from certexam.services.bank import item_cache
 from certexam.services.platform import clock
 
@@ -84,7 +84,7 @@ def _items_sql(rows: int, paramstyle: str) -> str:
     return f"INSERT INTO {table} (attempt_id, position, bank_item_id, version_id) VALUES {values}"  # noqa: S608 - no input in it
 
 
-def new_attempt(sess: Session, user_id: int, paper_code: str, drawn: Drawn, kind: str, minutes: int,
+def new_attempt(sess: Session, user_id: int, paper_code: str, drawn: Drawn, kind: AttemptKind, minutes: int,
                  language: str, registration: Registration | None = None,
                  sitting_paper_id: int | None = None) -> Attempt:
     now = clock.now()
@@ -94,7 +94,7 @@ def new_attempt(sess: Session, user_id: int, paper_code: str, drawn: Drawn, kind
     attempt = Attempt(
         user_id=user_id, registration_id=registration.id if registration else None,
         sitting_paper_id=sitting_paper_id, paper_code=paper_code, kind=kind,
-        status="in_progress", seed=drawn.seed, form=form_json(drawn), minutes=minutes,
+        status=AttemptStatus.IN_PROGRESS, seed=drawn.seed, form=form_json(drawn), minutes=minutes,
         extra_minutes=extra, time_multiplier_pct=mult, started_at=now,
         deadline_at=T.deadline(now, minutes, acc, timedelta(0), timedelta(0)),
         holder_token=secrets.token_urlsafe(24), language=language)

@@ -18,7 +18,16 @@ from sqlalchemy.orm import Session
 from certexam import db
 from certexam.domain import timing as T
 from certexam.errors import Conflict, Forbidden, NotFound, UserError
-from certexam.models import Attempt, Registration, Sitting, SittingPaper, User
+from certexam.models import (
+    Attempt,
+    AttemptKind,
+    AttemptStatus,
+    Registration,
+    Sitting,
+    SittingPaper,
+    SubmitReason,
+    User,
+)
 from certexam.services.attempts.autosave_sql import Owner, owner_ids
 from certexam.services.attempts.forms import Drawn, draw, event, form_json, new_attempt
 from certexam.services.attempts.start_sql import Planned, insert_planned
@@ -139,7 +148,7 @@ def _plan(owner: Owner, registration_id: int, paper_code: str) -> Planned | str 
         sp = next((p for p in sitting.papers if p.code == paper_code), None)
         mine = {code: status for code, status in sess.execute(
             select(Attempt.paper_code, Attempt.status).where(Attempt.registration_id == reg.id))}
-        done = {code for code, status in mine.items() if status == "submitted"}
+        done = {code for code, status in mine.items() if status == AttemptStatus.SUBMITTED}
         if sp is None or paper_code in mine or _refusal(sitting, sp, done) is not None:
             return _AGAIN
         drawn = _draw_paper(sess, sitting, sp, reg.direction)
@@ -167,12 +176,12 @@ def _start_in_one(owner: Owner, registration_id: int, paper_code: str, language:
     existing = next((a for a in mine if a.paper_code == paper_code), None)
     if existing is not None:
         close_if_expired(sess, existing)
-        if existing.status == "submitted":
+        if existing.status == AttemptStatus.SUBMITTED:
             raise AttemptClosed(_("You have already finished this paper."))
         return Started(existing.id, existing.last_seq, None)
     for a in mine:
         close_if_expired(sess, a)  # an earlier paper whose time ran out counts as done
-    refusal = _refusal(sitting, sp, {a.paper_code for a in mine if a.status == "submitted"})
+    refusal = _refusal(sitting, sp, {a.paper_code for a in mine if a.status == AttemptStatus.SUBMITTED})
     if refusal is not None:
         raise refusal
     drawn = _draw_paper(sess, sitting, sp, reg.direction)
@@ -190,7 +199,7 @@ def _draw_paper(sess: Session, sitting: Sitting, sp: SittingPaper, direction: st
 def _begin_attempt(sess: Session, user_id: int, reg: Registration, sitting_paper_id: int, paper_code: str,
                    minutes: int, drawn: Drawn, language: str) -> Started:
     """Insert the attempt of a drawn form and record its start in the audit log; this device holds it."""
-    attempt = new_attempt(sess, user_id, paper_code, drawn, "exam", minutes, language, reg, sitting_paper_id)
+    attempt = new_attempt(sess, user_id, paper_code, drawn, AttemptKind.EXAM, minutes, language, reg, sitting_paper_id)
     audit.record(sess, "attempt.start", "attempt", attempt.id, actor_id=user_id,
                  after={"registration": reg.id, "paper": paper_code, "seed": drawn.seed})
     return Started(attempt.id, attempt.last_seq, attempt.holder_token)
@@ -209,7 +218,7 @@ def _start_mock(user_id: int, level: int, language: str) -> Attempt:
     bp = mock_blueprint(level)
     paper = bp.papers[0]
     drawn = draw(sess, bp, paper, secrets.randbits(31), None)
-    return new_attempt(sess, user_id, paper.code, drawn, "mock", paper.minutes, language)
+    return new_attempt(sess, user_id, paper.code, drawn, AttemptKind.MOCK, paper.minutes, language)
 
 
 def _same_device(device: str, holder_token: str) -> bool:
@@ -230,13 +239,14 @@ def _owned_by(sess: Session, user_id: int, attempt_id: int, lock: bool = True) -
 
 def close_if_expired(sess: Session, attempt: Attempt) -> bool:
     """Submit an attempt whose time (plus grace) is over; answers saved so far are kept."""
-    if attempt.status == "submitted" or attempt.paused_at is not None:
+    if attempt.status == AttemptStatus.SUBMITTED or attempt.paused_at is not None:
         return False
     if T.is_expired(attempt.deadline_at, clock.now()):
-        attempt.status, attempt.submitted_at, attempt.submit_reason = "submitted", attempt.deadline_at, "timeout"
+        attempt.status, attempt.submitted_at = AttemptStatus.SUBMITTED, attempt.deadline_at
+        attempt.submit_reason = SubmitReason.TIMEOUT
         event(sess, attempt, "timeout")
-        if attempt.kind == "exam":  # as a candidate's submit is audited, so is the server's (issue 18.7)
-            audit.record(sess, "attempt.submit", "attempt", attempt.id, actor_id=None, after={"reason": "timeout"})
+        if attempt.kind == AttemptKind.EXAM:  # as a candidate's submit is audited, so is the server's (issue 18.7)
+            audit.record(sess, "attempt.submit", "attempt", attempt.id, actor_id=None, after={"reason": SubmitReason.TIMEOUT})
         return True
     return False
 
@@ -251,7 +261,7 @@ def _claim(user_id: int, attempt_id: int) -> Attempt:
     sess = db.session()
     attempt = _owned_by(sess, user_id, attempt_id)
     close_if_expired(sess, attempt)
-    if attempt.status == "submitted":
+    if attempt.status == AttemptStatus.SUBMITTED:
         raise AttemptClosed(_("This paper is finished."))
     attempt.holder_token = secrets.token_urlsafe(24)
     event(sess, attempt, "claim")
@@ -259,7 +269,7 @@ def _claim(user_id: int, attempt_id: int) -> Attempt:
 
 
 def _writable(sess: Session, attempt: Attempt, device: str) -> None:
-    if close_if_expired(sess, attempt) or attempt.status == "submitted":
+    if close_if_expired(sess, attempt) or attempt.status == AttemptStatus.SUBMITTED:
         raise AttemptClosed(_("Time is over: this paper has been submitted. Answers sent after the end are not accepted."))
     if attempt.paused_at is not None:
         raise AttemptPaused(_("The exam is paused by the proctor."))
@@ -277,14 +287,15 @@ def _submit(user_id: int, attempt_id: int, device: str | None) -> Attempt:
     sess = db.session()
     attempt = _owned_by(sess, user_id, attempt_id)
     close_if_expired(sess, attempt)
-    if attempt.status == "submitted":
+    if attempt.status == AttemptStatus.SUBMITTED:
         return attempt
     if device is not None and not _same_device(device, attempt.holder_token):
         raise TakenOver(_("This exam is now open on another device. Continue there, or reload to take it back here."))
-    attempt.status, attempt.submitted_at, attempt.submit_reason = "submitted", clock.now(), "candidate"
+    attempt.status, attempt.submitted_at, attempt.submit_reason = AttemptStatus.SUBMITTED, clock.now(), SubmitReason.CANDIDATE
     event(sess, attempt, "submit")
-    if attempt.kind == "exam":
-        audit.record(sess, "attempt.submit", "attempt", attempt.id, actor_id=user_id, after={"reason": "candidate"})
+    if attempt.kind == AttemptKind.EXAM:
+        audit.record(sess, "attempt.submit", "attempt", attempt.id, actor_id=user_id,
+                     after={"reason": SubmitReason.CANDIDATE})
     return attempt
 
 
@@ -308,7 +319,7 @@ def close_expired() -> int:
     sess = db.session()
     cutoff = clock.now() - T.SAVE_GRACE
     n = 0
-    for attempt in sess.scalars(select(Attempt).where(Attempt.status == "in_progress", Attempt.deadline_at < cutoff,
+    for attempt in sess.scalars(select(Attempt).where(Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.deadline_at < cutoff,
                                                       Attempt.paused_at.is_(None)).with_for_update()):
         n += close_if_expired(sess, attempt)
     return n

@@ -22,7 +22,17 @@ from sqlalchemy.orm import Session
 from certexam import db
 from certexam.domain import timing as T
 from certexam.errors import Conflict, NotFound, UserError
-from certexam.models import Attempt, AttemptEvent, Registration, Response, SittingPaper, User
+from certexam.models import (
+    Attempt,
+    AttemptEvent,
+    AttemptKind,
+    AttemptStatus,
+    Registration,
+    Response,
+    SittingPaper,
+    SubmitReason,
+    User,
+)
 from certexam.services.attempts.lifecycle import close_if_expired
 from certexam.services.platform import audit, clock
 
@@ -49,10 +59,10 @@ def _reason(reason: str) -> str:
 def _locked(sess: Session, attempt_id: int) -> Attempt:
     """The exam attempt, row-locked; mocks are not proctored."""
     attempt = sess.get(Attempt, attempt_id, with_for_update=True)
-    if attempt is None or attempt.kind != "exam":
+    if attempt is None or attempt.kind != AttemptKind.EXAM:
         raise NotFound(_("This attempt does not exist."))
     close_if_expired(sess, attempt)
-    if attempt.status == "submitted":
+    if attempt.status == AttemptStatus.SUBMITTED:
         raise Conflict(_("This attempt is already finished."))
     return attempt
 
@@ -89,7 +99,7 @@ def pause(actor: User, attempt_id: int, reason: str) -> Attempt:
     attempt = _locked(sess, attempt_id)
     if attempt.paused_at is not None:
         raise Conflict(_("This attempt is already paused."))
-    attempt.paused_at, attempt.status = clock.now(), "paused"
+    attempt.paused_at, attempt.status = clock.now(), AttemptStatus.PAUSED
     _log(sess, attempt, actor, "pause", "attempt.pause", {"reason": why})
     return attempt
 
@@ -103,7 +113,7 @@ def resume(actor: User, attempt_id: int, reason: str) -> Attempt:
     if attempt.paused_at is None:
         raise Conflict(_("This attempt is not paused."))
     span = _fold_pause(attempt, clock.now())
-    attempt.status = "in_progress"
+    attempt.status = AttemptStatus.IN_PROGRESS
     _log(sess, attempt, actor, "resume", "attempt.resume", {"reason": why, "paused_seconds": span})
     return attempt
 
@@ -131,7 +141,7 @@ def end(actor: User, attempt_id: int, reason: str) -> Attempt:
     now = clock.now()
     if attempt.paused_at is not None:
         _fold_pause(attempt, now)  # keeps paused_seconds a true record of the time stopped
-    attempt.status, attempt.submitted_at, attempt.submit_reason = "submitted", now, "proctor"
+    attempt.status, attempt.submitted_at, attempt.submit_reason = AttemptStatus.SUBMITTED, now, SubmitReason.PROCTOR
     _log(sess, attempt, actor, "proctor_end", "attempt.end", {"reason": why})
     return attempt
 
@@ -184,10 +194,10 @@ def live_attempts(sitting_id: int, include_finished: bool = False, now: datetime
              .join(Registration, Registration.id == Attempt.registration_id)
              .join(User, User.id == Attempt.user_id)
              .join(SittingPaper, SittingPaper.id == Attempt.sitting_paper_id)
-             .where(Registration.sitting_id == sitting_id, Attempt.kind == "exam")
+             .where(Registration.sitting_id == sitting_id, Attempt.kind == AttemptKind.EXAM)
              .order_by(SittingPaper.position, Registration.admission_no))
     if not include_finished:
-        query = query.where(Attempt.status != "submitted")
+        query = query.where(Attempt.status != AttemptStatus.SUBMITTED)
     rows = sess.execute(query).all()
     ids = [r[0].id for r in rows]
     if not ids:
@@ -212,10 +222,10 @@ def live_attempts(sitting_id: int, include_finished: bool = False, now: datetime
         out.append(LiveAttempt(
             attempt.id, name_zh, name_en, admission_no, attempt.paper_code, attempt.status,
             attempt.paused_at is not None,
-            attempt.status != "submitted" and attempt.paused_at is None and T.is_expired(attempt.deadline_at, now),
+            attempt.status != AttemptStatus.SUBMITTED and attempt.paused_at is None and T.is_expired(attempt.deadline_at, now),
             answered.get(attempt.id, 0), slot_count(attempt.form), attempt.last_saved_at,
             int(T.remaining(attempt.deadline_at, now, attempt.paused_at).total_seconds())
-            if attempt.status != "submitted" else 0,
+            if attempt.status != AttemptStatus.SUBMITTED else 0,
             attempt.added_seconds // 60, tuple(recent.get(attempt.id, ())),
             {k: v for k, v in integrity.items() if v}))
     return out

@@ -25,7 +25,7 @@ from sqlalchemy.sql import Executable
 
 from certexam import db
 from certexam.domain import timing as T
-from certexam.models import Attempt, AttemptEvent, Registration
+from certexam.models import Attempt, AttemptEvent, AttemptKind, AttemptStatus, Registration
 from certexam.services.attempts.forms import Drawn, insert_items
 from certexam.services.platform import audit, clock
 
@@ -65,7 +65,7 @@ def _insert_attempt(dialect: str) -> Executable:
     when = db.UTCDateTime()
     row = select(
         _G.c.user_id, _G.c.id, bindparam("p_spid", type_=Integer), bindparam("p_code", type_=String),
-        literal("exam"), literal("in_progress"), bindparam("p_seed", type_=Integer), bindparam("p_form", type_=Text),
+        literal(AttemptKind.EXAM.value), literal(AttemptStatus.IN_PROGRESS.value), bindparam("p_seed", type_=Integer), bindparam("p_form", type_=Text),
         bindparam("p_minutes", type_=Integer), _G.c.extra_minutes, _G.c.time_multiplier_pct, literal(0), literal(0),
         bindparam("p_now", type_=when), bindparam("p_deadline", type_=when), bindparam("p_token", type_=String),
         literal(0), bindparam("p_lang", type_=String),

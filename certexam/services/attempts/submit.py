@@ -20,15 +20,15 @@ from sqlalchemy.sql import Executable
 
 from certexam import db
 from certexam.domain import timing as T
-from certexam.models import Attempt, AttemptEvent
+from certexam.models import Attempt, AttemptEvent, AttemptKind, AttemptStatus, SubmitReason
 from certexam.services.attempts.autosave_sql import Owner, owner_ids
 from certexam.services.platform import audit, clock
 
 
 class Submitted(NamedTuple):
     id: int
-    status: str
-    reason: str
+    status: AttemptStatus
+    reason: SubmitReason
     submitted_at: datetime
 
 
@@ -38,11 +38,11 @@ def _submit_statement(by_token: bool) -> Executable:
     (deadline >= now - grace, as `T.is_expired` decides); returns what the event and audit need."""
     return (update(Attempt)
             .where(Attempt.id == bindparam("p_aid", type_=Integer), Attempt.user_id.in_(owner_ids(by_token)),
-                   Attempt.status == "in_progress", Attempt.paused_at.is_(None),
+                   Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.paused_at.is_(None),
                    Attempt.holder_token == bindparam("p_dev", type_=String),
                    Attempt.deadline_at >= bindparam("p_cutoff", type_=db.UTCDateTime()))
-            .values(status="submitted", submitted_at=bindparam("p_now", type_=db.UTCDateTime()),
-                    submit_reason="candidate")
+            .values(status=AttemptStatus.SUBMITTED, submitted_at=bindparam("p_now", type_=db.UTCDateTime()),
+                    submit_reason=SubmitReason.CANDIDATE)
             .returning(Attempt.user_id, Attempt.kind))
 
 
@@ -59,10 +59,10 @@ def try_submit(owner: Owner, attempt_id: int, device: str) -> Submitted | None:
     if row is None:
         return None
     conn.execute(_EVENT, {"attempt_id": attempt_id, "at": now, "kind": "submit", "detail": None, "actor_id": None})
-    if row.kind == "exam":  # last: on PostgreSQL the audit head stays locked until COMMIT
+    if row.kind == AttemptKind.EXAM:  # last: on PostgreSQL the audit head stays locked until COMMIT
         audit.append(conn, "attempt.submit", "attempt", attempt_id, actor_id=row.user_id,
-                     after={"reason": "candidate"})
-    return Submitted(attempt_id, "submitted", "candidate", now)
+                     after={"reason": SubmitReason.CANDIDATE})
+    return Submitted(attempt_id, AttemptStatus.SUBMITTED, SubmitReason.CANDIDATE, now)
 
 
 def as_json(s: Submitted | Attempt) -> dict[str, Any]:

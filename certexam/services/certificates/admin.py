@@ -82,12 +82,12 @@ def change_status(actor: User | None, number: str, action: str, reason: str) -> 
     why = _reason(reason)
     cert = _locked(number)
     applies_to, becomes = TRANSITIONS[action]
-    current = CertStatus(cert.status)
+    current = cert.status
     if current not in applies_to:
         raise Conflict(_("This certificate is %(status)s; that action does not apply.", status=current.value))
     before = {"status": cert.status, "status_changed_at": cert.status_changed_at.isoformat()
               if cert.status_changed_at else None}
-    cert.status, cert.status_changed_at, cert.status_reason = str(becomes), clock.now(), why
+    cert.status, cert.status_changed_at, cert.status_reason = becomes, clock.now(), why
     audit.record(db.session(), f"certificate.{action}", "certificate", cert.id,
                  actor_id=actor.id if actor else None, before=before,
                  after={"number": cert.number, "status": cert.status, "reason": why})
@@ -118,7 +118,7 @@ def _reissue_row(actor: User | None, number: str, name_zh: str, name_en: str, re
     req = IssueRequest(holder.id, old.level, old.direction, old.sitting_id, old.passed_on, issued_on)
     new = new_certificate(sess, actor, req, token_key, name_zh, name_en, old.photo_path)
     before = {"status": old.status, "holder_name_zh": old.holder_name_zh, "holder_name_en": old.holder_name_en}
-    old.status, old.status_changed_at = str(CertStatus.REVOKED), clock.now()
+    old.status, old.status_changed_at = CertStatus.REVOKED, clock.now()
     old.status_reason, old.replaced_by_id = f"re-issued as {new.number}: {why}", new.id
     audit.record(sess, "certificate.reissue", "certificate", old.id, actor_id=actor_id, before=before,
                  after={"status": old.status, "replaced_by": new.number, "reason": why})

@@ -128,7 +128,7 @@ def new_certificate(sess: Session, actor: User | None, req: IssueRequest, token_
         number=number, user_id=req.user_id, level=req.level, year=year, serial=last + 1,
         direction=req.direction, sitting_id=req.sitting_id, passed_on=req.passed_on,
         issued_on=req.issued_on, expires_on=None, holder_name_zh=name_zh, holder_name_en=name_en,
-        photo_path=photo_path, status=str(CertStatus.VALID), key_id=token_key.kid,
+        photo_path=photo_path, status=CertStatus.VALID, key_id=token_key.kid,
         token=sign_token(claims, token_key), created_at=clock.now())
     sess.add(cert)
     sess.flush()

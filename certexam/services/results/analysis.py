@@ -20,7 +20,7 @@ from certexam.domain.psychometrics import histogram
 from certexam.domain.scoring import compile_form, score_row
 from certexam.domain.scoring_types import CUT_SCORE, NOT_COUNTED, ScoringPolicy
 from certexam.domain.scoring_types import Response as Scored
-from certexam.models import Attempt, KeyCorrection, Registration, Result, Sitting
+from certexam.models import Attempt, AttemptKind, AttemptStatus, KeyCorrection, Registration, Result, Sitting
 from certexam.services.results import marking
 from certexam.services.results.scoring import (
     SlotItem,
@@ -105,8 +105,8 @@ def analyse_sitting(sess: Session, sitting: Sitting) -> list[FormReport]:
     policy = policy_of(bp)
     fixes = corrections_of(sess, sitting.id)
     atts = list(sess.scalars(select(Attempt).join(Registration, Registration.id == Attempt.registration_id)
-                             .where(Registration.sitting_id == sitting.id, Attempt.kind == "exam",
-                                    Attempt.status == "submitted").order_by(Attempt.id)))
+                             .where(Registration.sitting_id == sitting.id, Attempt.kind == AttemptKind.EXAM,
+                                    Attempt.status == AttemptStatus.SUBMITTED).order_by(Attempt.id)))
     final = marking.final_marks(sess, [a.id for a in atts])
     by_paper: dict[str, list[Attempt]] = defaultdict(list)
     for a in atts:

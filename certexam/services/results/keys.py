@@ -10,13 +10,13 @@ from sqlalchemy import select
 
 from certexam import db
 from certexam.errors import NotFound, UserError
-from certexam.models import Attempt, KeyCorrection, Registration, Sitting, User
+from certexam.models import Attempt, AttemptKind, CorrectionAction, KeyCorrection, Registration, Sitting, User
 from certexam.services.platform import audit, clock
 from certexam.services.results.release import _audit_changes, sync_level_passes
 from certexam.services.results.scoring import corrections_of, key_from_json, score_sitting, slot_items
 from certexam.services.sittings.schedule import blueprint_of
 
-REKEY, VOID_ITEM = "rekey", "void"
+REKEY, VOID_ITEM = CorrectionAction.REKEY, CorrectionAction.VOID
 
 
 def _kind_in_sitting(sess: Any, sitting: Sitting, version_id: int, child: int | None) -> tuple[str, int]:
@@ -24,7 +24,7 @@ def _kind_in_sitting(sess: Any, sitting: Sitting, version_id: int, child: int | 
     bp, fixes = blueprint_of(sitting), corrections_of(sess, sitting.id)
     kind, seen = None, 0
     atts = sess.scalars(select(Attempt).join(Registration, Registration.id == Attempt.registration_id)
-                        .where(Registration.sitting_id == sitting.id, Attempt.kind == "exam"))
+                        .where(Registration.sitting_id == sitting.id, Attempt.kind == AttemptKind.EXAM))
     for a in atts:
         for it in slot_items(sess, a, bp, fixes):
             if it.version_id == version_id and it.child == child:
@@ -56,7 +56,7 @@ def correct(actor: User, sitting_id: int, version_id: int, child: int | None, ac
         except ValueError as exc:
             raise UserError(_("This key does not fit the item."), field="key") from exc
         stored = json.dumps(new_key)
-    fix = KeyCorrection(sitting_id=sitting.id, item_version_id=version_id, child=child, action=action,
+    fix = KeyCorrection(sitting_id=sitting.id, item_version_id=version_id, child=child, action=CorrectionAction(action),
                         new_key=stored, note=note.strip(), report="{}", created_by_id=actor.id,
                         created_at=clock.now())
     sess.add(fix)

@@ -26,7 +26,16 @@ from sqlalchemy.orm import Session
 from certexam import db
 from certexam.domain.items import Item
 from certexam.errors import Forbidden, NotFound, UserError
-from certexam.models import Attempt, Mark, MarkingAssignment, Registration, Role, User
+from certexam.models import (
+    Attempt,
+    AttemptKind,
+    AttemptStatus,
+    Mark,
+    MarkingAssignment,
+    Registration,
+    Role,
+    User,
+)
 from certexam.services.platform import audit, clock
 from certexam.services.results import scoring_input
 
@@ -83,8 +92,8 @@ def written_slots(sess: Session, attempt: Attempt) -> list[tuple[str, Item]]:
 
 def _sitting_attempts(sess: Session, sitting_id: int) -> list[Attempt]:
     return list(sess.scalars(select(Attempt).join(Registration, Registration.id == Attempt.registration_id)
-                             .where(Registration.sitting_id == sitting_id, Attempt.kind == "exam",
-                                    Attempt.status == "submitted").order_by(Attempt.id)))
+                             .where(Registration.sitting_id == sitting_id, Attempt.kind == AttemptKind.EXAM,
+                                    Attempt.status == AttemptStatus.SUBMITTED).order_by(Attempt.id)))
 
 
 def _new_assignment(sess: Session, attempt_id: int, slot: str, marker_id: int, rnd: int) -> MarkingAssignment:

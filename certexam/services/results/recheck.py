@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from certexam import db
 from certexam.errors import Conflict, Forbidden, NotFound, UserError
-from certexam.models import Attempt, Recheck, Result, Sitting, User
+from certexam.models import Attempt, AttemptKind, Recheck, RecheckStatus, Result, Sitting, User
 from certexam.services.platform import audit, clock, mail
 from certexam.services.results import marking
 from certexam.services.results.release import _audit_changes, sync_level_passes
@@ -22,7 +22,7 @@ from certexam.services.sittings.schedule import blueprint_of
 
 ASK_WITHIN_WORKING_DAYS: Final = 10  # rules s.2: "A re-check must be asked for within 10 working days"
 ANSWER_WITHIN_WORKING_DAYS: Final = 5  # rules s.2: "the answer comes within 5 working days"
-OPEN, UNCHANGED, CHANGED = "open", "unchanged", "changed"
+OPEN, UNCHANGED, CHANGED = RecheckStatus.OPEN, RecheckStatus.UNCHANGED, RecheckStatus.CHANGED
 
 
 def last_day_to_ask(sitting: Sitting) -> date | None:
@@ -62,7 +62,7 @@ def request(user: User, result_id: int, reason: str) -> Recheck:
 def _apply_marks(sess: Any, actor: User, row: Result, new_marks: Mapping[str, int]) -> None:
     """Administrator's corrected marks for written answers, keyed by qualified slot ("PM:3")."""
     atts = {a.paper_code: a for a in sess.scalars(select(Attempt).where(Attempt.registration_id == row.registration_id,
-                                                                        Attempt.kind == "exam"))}
+                                                                        Attempt.kind == AttemptKind.EXAM))}
     sitting = sess.get(Sitting, row.sitting_id)
     bp, fixes = blueprint_of(sitting), corrections_of(sess, row.sitting_id)
     for qid, points in new_marks.items():

@@ -56,7 +56,7 @@ def compute(actor: User | None, sitting_id: int) -> dict[str, int]:
     changes = score_sitting(sess, sitting)
     counts: dict[str, int] = {}
     for row, _before, _after in changes:
-        counts[row.status] = counts.get(row.status, 0) + 1
+        counts[str(row.status)] = counts.get(str(row.status), 0) + 1
     audit.record(sess, "results.compute", "sitting", sitting_id, actor_id=actor.id if actor else None, after=counts)
     return counts
 
@@ -173,7 +173,7 @@ def _release(actor: User, sitting_id: int) -> int:
     sitting.results_released_at = now
     sess.flush()
     sync_level_passes(sess, sitting)
-    counts = {s: sum(1 for r, _b, _a in changes if r.status == s) for s in {r.status for r, _b, _a in changes}}
+    counts = {str(s): sum(1 for r, _b, _a in changes if r.status == s) for s in {r.status for r, _b, _a in changes}}
     audit.record(sess, "results.release", "sitting", sitting.id, actor_id=actor.id, after=counts)
     for row, _b, _a in changes:
         user = sess.get(User, row.user_id)

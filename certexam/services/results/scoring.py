@@ -23,14 +23,27 @@ from certexam.domain.scoring import mark_void, score_attempt
 from certexam.domain.scoring_types import (
     CUT_SCORE,
     FAIL,
+    MISCONDUCT,
     PENDING,
     RANKED,
+    VOID,
     Outcome,
+    ResultStatus,
     ScoringItem,
     ScoringPolicy,
 )
 from certexam.domain.scoring_types import Response as Scored
-from certexam.models import Attempt, KeyCorrection, MisconductRuling, Registration, Result, Sitting
+from certexam.models import (
+    Attempt,
+    AttemptKind,
+    AttemptStatus,
+    CorrectionAction,
+    KeyCorrection,
+    MisconductRuling,
+    Registration,
+    Result,
+    Sitting,
+)
 from certexam.services.attempts import lifecycle as attempt_service
 from certexam.services.platform import clock
 from certexam.services.results import marking, scoring_input
@@ -101,7 +114,7 @@ def slot_items(sess: Session, attempt: Attempt, bp: bp_rules.Blueprint,
             if sec.answer_at_most is not None and sec.answer_at_most < sec.count:
                 changes["choice_group"] = f"{attempt.paper_code}:s{section}"
         fix = corrections.get((entry["v"], child))
-        if fix is not None and fix.action == "void":
+        if fix is not None and fix.action == CorrectionAction.VOID:
             changes["voided"] = True
         elif fix is not None and fix.new_key is not None:
             changes["key"] = key_from_json(scoring.kind, json.loads(fix.new_key))
@@ -137,12 +150,12 @@ class Scored1:
 
 def _score_registration(sess: Session, reg: Registration, bp: bp_rules.Blueprint, policy: ScoringPolicy,
                         corrections: dict[tuple[int, int | None], KeyCorrection], void: bool) -> Scored1 | None:
-    atts = list(sess.scalars(select(Attempt).where(Attempt.registration_id == reg.id, Attempt.kind == "exam")))
+    atts = list(sess.scalars(select(Attempt).where(Attempt.registration_id == reg.id, Attempt.kind == AttemptKind.EXAM)))
     if not atts:
         return None  # never came: no result at all
     for a in atts:
         attempt_service.close_if_expired(sess, a)
-    if any(a.status != "submitted" for a in atts):
+    if any(a.status != AttemptStatus.SUBMITTED for a in atts):
         return Scored1(reg, None, PAPER_IN_PROGRESS, void)
     if {a.paper_code for a in atts} != {p.code for p in bp.papers}:
         return Scored1(reg, None, ABSENT, void)
@@ -167,7 +180,7 @@ def snapshot(result: Result) -> dict[str, Any]:
             "max_total_units": result.max_total_units, "rank": result.rank}
 
 
-def _store(sess: Session, row: Result | None, reg: Registration, outcome: Outcome | None, status: str,
+def _store(sess: Session, row: Result | None, reg: Registration, outcome: Outcome | None, status: ResultStatus,
            reasons: tuple[str, ...], rank: int | None, cohort: int | None) -> Result:
     if row is None:
         row = Result(registration_id=reg.id, sitting_id=reg.sitting_id, user_id=reg.user_id, released=False)
@@ -196,7 +209,7 @@ def score_sitting(sess: Session, sitting: Sitting) -> list[tuple[Result, dict[st
                              .order_by(Registration.id)))
     existing = {r.registration_id: r for r in sess.scalars(select(Result).where(Result.sitting_id == sitting.id))}
     scored = [s for s in (_score_registration(sess, r, bp, policy, corrections, r.id in voided) for r in regs) if s]
-    final: dict[int, tuple[Outcome | None, str, tuple[str, ...], int | None, int | None]] = {}
+    final: dict[int, tuple[Outcome | None, ResultStatus, tuple[str, ...], int | None, int | None]] = {}
     entries = []
     for s in scored:
         rid = s.registration.id
@@ -204,7 +217,7 @@ def score_sitting(sess: Session, sitting: Sitting) -> list[tuple[Result, dict[st
             status = PENDING if s.reason == PAPER_IN_PROGRESS else FAIL
             final[rid] = (None, status, (s.reason or ABSENT,), None, None)
             if s.void:
-                final[rid] = (None, "VOID", ("MISCONDUCT",), None, None)
+                final[rid] = (None, VOID, (MISCONDUCT,), None, None)
         elif policy.pass_rule == RANKED:
             entries.append(RankingEntry(str(rid), s.registration.direction or NO_DIRECTION, s.outcome, s.void))
         else:
