@@ -65,7 +65,11 @@ PATHS: dict[str, Any] = {
                            "flagged": {"type": "boolean"}}}}}},
         "responses": _ok({"$ref": "#/components/schemas/SaveAck"})}},
     "/api/v1/attempts/{attempt_id}/submit": {"post": {
-        "summary": "Submit the paper (idempotent)", "operationId": "submitAttempt", "parameters": [_ID],
+        "summary": "Submit the paper from the device that holds it (idempotent)", "operationId": "submitAttempt",
+        "parameters": [_ID],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["device"],
+            "properties": {"device": {"type": "string", "maxLength": 100}}}}}},
         "responses": _ok({"type": "object"})}},
     "/api/v1/attempts/{attempt_id}/events": {"post": {
         "summary": "Report focus loss, paste, reconnect", "operationId": "attemptEvent", "parameters": [_ID],

@@ -233,9 +233,10 @@ def submit(attempt_id: int) -> Any:
         if done is not None:
             return jsonify(attempt_submit.as_json(done))
     user = _candidate()  # not the usual case: authenticate fully, then decide (or say why not)
-    data = request.get_json(silent=True) or {}
-    device = data.get("device") if isinstance(data, dict) else None
-    return jsonify(attempt_submit.as_json(attempts.submit(user, attempt_id, device if isinstance(device, str) else None)))
+    data = request.get_json(silent=True)
+    # The device is required, as for a save (issue 18.8): the holding device alone may submit.
+    device = _device(data if isinstance(data, dict) else None)
+    return jsonify(attempt_submit.as_json(attempts.submit(user, attempt_id, device)))
 
 
 @bp.post("/attempts/<int:attempt_id>/events")

@@ -277,19 +277,23 @@ def _writable(sess: Session, attempt: Attempt, device: str) -> None:
         raise TakenOver(_("This exam is now open on another device. Continue there, or reload to take it back here."))
 
 
-def submit(user: User, attempt_id: int, device: str | None = None) -> Attempt:
-    """Finish the paper. Submitting twice is harmless; after the time is over it is already submitted."""
+def submit(user: User, attempt_id: int, device: str | None) -> Attempt:
+    """Finish the paper from the device that holds it, as saves are (issue 18.8: a submit without a
+    device was accepted from any device, and no takeover was logged). Submitting twice is harmless;
+    after the time is over it is already submitted."""
+    if not device:
+        raise UserError(_("Missing or invalid device token."), "device")
     return _submit(user.id, attempt_id, device)
 
 
 @db.use_case
-def _submit(user_id: int, attempt_id: int, device: str | None) -> Attempt:
+def _submit(user_id: int, attempt_id: int, device: str) -> Attempt:
     sess = db.session()
     attempt = _owned_by(sess, user_id, attempt_id)
     close_if_expired(sess, attempt)
     if attempt.status == AttemptStatus.SUBMITTED:
         return attempt
-    if device is not None and not _same_device(device, attempt.holder_token):
+    if not _same_device(device, attempt.holder_token):
         raise TakenOver(_("This exam is now open on another device. Continue there, or reload to take it back here."))
     attempt.status, attempt.submitted_at, attempt.submit_reason = AttemptStatus.SUBMITTED, clock.now(), SubmitReason.CANDIDATE
     event(sess, attempt, "submit")
