@@ -22,6 +22,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from certexam import confirmation
 from certexam.certificates import bp
 from certexam.certificates.forms import (
     DIRECTION_LABELS,
@@ -36,7 +37,7 @@ from certexam.certificates.forms import (
 )
 from certexam.crypto import x509ca
 from certexam.crypto.keystore import KeyStoreError
-from certexam.domain.verdict import VerdictCode
+from certexam.domain.verdict import CertStatus, VerdictCode
 from certexam.errors import UserError
 from certexam.extensions import limiter
 from certexam.models import Certificate, Role
@@ -214,6 +215,9 @@ def admin_list() -> Any:
     status_form = reissue_form = replacement = None
     if selected is not None:
         status_form = StatusForm(formdata=None, number=selected.number)
+        # Only what applies to its status: no Reinstate on a valid certificate (issue 18.10).
+        status_form.action.choices = [(a, label) for a, label in status_form.action.choices
+                                      if _applies(a, selected)]
         reissue_form = ReissueForm(formdata=None, number=selected.number, name_zh=selected.holder_name_zh,
                                    name_en=selected.holder_name_en)
         replacement = cert_admin.replacement_of(selected)
@@ -225,31 +229,67 @@ def admin_list() -> Any:
                            status_labels=STATUS_LABELS)
 
 
+def _applies(action: str, cert: Certificate) -> bool:
+    return action in cert_admin.TRANSITIONS and cert.status in cert_admin.TRANSITIONS[action][0]
+
+
+def _holder(cert: Certificate) -> str:
+    return f"{cert.holder_name_zh} / {cert.holder_name_en}"
+
+
 @bp.route("/admin/certificates/status", methods=["POST"])
 @roles_required(Role.ADMIN)
 def admin_status() -> Any:
+    """Suspend or reinstate at once; revoke (final) only after a confirmation naming the holder."""
     form = StatusForm()
     number = form.number.data or ""
-    if form.validate_on_submit():
-        try:
-            cert_admin.change_status(current_user, number, form.action.data or "", form.reason.data or "")
-        except UserError as exc:
-            flash(exc.message, "error")
-        else:
-            flash(_("The status of %(number)s is changed.", number=number), "success")
-    else:
+    back = redirect(url_for("certificates.admin_list", number=number))
+    if not form.validate_on_submit():
         flash(_("Choose an action and give a reason."), "error")
-    return redirect(url_for("certificates.admin_list", number=number))
+        return back
+    action = form.action.data or ""
+    cert = certificates.find_by_number(number)
+    if cert is not None and not _applies(action, cert):  # refused here too, not only left out of the menu
+        flash(_("This certificate is %(status)s; that action does not apply.", status=cert.status.value), "error")
+        return back
+    if cert is not None and action == cert_admin.REVOKE and not confirmation.confirmed():
+        return confirmation.page(
+            title=_("Revoke certificate %(number)s", number=cert.number),
+            statement=_("Revoke certificate %(number)s of %(holder)s: from now on its verification page and "
+                        "every check of it say REVOKED. A revoked certificate cannot be reinstated.",
+                        number=cert.number, holder=_holder(cert)),
+            details=[_("Reason (kept in the audit log): %(reason)s", reason=form.reason.data or "")],
+            button=_("Revoke the certificate"), cancel_url=url_for("certificates.admin_list", number=number),
+            fields={"number": number, "action": action, "reason": form.reason.data or ""})
+    try:
+        cert_admin.change_status(current_user, number, action, form.reason.data or "")
+    except UserError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("The status of %(number)s is changed.", number=number), "success")
+    return back
 
 
 @bp.route("/admin/certificates/reissue", methods=["POST"])
 @roles_required(Role.ADMIN)
 def admin_reissue() -> Any:
+    """Re-issue under a new number after a confirmation: the old certificate is revoked for good."""
     form = ReissueForm()
     number = form.number.data or ""
     if not form.validate_on_submit():
         flash(_("Give both corrected names and a reason."), "error")
         return redirect(url_for("certificates.admin_list", number=number))
+    old = certificates.find_by_number(number)
+    if old is not None and old.status != CertStatus.REVOKED and not confirmation.confirmed():
+        return confirmation.page(
+            title=_("Re-issue certificate %(number)s", number=old.number),
+            statement=_("Re-issue certificate %(number)s of %(holder)s as a new certificate in the name "
+                        "%(name)s: %(number)s is revoked for good and points to the new one.",
+                        number=old.number, holder=_holder(old),
+                        name=f"{(form.name_zh.data or '').strip()} / {(form.name_en.data or '').strip()}"),
+            button=_("Re-issue the certificate"), cancel_url=url_for("certificates.admin_list", number=number),
+            fields={"number": number, "name_zh": form.name_zh.data, "name_en": form.name_en.data,
+                    "reason": form.reason.data})
     try:
         new = cert_admin.reissue(current_user, number, form.name_zh.data or "", form.name_en.data or "",
                                  form.reason.data or "")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from certexam import db
+from certexam import confirmation, db
+from certexam.domain.scoring_types import PASS, PENDING
 from certexam.errors import UserError
 from certexam.models import Registration, Role, Sitting, User
 from certexam.results import bp
@@ -26,7 +29,7 @@ from certexam.results.forms import (
     parse_marks,
 )
 from certexam.results.labels import REASONS, STATUS_LABELS, module_name
-from certexam.services.platform import clock
+from certexam.services.platform import clock, jobs
 from certexam.services.results import analysis as results_analysis
 from certexam.services.results import keys as results_keys
 from certexam.services.results import marking
@@ -147,7 +150,29 @@ def admin_sitting(sitting_id: str) -> Any:  # untyped in the URL: the role check
         "results/admin_sitting.html", sitting=sitting, rows=rows, progress=marking.progress(sess, sid),
         stats=marking.marker_statistics(sess, sid), action=ActionForm(), assign=assign,
         misconduct=misconduct, keyfix=KeyCorrectionForm(), corrections=results_keys.corrections(sid),
-        json=json, **_ctx())
+        certificate_job=_job_line(jobs.certificates_job(sid)), json=json, **_ctx())
+
+
+def _job_line(job: jobs.Job | None) -> str | None:
+    """The certificate job's progress in words ("Issuing 1,243 of 3,000 certificates")."""
+    if job is None:
+        return None
+    done, total = format_decimal(job.done), format_decimal(job.total)
+    line: str
+    if job.stale(clock.now()):
+        line = _("The certificate job stopped reporting (the worker may have stopped); you can start it again.")
+    elif job.state == jobs.QUEUED:
+        line = _("Certificates queued: waiting for the worker.")
+    elif job.state == jobs.RUNNING:
+        line = _("Issuing %(done)s of %(total)s certificates.", done=done, total=total)
+    elif job.state == jobs.DONE:
+        line = _("Certificates issued with their PDFs: %(done)s of %(total)s.", done=done, total=total)
+    else:
+        line = _("The certificate job failed after %(done)s of %(total)s; see the worker's log.", done=done,
+                 total=total)
+    if job.problems:
+        line += " " + _("%(n)s could not be issued (see the worker's log).", n=format_decimal(job.problems))
+    return line
 
 
 @bp.post("/admin/results/<sitting_id>/compute")
@@ -167,18 +192,65 @@ def admin_compute(sitting_id: str) -> Any:  # untyped in the URL: the role check
 @bp.post("/admin/results/<sitting_id>/release")
 @roles_required(Role.ADMIN)
 def admin_release(sitting_id: str) -> Any:  # untyped in the URL: the role check answers first
+    """Release after a confirmation that says how many candidates are told and certificates issued."""
+    sid = _id(sitting_id)
+    back = redirect(url_for("results.admin_sitting", sitting_id=sid))
+    if not ActionForm().validate_on_submit():
+        return back
+    sitting = _sitting_or_404(sid)
+    if sitting.results_released_at is not None:  # the menu no longer offers it; a stale page may
+        flash(_("These results have already been released."), "error")
+        return back
+    counts = Counter(str(r.status) for r, _reg, _user in results.sitting_results(db.session(), sid))
+    if not counts:
+        flash(_("There are no results to release."), "error")
+        return back
+    expect = f"{counts.total()}/{counts[PASS]}"  # the confirmation holds for these numbers only
+    if not confirmation.confirmed() or request.form.get("expect") != expect:
+        return _confirm_release(sitting, counts, expect, changed=confirmation.confirmed())
+    try:
+        report = results.release(current_user, sid)
+        flash(_("%(n)d results released; candidates have been told by email.", n=report.results), "success")
+        if report.certificates is not None:
+            flash(_("%(n)d certificates issued.", n=report.certificates), "success")
+        else:
+            flash(_("Certificates were not issued; issue them from the certificates pages."), "error")
+    except UserError as exc:
+        _fail(exc)
+    return back
+
+
+def _confirm_release(sitting: Sitting, counts: Counter[str], expect: str, changed: bool) -> str:
+    told, certs = format_decimal(counts.total()), format_decimal(counts[PASS])
+    warning = None
+    if changed:
+        warning = _("The numbers changed since the confirmation was shown: check them again.")
+    elif counts[PENDING]:
+        warning = _("%(n)s results were still pending when last computed: compute again first, or the "
+                    "release will be refused.", n=format_decimal(counts[PENDING]))
+    return confirmation.page(
+        title=_("Release the results of %(sitting)s", sitting=sitting.name),
+        statement=_("Release results of %(sitting)s: %(told)s candidates will be told their result by email "
+                    "and %(certs)s certificates issued.", sitting=sitting.name, told=told, certs=certs),
+        details=[f"{STATUS_LABELS.get(status, status)}: {format_decimal(n)}" for status, n in sorted(counts.items())],
+        warning=warning, button=_("Release the results"), fields={"expect": expect},
+        cancel_url=url_for("results.admin_sitting", sitting_id=sitting.id))
+
+
+@bp.post("/admin/results/<sitting_id>/certificate-pdfs")
+@roles_required(Role.ADMIN)
+def admin_certificate_pdfs(sitting_id: str) -> Any:  # untyped in the URL: the role check answers first
+    """Queue the sitting's certificates with their PDFs for the worker; the page shows its progress."""
     sid = _id(sitting_id)
     if ActionForm().validate_on_submit():
-        try:
-            report = results.release(current_user, sid)
-            flash(_("%(n)d results released; candidates have been told by email.", n=report.results), "success")
-            if report.certificates is not None:
-                flash(_("%(n)d certificates issued.", n=report.certificates), "success")
-            else:
-                flash(_("Certificates were not issued; issue them from the certificates pages."), "error")
-        except UserError as exc:
-            _fail(exc)
-    return redirect(url_for("results.admin_sitting", sitting_id=sid))
+        sitting = _sitting_or_404(sid)
+        if sitting.results_released_at is None:
+            flash(_("Release the results first."), "error")
+        elif jobs.start_certificates(sid, current_user.id)[1]:
+            flash(_("The certificates and their PDFs are queued; this page shows the progress."), "success")
+        else:
+            flash(_("The certificates of this sitting are already being issued."), "error")
+    return redirect(url_for("results.admin_sitting", sitting_id=sid, _anchor="certificate-job"))
 
 
 @bp.post("/admin/results/<sitting_id>/assign")

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from certexam import db
+from certexam import confirmation, db
 from certexam.domain import blueprint as bp_rules
 from certexam.domain.catalogue import DIRECTIONS, LANGUAGES
 from certexam.domain.locales import NATIVE_NAMES
@@ -192,6 +192,8 @@ def proctor_action(sitting_id: str, attempt_id: str) -> Any:
         flash(_("Not done: %(why)s", why=" ".join(str(p) for p in problems)), "error")
         return back
     reason = form.reason.data or ""
+    if form.action.data == "end" and not confirmation.confirmed():
+        return _confirm_end(sitting, attempt, reason) or back
     try:
         if form.action.data == "pause":
             proctoring.pause(current_user, attempt.id, reason)
@@ -206,6 +208,23 @@ def proctor_action(sitting_id: str, attempt_id: str) -> Any:
     else:
         flash(F.action_done(form.action.data or "", reg.admission_no, form.minutes.data or 0), "success")
     return back
+
+
+def _confirm_end(sitting: Sitting, attempt: Attempt, reason: str) -> str | None:
+    """The confirmation of "end the paper now" (issue 18.10); None, with a message, if it no longer applies."""
+    row = next((a for a in proctoring.live_attempts(sitting.id) if a.attempt_id == attempt.id), None)
+    if row is None:  # submitted meanwhile (by the candidate, the clock or another proctor)
+        flash(_("Not done: %(why)s", why=_("This attempt is already finished.")), "error")
+        return None
+    return confirmation.page(
+        title=_("End the paper of %(no)s now", no=row.admission_no),
+        statement=_("End paper %(paper)s of %(name)s (%(no)s) now: it is submitted with the %(answered)d of "
+                    "%(total)d answers saved so far, and the candidate cannot continue it.",
+                    paper=row.paper_code, name=f"{row.name_zh} / {row.name_en}", no=row.admission_no,
+                    answered=row.answered, total=row.total),
+        details=[_("Reason (recorded): %(reason)s", reason=reason)],
+        button=_("End the paper now"), fields={"action": "end", "reason": reason},
+        cancel_url=url_for("sittings.proctor", sitting_id=sitting.id, _anchor=f"attempt-{attempt.id}"))
 
 
 @bp.route("/blueprints")

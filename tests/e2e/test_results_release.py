@@ -68,6 +68,8 @@ def test_release_then_pass_and_veto_in_two_languages(browser: Any, scene: dict[s
     admin.goto(f"{base}/admin/results/{scene['sid']}")
     expect(admin.locator("#results-table tbody tr")).to_have_count(2)
     admin.locator("#release").click()
+    expect(admin.locator("#confirm-statement")).to_contain_text("2 candidates")  # a confirmation first
+    admin.locator("#confirm").click()
     expect(admin.locator("#released")).to_be_visible()
     ctx.close()
 

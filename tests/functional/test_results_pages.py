@@ -13,6 +13,7 @@ from sqlalchemy import select
 from certexam import db
 from certexam.models import MarkingAssignment, Result, Role
 from certexam.services.results import marking
+from tests.confirming import confirm
 from tests.conftest import csrf_from, post_form
 from tests.factories import candidate, sign_in, staff
 from tests.integration.test_results_service import (
@@ -71,8 +72,9 @@ def test_admin_computes_and_releases_then_candidates_see_results(released) -> No
     c = _client(app, u)
     assert c.get(f"/results/{rid}").status_code == 404  # hidden until released
     assert "No results" in c.get("/results/", headers=EN).get_data(as_text=True)
-    r = post_form(a, f"/admin/results/{sid}/release", {}, get_url=f"/admin/results/{sid}")
-    assert r.status_code == 302
+    r = post_form(a, f"/admin/results/{sid}/release", {}, get_url=f"/admin/results/{sid}", headers=EN)
+    assert r.status_code == 200 and "3 candidates will be told" in r.get_data(as_text=True)  # issue 18.10
+    assert confirm(a, r).status_code == 302
     assert "Released on" in a.get(f"/admin/results/{sid}", headers=EN).get_data(as_text=True)
     # pass: no module rates, no veto box
     html = c.get(f"/results/{rid}", headers=EN).get_data(as_text=True)

@@ -20,6 +20,7 @@ from certexam.models import Attempt, BlueprintRecord, Registration, Role, Sittin
 from certexam.services.attempts import lifecycle as attempts
 from certexam.services.sittings import schedule as sittings
 from certexam.sittings.forms import duration, fee_fen, parse_local, yuan
+from tests.confirming import confirm
 from tests.conftest import csrf_from, make_app
 from tests.exam_setup import enrol, load_bank, open_sitting
 from tests.factories import candidate, sign_in, staff
@@ -248,7 +249,10 @@ def test_proctor_view_and_actions(app: Flask, client: FlaskClient, live: dict[st
     assert att.status == "in_progress" and att.added_seconds == 600
     html = client.get(f"/admin/sittings/{live['sitting']}/proctor").get_data(as_text=True)
     assert "+10 min added" in html and "camera check" in html
-    _act(client, live, action="end", reason="ended by the proctor for the test")
+    asked = _act(client, live, action="end", reason="ended by the proctor for the test")  # issue 18.10
+    assert "answers saved so far" in asked.get_data(as_text=True)
+    assert _attempt(app, live["attempt"]).status == "in_progress"  # nothing happens before the confirmation
+    confirm(client, asked, follow_redirects=True)
     assert _attempt(app, live["attempt"]).submit_reason == "proctor"
     assert f"attempt-{live['attempt']}" not in client.get(
         f"/admin/sittings/{live['sitting']}/proctor/live").get_data(as_text=True)

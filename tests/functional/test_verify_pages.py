@@ -28,6 +28,7 @@ from certexam.models import Certificate, Role, User
 from certexam.services.certificates import issue as certificates
 from certexam.services.certificates import keys
 from certexam.services.platform import clock
+from tests.confirming import confirm
 from tests.conftest import csrf_from, post_form
 from tests.factories import sign_in, staff
 from tests.integration.test_certificates_service import issue, keyed_app, make_holder
@@ -247,6 +248,9 @@ def test_revocation_shows_on_the_page_at_once(site: Site) -> None:
     def change(action: str, reason: str) -> None:
         resp = post_form(admin, "/admin/certificates/status", {"number": cert.number, "action": action,
                                                                "reason": reason}, get_url=detail)
+        if action == "revoke":  # final: a confirmation first (issue 18.10)
+            assert resp.status_code == 200 and cert.number in resp.get_data(as_text=True)
+            resp = confirm(admin, resp)
         assert resp.status_code == 302
 
     change("suspend", "exam board inquiry 17")
@@ -271,6 +275,8 @@ def test_reissue_links_the_old_certificate_to_the_new(site: Site) -> None:
     resp = post_form(admin, "/admin/certificates/reissue", {"number": cert.number, "name_zh": "孙七星",
                                                             "name_en": "Sun Qixing", "reason": "ID card"},
                      get_url=detail)
+    assert resp.status_code == 200 and "Sun Qixing" in resp.get_data(as_text=True)  # confirm first (issue 18.10)
+    resp = confirm(admin, resp)
     assert resp.status_code == 302
     with site.app.app_context():
         new = certificates.find_by_number(resp.headers["Location"].rsplit("number=", 1)[1])
