@@ -211,3 +211,50 @@ def test_worker_ends_notices_and_sends_queued_mail(tmp_path: Path, monkeypatch: 
     finally:
         code = worker.stop()
     assert code == 0, worker.output()[-3000:]
+
+
+def test_worker_issues_a_sittings_certificates_and_the_page_shows_the_job(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from certexam.models import Certificate, Role, Sitting
+    from certexam.services.platform import jobs
+    from tests.factories import sign_in, staff
+    from tests.integration.test_certificates_service import (
+        keyed_app,
+        make_holder,
+        make_sitting,
+        record_pass,
+    )
+
+    app = keyed_app(tmp_path, monkeypatch)
+    sid = make_sitting(app)
+    for n in range(3):
+        record_pass(app, make_holder(app, name_en=f"Holder {n}").id, sid)
+    with app.app_context():
+        db.session().execute(update(Sitting).where(Sitting.id == sid).values(results_released_at=db.utcnow()))
+        db.session().commit()
+        job, queued = jobs.start_certificates(sid, None)
+        assert queued and job.state == jobs.QUEUED
+        assert jobs.start_certificates(sid, None)[1] is False  # one job per sitting at a time
+    admin = app.test_client()
+    sign_in(admin, staff(app, Role.ADMIN).email)
+    page = admin.get(f"/admin/results/{sid}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Certificates queued: waiting for the worker." in page
+
+    worker = Worker(app, tmp_path)  # keyed_app put the keys' passphrase in the environment it inherits
+    try:
+        def finished() -> jobs.Job | None:
+            with app.app_context():
+                found = jobs.certificates_job(sid)
+            return found if found is not None and not found.active else None
+
+        job = wait_for(finished, STARTUP + 60, worker, "the certificate job's end")
+    finally:
+        code = worker.stop()
+    assert code == 0, worker.output()[-3000:]
+    assert (job.state, job.done, job.total, job.problems) == (jobs.DONE, 3, 3, 0)
+    with app.app_context():
+        certs = list(db.session().scalars(select(Certificate).where(Certificate.sitting_id == sid)))
+        assert len(certs) == 3 and all(c.pdf_path for c in certs)
+        assert all((Path(app.instance_path) / str(c.pdf_path)).stat().st_size > 1000 for c in certs)
+    page = admin.get(f"/admin/results/{sid}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Certificates issued with their PDFs: 3 of 3." in page
