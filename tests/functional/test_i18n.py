@@ -81,7 +81,7 @@ def test_template_is_up_to_date_with_the_code(tmp_path: Path) -> None:
     from babel.messages.extract import extract_from_dir
 
     root = TRANSLATIONS.parents[1]
-    method_map = [("certexam/**.py", "python"), ("templates/**.html", "jinja2")]
+    method_map = [("certexam/**.py", "python"), ("certexam/templates/**.html", "jinja2")]
     found = set()
     for _f, _l, msg, _c, _ctx in extract_from_dir(str(root), method_map, keywords={"_": None, "_l": None,
                                                   "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)},
