@@ -46,8 +46,10 @@ extract-messages: $(VENV)/.installed
 run: install
 	@$(BIN)/certexam init-db
 	@CERTEXAM_VERIFY_HOST=$(CERTEXAM_VERIFY_HOST) $(BIN)/certexam demo
-	@echo "certexam is serving at http://$(HOST):$(PORT)  (Ctrl-C stops it; another port: make run PORT=8080)"
-	@CERTEXAM_VERIFY_HOST=$(CERTEXAM_VERIFY_HOST) $(BIN)/certexam run --host $(HOST) --port $(PORT)
+	@echo "certexam is serving at http://$(HOST):$(PORT) with its background worker  (Ctrl-C stops both; another port: make run PORT=8080)"
+	@CERTEXAM_VERIFY_HOST=$(CERTEXAM_VERIFY_HOST) $(BIN)/certexam worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	CERTEXAM_VERIFY_HOST=$(CERTEXAM_VERIFY_HOST) $(BIN)/certexam run --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check certexam tests $(wildcard benchmarks)
