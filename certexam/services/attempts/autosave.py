@@ -33,6 +33,12 @@ from certexam.services.platform import clock
 MAX_TEXT_ANSWER = 20_000  # characters in a constructed response
 
 
+class ChoiceLimit(Conflict):
+    """An answer beyond what a choose-k-of-n group allows (rules s.2: "the proposals chosen 2 of 5")."""
+
+    code = "choice_limit"
+
+
 @dataclass(frozen=True)
 class SaveAck:
     slot: str
@@ -81,6 +87,36 @@ def _check_answer(entry: dict[str, Any], child: int | None, answer: Any) -> None
         raise UserError(_("This answer does not fit the question."), "answer")
 
 
+def _answered(value: Any) -> bool:
+    """Whether an answer (as sent, or stored and decoded) answers its question: blank text, an empty
+    selection or none do not (scoring's test: a written answer counts when it has non-blank text)."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value is not None and value != []
+
+
+def _limited(entry: dict[str, Any], child: int | None, answer: Any) -> bool:
+    """Whether this save must be held to its choose-k group: an answer to an item of one."""
+    return child is None and "g" in entry and _answered(answer)
+
+
+def _check_group(conn: Connection, st: Statements, attempt_id: int, form: str, slot: str, answer: Any) -> None:
+    """Refuse an answer that would answer more of a choose-k-of-n group than k (issue 18.9: only the
+    page's script stopped a third proposal). One read, only for an answer to a grouped item; the
+    claim before it holds the attempt's row (PostgreSQL) or the write lock (SQLite), so two saves of
+    one attempt cannot both pass."""
+    entry, child = _slot_entry(form, slot)
+    if not _limited(entry, child, answer):
+        return
+    others = [str(n) for n, e in enumerate(_parsed_form(form), 1)
+              if e.get("s") == entry.get("s") and "g" in e and str(n) != slot]
+    stored = conn.execute(st.group_answers, {"p_aid": attempt_id, "p_slots": others}).scalars()
+    limit = int(entry["g"])
+    if sum(1 for raw in stored if raw is not None and _answered(json.loads(raw))) >= limit:
+        raise ChoiceLimit(_("Answer at most %(k)d of these %(n)d questions: clear one of your answers first.",
+                            k=limit, n=len(others) + 1), "answer")
+
+
 # (attempt id, device token) -> the attempt's frozen form, for SQLite's one-statement save. A form
 # never changes; the device token is part of the key so that a reused id can never match (and the
 # statement checks owner, device, status and time itself). Bounded: one entry per attempt held here.
@@ -88,14 +124,15 @@ _forms: BoundedCache[tuple[int, str], str] = BoundedCache(10_000)
 
 
 def _fits(form: str, slot: str, answer: Any) -> bool:
-    """Whether the answer fits its slot; a misfit takes the full path, which explains it after the
-    claim has checked the caller (a stranger never hears about the body first)."""
+    """Whether the answer fits its slot and needs no group check: a misfit takes the full path,
+    which explains it after the claim has checked the caller (a stranger never hears about the body
+    first), and an answer to a choose-k group is counted there, after the claim."""
     try:
         entry, child = _slot_entry(form, slot)
         _check_answer(entry, child, answer)
     except UserError:
         return False
-    return True
+    return not _limited(entry, child, answer)
 
 
 def _valid_seq(seq: Any) -> bool:
@@ -175,6 +212,7 @@ def _save_fast(owner: Owner, attempt_id: int, device: str, slot: str, answer: An
             return None
         entry, child = _slot_entry(row[0], slot)
         _check_answer(entry, child, answer)
+        _check_group(conn, st, attempt_id, row[0], slot, answer)
         return SaveAck(slot, seq, "stored" if row[2] else _not_stored(conn, st, attempt_id, slot, seq), now, row[1])
     taken = _take(owner, attempt_id, device, seq, now)
     if taken is None:
@@ -188,6 +226,8 @@ def _save_claimed(owner: Owner, attempt_id: int, slot: str, answer: Any, flagged
                   taken: tuple[str, datetime]) -> SaveAck:
     entry, child = _slot_entry(taken[0], slot)
     _check_answer(entry, child, answer)  # an error rolls the claim back with the rest
+    conn, st = _conn(owner)
+    _check_group(conn, st, attempt_id, taken[0], slot, answer)
     result = _store(owner, attempt_id, slot, seq, now, bool(flagged), _answer_value(answer), False)
     return SaveAck(slot, seq, result, now, taken[1])
 

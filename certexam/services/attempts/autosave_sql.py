@@ -63,6 +63,7 @@ class Statements:
     state: Executable
     form: Executable  # the paper's frozen form, if the attempt is the owner's
     slots: Executable
+    group_answers: Executable  # the stored answers of some slots (p_slots): a choose-k group's others
     save_at_once: Executable | None  # PostgreSQL: claim and upsert in one statement (one round trip)
     save_if_claimable: Executable | None  # SQLite: the same for a known form (triggers keep the attempt)
 
@@ -182,5 +183,7 @@ def statements(dialect: str, by_token: bool) -> Statements:
                      _A.c.paused_at, _A.c.last_seq, _A.c.holder_token).where(_A.c.id == aid, _owned(by_token)),
         form=select(_A.c.form).where(_A.c.id == aid, _owned(by_token)),
         slots=select(_R.c.slot, _R.c.answer, _R.c.flagged).where(_R.c.attempt_id == aid),
+        group_answers=select(_R.c.answer).where(_R.c.attempt_id == aid,
+                                                _R.c.slot.in_(bindparam("p_slots", expanding=True))),
         save_at_once=_save_at_once(by_token) if dialect == "postgresql" else None,
         save_if_claimable=_save_if_claimable(by_token) if dialect == "sqlite" else None)

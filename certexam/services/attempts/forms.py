@@ -35,16 +35,26 @@ def event(sess: Session, attempt: Attempt, kind: str, detail: dict[str, Any] | N
 
 
 class Drawn(NamedTuple):
-    """A form drawn for a seed: its entries, and what they were drawn from (per version its parsed
-    item, bank item id and content hash)."""
+    """A form drawn for a seed: its entries, what they were drawn from (per version its parsed
+    item, bank item id and content hash), and how many items of a choose-k-of-n section may be
+    answered (section index -> k)."""
 
     seed: int
     entries: list[FormEntry]
     source: item_cache.Drawable
+    limits: dict[int, int]
+
+
+def answer_limits(paper: Paper) -> dict[int, int]:
+    """Section index -> how many of its items a candidate may answer, for the sections that limit it
+    (rules s.2: "the proposals chosen 2 of 5 scenarios")."""
+    return {i: s.answer_at_most for i, s in enumerate(paper.sections)
+            if s.answer_at_most is not None and s.answer_at_most < s.count}
 
 
 def form_json(drawn: Drawn) -> str:
-    """What the attempt keeps: versions, orders and the types needed to check answers."""
+    """What the attempt keeps: versions, orders and the types needed to check answers; "g" on an
+    item of a choose-k-of-n section is k, so a save can hold the group to it without the blueprint."""
     doc = []
     for e in drawn.entries:
         item = drawn.source.items[e.version_id]
@@ -52,6 +62,8 @@ def form_json(drawn: Drawn) -> str:
         doc.append({"v": e.version_id, "h": drawn.source.hash_of[e.version_id], "x": e.external_id, "s": e.section,
                     "t": item.type, "o": list(e.option_order), "c": [list(o) for o in e.child_option_orders],
                     "ct": [c.type for c in item.children]})
+        if e.section in drawn.limits:
+            doc[-1]["g"] = drawn.limits[e.section]
     return json.dumps(doc, separators=(",", ":"))
 
 
@@ -63,7 +75,7 @@ def draw(sess: Session, bp: Blueprint, paper: Paper, seed: int, direction: str |
         entries = assemble(bp, paper, source.pool, seed, direction)
     except AssemblyError as exc:
         raise UserError(_("This paper cannot be assembled from the approved items: %(why)s", why=str(exc))) from exc
-    return Drawn(seed, entries, source)
+    return Drawn(seed, entries, source, answer_limits(paper))
 
 
 @functools.lru_cache(maxsize=64)
