@@ -27,6 +27,16 @@ class ShownItem:
     children: tuple[tuple[str, Item], ...]  # (slot, child) for item sets, in their fixed order
     answer_at_most: int | None = None
 
+    @property
+    def full_item(self) -> Item:
+        """The item with its (stripped) children back in place, for the item renderer."""
+        return replace(self.item, children=tuple(child for _slot, child in self.children)) if self.children else self.item
+
+    @property
+    def slots(self) -> tuple[str, ...]:
+        """The slots answered on this question: its own, or its children's."""
+        return tuple(slot for slot, _child in self.children) or (self.slot,)
+
 
 def _safe(item: Item, order: list[str]) -> Item:
     options = {o.key: o for o in item.options}

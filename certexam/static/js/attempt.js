@@ -171,7 +171,7 @@
   }
   function isFlagged(slot) {
     var top = slot.split(".")[0];
-    var box = document.querySelector('.flag-box[data-slot="' + top + '"]');
+    var box = document.querySelector('.flag-box[data-question="' + top + '"]');
     return !!(box && box.checked);
   }
   function answered(slot) {
@@ -182,7 +182,7 @@
   var textTimers = {};
   document.getElementById("questions").addEventListener("change", function (ev) {
     var el = ev.target;
-    if (el.classList.contains("item-lang-select")) { switchLanguage(el.dataset.slot, el.value); return; }
+    if (el.classList.contains("item-lang-select")) { switchLanguage(el.dataset.question, el.value); return; }
     if (el.classList.contains("flag-box")) {
       var slot = el.dataset.slot;
       var cur = currentAnswer(slot);
@@ -247,9 +247,7 @@
 
   var navLabels = document.querySelector(".navigator").dataset;
   function slotsOf(q) {
-    var kids = q.querySelectorAll("fieldset.child");
-    if (!kids.length) { return [q.dataset.slot]; }
-    return Array.prototype.map.call(kids, function (f) { return f.dataset.slot; });
+    return q.dataset.slots.split(" ");
   }
   function updateNav() {
     questions.forEach(function (q) {
