@@ -127,3 +127,13 @@ def test_the_bank_detail_page_shows_the_item_as_the_candidate_sees_it(app: Flask
     body = client.get("/admin/bank/L1-ETH-0004", headers=EN).get_data(as_text=True)
     rendered = body.split('id="render-heading"')[1].split('<details class="card key">')[0]
     assert "is-key" not in rendered and '<section class="item-case"' in rendered and rendered.count(" disabled") == (3 + 2) * 3  # both children, 3 languages
+
+
+def test_only_form_controls_hold_a_slots_answer(paper: Any) -> None:
+    """18.1's mechanism: the page reads a slot's answer from the controls named q<slot>. Nothing else is named
+    so, and nothing else carries the data-slot and data-kind pair that the old lookup matched first."""
+    _app, _client, body, _aid = paper
+    kinds = re.findall(r'<(\w+)\s[^>]*\bdata-kind="', body)
+    named = re.findall(r'<(\w+)\s[^>]*\bname="q\d', body)
+    assert kinds and set(kinds) == {"input", "textarea"}
+    assert len(named) == len(kinds) and set(named) == {"input", "textarea"}

@@ -154,28 +154,39 @@
   }
 
   /* ---------- reading answers from the page ---------- */
-  function currentAnswer(slot) {
-    var inputs = document.querySelectorAll('[data-slot="' + slot + '"][data-kind]');
+  // The one reading of a slot's answer, for every item kind. A slot's inputs share the name "q<slot>"
+  // and only form controls carry a name: a question's <section> or its flag box is never read as an
+  // answer (issue 18.1: a flag re-sent the section's missing "value" as an empty answer).
+  function answerOf(slot) {
+    var inputs = document.getElementsByName("q" + slot);
     if (!inputs.length) { return {kind: null, answer: null}; }
     var kind = inputs[0].dataset.kind;
     if (kind === "constructed") { return {kind: kind, answer: inputs[0].value}; }
-    if (kind === "multiple_response") {
-      var keys = [];
-      inputs.forEach(function (i) { if (i.checked) { keys.push(i.value); } });
-      return {kind: kind, answer: keys.length ? keys : null};
-    }
-    var chosen = null;
-    inputs.forEach(function (i) { if (i.checked) { chosen = i.value; } });
-    if (kind === "true_false" && chosen !== null) { chosen = chosen === "true"; }
-    return {kind: kind, answer: chosen};
+    var chosen = [];
+    Array.prototype.forEach.call(inputs, function (i) { if (i.checked) { chosen.push(i.value); } });
+    if (kind === "multiple_response") { return {kind: kind, answer: chosen.length ? chosen : null}; }
+    if (!chosen.length) { return {kind: kind, answer: null}; }
+    return {kind: kind, answer: kind === "true_false" ? chosen[0] === "true" : chosen[0]};
+  }
+  // A question's flag lives on its first slot (an item set's first child): the server keeps flags per slot.
+  function flagBoxOf(slot) {
+    return document.querySelector('.flag-box[data-question="' + slot.split(".")[0] + '"]');
   }
   function isFlagged(slot) {
-    var top = slot.split(".")[0];
-    var box = document.querySelector('.flag-box[data-question="' + top + '"]');
+    var box = flagBoxOf(slot);
+    return !!(box && box.checked && box.dataset.slot === slot);
+  }
+  function questionFlagged(q) {
+    var box = q.querySelector(".flag-box");
     return !!(box && box.checked);
   }
+  function save(slot) {
+    var a = answerOf(slot);
+    if (a.kind !== null) { enqueue(slot, a.kind, a.answer, isFlagged(slot)); }
+    updateNav();
+  }
   function answered(slot) {
-    var a = currentAnswer(slot).answer;
+    var a = answerOf(slot).answer;
     return a !== null && a !== "" && !(Array.isArray(a) && !a.length);
   }
 
@@ -183,23 +194,12 @@
   document.getElementById("questions").addEventListener("change", function (ev) {
     var el = ev.target;
     if (el.classList.contains("item-lang-select")) { switchLanguage(el.dataset.question, el.value); return; }
-    if (el.classList.contains("flag-box")) {
-      var slot = el.dataset.slot;
-      var cur = currentAnswer(slot);
-      enqueue(slot, cur.kind, cur.answer, el.checked);
-      updateNav();
-      return;
-    }
-    if (el.dataset && el.dataset.slot && el.dataset.kind && el.dataset.kind !== "constructed") {
-      var s = el.dataset.slot;
-      var c = currentAnswer(s);
-      enqueue(s, c.kind, c.answer, isFlagged(s));
-      updateNav();
-    }
+    if (el.classList.contains("flag-box")) { save(el.dataset.slot); return; }
+    if (el.name && el.dataset.slot && el.dataset.kind !== "constructed") { save(el.dataset.slot); }
   });
   document.getElementById("questions").addEventListener("input", function (ev) {
     var el = ev.target;
-    if (el.dataset && el.dataset.kind === "constructed") {
+    if (el.name && el.dataset.kind === "constructed") {
       var slot = el.dataset.slot;
       var group = el.closest(".question").dataset.atMostGroup;
       if (group && el.value && !withinAtMost(el, parseInt(group, 10))) {
@@ -209,16 +209,15 @@
       }
       clearTimeout(textTimers[slot]);
       // Text is saved after a short pause in typing, and at once when the field loses focus.
-      textTimers[slot] = setTimeout(function () { enqueue(slot, "constructed", el.value, isFlagged(slot)); updateNav(); }, 800);
+      textTimers[slot] = setTimeout(function () { delete textTimers[slot]; save(slot); }, 800);
     }
   });
   document.getElementById("questions").addEventListener("focusout", function (ev) {
     var el = ev.target;
-    if (el.dataset && el.dataset.kind === "constructed" && textTimers[el.dataset.slot]) {
+    if (el.name && el.dataset.kind === "constructed" && textTimers[el.dataset.slot]) {
       clearTimeout(textTimers[el.dataset.slot]);
       delete textTimers[el.dataset.slot];
-      enqueue(el.dataset.slot, "constructed", el.value, isFlagged(el.dataset.slot));
-      updateNav();
+      save(el.dataset.slot);
     }
   });
   document.getElementById("questions").addEventListener("paste", function (ev) {
@@ -251,9 +250,9 @@
   }
   function updateNav() {
     questions.forEach(function (q) {
-      var btn = document.getElementById("nav-" + q.dataset.slot);
+      var btn = document.getElementById("nav-" + q.dataset.number);
       var done = slotsOf(q).every(answered);
-      var flag = isFlagged(q.dataset.slot);
+      var flag = questionFlagged(q);
       btn.classList.toggle("answered", done);
       btn.classList.toggle("flagged", flag);
       var states = [done ? navLabels.answered : navLabels.unanswered];
@@ -282,7 +281,7 @@
     var b = ev.target.closest(".nav-q");
     if (!b) { return; }
     hideReview();
-    show(questions.findIndex(function (q) { return q.dataset.slot === b.dataset.target; }), true);
+    show(questions.findIndex(function (q) { return q.dataset.number === b.dataset.target; }), true);
   });
   document.getElementById("prev-q").addEventListener("click", function () { show(current - 1, true); });
   document.getElementById("next-q").addEventListener("click", function () { show(current + 1, true); });
@@ -311,7 +310,7 @@
         return li;
       };
       if (slotsOf(q).every(answered)) { a += 1; } else { un.appendChild(chip()); }
-      if (isFlagged(q.dataset.slot)) { f += 1; fl.appendChild(chip()); }
+      if (questionFlagged(q)) { f += 1; fl.appendChild(chip()); }
     });
     var text = document.getElementById("review-summary").dataset.template
       .replace("{a}", a).replace("{t}", questions.length).replace("{f}", f);
