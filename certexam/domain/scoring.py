@@ -17,10 +17,14 @@ Rules (programme-rules.md s.1 and s.2; thresholds are blueprint settings):
   *answered* in form order count; if fewer than k are answered, the first
   unanswered ones make up k with 0 points. Extra answers are not marked
   ("多做按前k题计分"); items that do not count leave numerator and denominator.
-* ethics rate = ethics points earned / ethics points available over every
-  counted ethics item of any type, paper or module, compared exactly
-  (integers), inclusive: exactly at the minimum passes the gate. Ethics items
-  also count in their module and in the total.
+* ethics rate counts questions, not points (rules s.1 "设置最低正确率要求":
+  a minimum *correct rate*; s.2 "equal weight per question"): every counted
+  ethics question of any type, paper or module weighs one; it contributes its
+  points / its maximum (a constructed answer its mark / its maximum, a
+  partial-credit item its share), and the rate is their sum / the number of
+  questions. A 10-point short answer weighs as much as one single choice, not
+  ten. Compared exactly (integers), inclusive: exactly at the minimum passes
+  the gate. Ethics items also count, by points, in their module and the total.
 * one-vote veto (rules s.1): below the ethics minimum is FAIL with
   ETHICS_VETO whatever the total, under both pass rules.
 
@@ -139,6 +143,24 @@ def _sum_counted(form: ScoringForm, row: Row, cols: Sequence[int]) -> tuple[int,
     return earned, available, complete
 
 
+def _ethics_counted(form: ScoringForm, row: Row) -> tuple[int, int, bool]:
+    """(credit in 1/unit of a question, questions counted, complete) over the ethics columns of a row
+    with sentinels: one question each, at its units / its max units (see ScoringForm._compile_ethics)."""
+    credit = questions = 0
+    complete = True
+    weight = form._eth_weight
+    for c in form.ethics_columns:
+        value = row[c]
+        if value == NOT_COUNTED:
+            continue
+        questions += 1
+        if value == UNMARKED:
+            complete = False
+        else:
+            credit += value * weight[c]
+    return credit, questions, complete
+
+
 def outcome_from_row(form: ScoringForm, row: Row) -> Outcome:
     """Apply the form's policy to one attempt's item scores."""
     policy = form.policy
@@ -146,25 +168,31 @@ def outcome_from_row(form: ScoringForm, row: Row) -> Outcome:
         modules = _modules_fast(form, row)
         # Every column is in exactly one module: the total is their sum.
         total, top, complete = sum([m.earned_units for m in modules]), form.total_max_units, True
-        eth_get, eth_top = form._eth
-        eth, eth_complete = sum(eth_get(row)), True
+        unit, groups = form._eth
+        if len(groups) == 1:  # every ethics question has the same maximum (level 1): its weight is 1
+            credit = sum(groups[0][0](row))
+        else:
+            credit = sum([sum(get(row)) * w for get, w in groups])
+        questions, eth_complete = len(form.ethics_columns), True
     else:
         modules = tuple(ModuleResult(code, *_sum_counted(form, row, cols)) for code, cols, _, _ in form._mods)
         total, top, complete = _sum_counted(form, row, range(len(row)))
-        eth, eth_top, eth_complete = _sum_counted(form, row, form.ethics_columns)
+        unit = form._eth[0]
+        credit, questions, eth_complete = _ethics_counted(form, row)
     gate: bool | None = None
     if eth_complete:
-        if eth_top == 0 and policy.ethics_min_rate > 0:
+        if questions == 0 and policy.ethics_min_rate > 0:
             raise ValueError("no ethics item counts for this attempt: the veto cannot be applied")
         floor = policy.ethics_min_rate
-        gate = eth * floor.denominator >= floor.numerator * eth_top
+        gate = credit * floor.denominator >= floor.numerator * unit * questions
     status, reasons = _decide(policy, gate, complete, total, top)
     weight = None
     if policy.pass_rule == RANKED and complete and gate:
         weight = sum(
             (Fraction(sum(v for v in get(row) if v > 0), m) for m, get in form._weights), Fraction(0)
         )
-    return Outcome(status, reasons, total, top, eth, eth_top, gate, modules, complete, eth_complete, weight)
+    return Outcome(status, reasons, total, top, credit, unit * questions, gate, modules, complete, eth_complete,
+                   weight)
 
 
 def _decide(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from math import lcm
 from operator import itemgetter
 
 from certexam.domain.scoring_types import POINT_UNITS, ScoringItem, ScoringPolicy
@@ -38,6 +39,7 @@ class ScoringForm:
 
     __slots__ = (
         "_eth",
+        "_eth_weight",
         "_groups",
         "_mods",
         "_spec",
@@ -78,7 +80,7 @@ class ScoringForm:
         self.ethics_columns = [c for c, it in enumerate(self.columns) if it.is_ethics]
         if policy.ethics_min_rate > 0 and not self.ethics_columns:
             raise ValueError("the ethics minimum needs at least one non-voided ethics item")
-        self._eth = (_getter(self.ethics_columns), sum(self.max_units[c] for c in self.ethics_columns))
+        self._eth, self._eth_weight = self._compile_ethics()
         by_max: dict[int, list[int]] = {}
         for c, m in enumerate(self.max_units):
             by_max.setdefault(m, []).append(c)
@@ -95,6 +97,18 @@ class ScoringForm:
             if count < len(cols):
                 groups.append((count, cols))
         return groups
+
+    def _compile_ethics(self) -> tuple[tuple[int, list[tuple[_Getter, int]]], dict[int, int]]:
+        """The ethics rate counts questions, not points (rules s.1 "最低正确率", s.2 "equal weight per
+        question"): a question's credit is its units / its max units. With `unit` the lcm of the
+        ethics columns' max units, a column's credit in 1/unit of a question is its units times
+        unit // max units, so the rate stays exact and integer: credit / (unit * questions)."""
+        by_top: dict[int, list[int]] = {}
+        for c in self.ethics_columns:
+            by_top.setdefault(self.max_units[c], []).append(c)
+        unit = lcm(*by_top) if by_top else 1
+        groups = [(_getter(cols), unit // top) for top, cols in sorted(by_top.items())]
+        return (unit, groups), {c: unit // self.max_units[c] for c in self.ethics_columns}
 
     def _compile_modules(self) -> list[tuple[str, list[int], _Getter, int]]:
         order = list(dict.fromkeys(it.module for it in self.items))

@@ -199,8 +199,8 @@ class Outcome:
     reasons: tuple[str, ...]
     total_units: int
     max_total_units: int
-    ethics_earned_units: int
-    ethics_available_units: int
+    ethics_credit: int  # questions answered right, in 1/ethics_unit of a question (see ethics_rate)
+    ethics_questions_units: int  # ethics questions counted, in the same unit
     passed_ethics_gate: bool | None
     modules: tuple[ModuleResult, ...]
     complete: bool
@@ -221,9 +221,10 @@ class Outcome:
 
     @property
     def ethics_rate(self) -> Fraction | None:
-        """Ethics points earned / ethics points available, over every
-        non-voided ethics item of any type (None if unknown or no items)."""
-        return _rate(self.ethics_earned_units, self.ethics_available_units) if self.ethics_complete else None
+        """The ethics correct rate: every counted ethics question of any type weighs one and
+        contributes its points / its maximum (rules s.1 "最低正确率", s.2 "equal weight per
+        question"); None if unknown (unmarked) or no ethics question counts."""
+        return _rate(self.ethics_credit, self.ethics_questions_units) if self.ethics_complete else None
 
     def module(self, code: str) -> ModuleResult:
         """The result of one module, or KeyError."""

@@ -185,12 +185,18 @@ ETH_SET = [
 ]
 
 
+# The ethics rate counts questions (issue 18, rules s.1 "最低正确率", s.2 "equal weight per question"):
+# five ethics questions here (E1, E2, two set children, the 4-point Q), each weighing one; Q
+# counts its marks / 4. Under the old points rule Q weighed four of eight.
 @pytest.mark.parametrize(
     ("set_right", "q_marks", "status", "rate"),
     [
-        (2, 2, PASS, F(6, 8)),  # 2 + 2 + 2 = 6 of 8: exactly at 3/4
-        (2, 1, FAIL, F(5, 8)),  # one mark short in the short answer: veto
-        (1, 2, FAIL, F(5, 8)),  # one set child wrong: veto
+        (2, 2, PASS, F(9, 10)),  # 4 + 2/4 of 5 (points: 6 of 8)
+        (2, 1, PASS, F(17, 20)),  # 4 + 1/4 of 5 (points: 5 of 8, a veto)
+        (2, 0, PASS, F(4, 5)),  # a blank-marked short answer is one question lost, not four
+        (1, 2, FAIL, F(7, 10)),  # one set child wrong: 3 + 2/4 of 5 < 3/4
+        (1, 1, FAIL, F(13, 20)),
+        (1, 4, PASS, F(4, 5)),
         (2, 4, PASS, F(1)),
     ],
 )
@@ -202,7 +208,7 @@ def test_ethics_counts_set_children_and_constructed(
     outcome = score_attempt(ETH_SET, responses, cut(F(3, 4), F(0)))
     assert outcome.ethics_rate == rate
     assert outcome.status == status
-    assert outcome.ethics_available_units == 8 * 840
+    assert outcome.ethics_questions_units == 5 * 4 * 840  # five questions; lcm of 1 and 4 points is 4 points
     assert outcome.module("L2-ETH").available == 6 and outcome.module("L2-GEN").earned == 1
 
 
