@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -93,6 +94,16 @@ def _answered(value: Any) -> bool:
     if isinstance(value, str):
         return bool(value.strip())
     return value is not None and value != []
+
+
+# The JSON (as _answer_value writes it) of text that str.strip() empties: whitespace, escaped or not.
+_BLANK_TEXT = re.compile(r'"(?:\s|\\[tnrf]|\\u00(?:0[bB]|1[c-fC-F]))*"')
+
+
+def _holds_answer(stored: str | None) -> bool:
+    """`_answered` of a stored answer, read from its JSON without decoding it: the clock resync lists
+    the answered slots (issue 18.2: blank written answers were listed) and decoding each costs 3 us here."""
+    return stored is not None and stored != "[]" and _BLANK_TEXT.fullmatch(stored) is None
 
 
 def _limited(entry: dict[str, Any], child: int | None, answer: Any) -> bool:
@@ -339,7 +350,7 @@ def try_state(owner: Owner, attempt_id: int, device: str | None = None) -> Attem
     return AttemptState(
         row.id, row.status, row.kind, row.paper_code, row.deadline_at,
         int(T.remaining(row.deadline_at, now, row.paused_at).total_seconds()), row.paused_at is not None,
-        row.last_seq, sorted((s.slot for s in slots if s.answer not in (None, '""', "[]")), key=_slot_key),
+        row.last_seq, sorted((s.slot for s in slots if _holds_answer(s.answer)), key=_slot_key),
         sorted((s.slot for s in slots if s.flagged), key=_slot_key),
         None if device is None else _same_device(device, row.holder_token))
 

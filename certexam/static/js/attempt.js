@@ -71,6 +71,21 @@
     banner.hidden = false;
   }
 
+  /* ---------- what the server holds ---------- */
+  // The navigator and the review screen count what the server has acknowledged, never what the inputs
+  // show (issue 18.2): the page starts from the server's list of answered slots, each acknowledged save
+  // updates its slot, and every clock resync replaces the list with the server's.
+  var held = {};                    // slot -> true when the server holds an answer there
+  var acks = 0;                     // acknowledged saves so far (a resync answered before one is stale)
+  JSON.parse(root.dataset.answered || "[]").forEach(function (s) { held[s] = true; });
+  // Python's str.isspace() characters: the server's test (autosave._answered) strips exactly these.
+  var BLANK = /^[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
+  function holdsAnswer(answer) {
+    if (typeof answer === "string") { return !BLANK.test(answer); }
+    return answer !== null && answer !== undefined && !(Array.isArray(answer) && !answer.length);
+  }
+  function waiting(slot) { return queue.some(function (q) { return q.slot === slot; }); }
+
   /* ---------- saving ---------- */
   function enqueue(slot, kind, answer, flagged) {
     if (stopped) { return; }
@@ -96,7 +111,9 @@
           persist();
           if (offline) { offline = false; report("reconnect"); }
           retryDelay = 1000;
-          markSaved(item.slot);
+          if (r.data.result !== "stale") { held[item.slot] = holdsAnswer(item.answer); }  // now the server's
+          acks += 1;
+          updateNav();
           flush();
         } else if (r.status === 409 && r.data.code === "taken_over") {
           stop(msg.msgTaken, "warn");
@@ -106,11 +123,12 @@
           setTimeout(flush, 5000);
         } else if (r.status === 409 && r.data.code === "closed") {
           finishAndLeave(r.data.error || msg.msgClosed);
-        } else if (r.status === 400 || r.status === 404) {
+        } else if (r.status === 400 || r.status === 404 || (r.status === 409 && r.data.code === "choice_limit")) {
           // The server refused this answer for good; drop it and say so.
           queue.shift();
           persist();
           showBanner(msg.msgError.replace("{why}", r.data.error || String(r.status)), "error");
+          updateNav();
           flush();
         } else {
           retryLater();
@@ -185,10 +203,6 @@
     if (a.kind !== null) { enqueue(slot, a.kind, a.answer, isFlagged(slot)); }
     updateNav();
   }
-  function answered(slot) {
-    var a = answerOf(slot).answer;
-    return a !== null && a !== "" && !(Array.isArray(a) && !a.length);
-  }
 
   var textTimers = {};
   document.getElementById("questions").addEventListener("change", function (ev) {
@@ -248,14 +262,18 @@
   function slotsOf(q) {
     return q.dataset.slots.split(" ");
   }
+  function isAnswered(q) { return slotsOf(q).every(function (slot) { return held[slot] === true; }); }
   function updateNav() {
     questions.forEach(function (q) {
       var btn = document.getElementById("nav-" + q.dataset.number);
-      var done = slotsOf(q).every(answered);
+      var done = isAnswered(q);
+      var pending = slotsOf(q).some(waiting);
       var flag = questionFlagged(q);
       btn.classList.toggle("answered", done);
+      btn.classList.toggle("pending", pending);
       btn.classList.toggle("flagged", flag);
       var states = [done ? navLabels.answered : navLabels.unanswered];
+      if (pending) { states.push(navLabels.pending); }
       if (flag) { states.push(navLabels.flagged); }
       btn.setAttribute("aria-label", btn.dataset.label + " (" + states.join(", ") + ")");
     });
@@ -309,7 +327,7 @@
         li.appendChild(b);
         return li;
       };
-      if (slotsOf(q).every(answered)) { a += 1; } else { un.appendChild(chip()); }
+      if (isAnswered(q)) { a += 1; } else { un.appendChild(chip()); }
       if (questionFlagged(q)) { f += 1; fl.appendChild(chip()); }
     });
     var text = document.getElementById("review-summary").dataset.template
@@ -360,8 +378,14 @@
   }
   function resync() {
     if (stopped) { return; }
+    var acksBefore = acks;
     request("GET", "").then(function (r) {
       if (r.status !== 200) { return; }
+      if (acks === acksBefore && Array.isArray(r.data.answered)) {
+        held = {};
+        r.data.answered.forEach(function (s) { held[s] = true; });
+        updateNav();
+      }
       var st = r.data;
       deadlineMono = performance.now() + st.remaining_seconds * 1000;
       pausedLeft = st.paused ? st.remaining_seconds : null;
@@ -391,7 +415,6 @@
     }
   }).catch(function () { retryLater(); setTimeout(function () { window.location.reload(); }, 5000); });
 
-  function markSaved() { showStatus(); }
   updateNav();
   show(0, false);
   showStatus();
