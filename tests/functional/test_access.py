@@ -81,6 +81,7 @@ ROUTE_TABLE: dict[str, object] = {
     "results.admin_sitting": {Role.ADMIN},
     "results.admin_compute": {Role.ADMIN},
     "results.admin_release": {Role.ADMIN},
+    "results.admin_certificate_pdfs": {Role.ADMIN},
     "results.admin_assign": {Role.ADMIN},
     "results.admin_misconduct": {Role.ADMIN},
     "results.admin_key_correction": {Role.ADMIN},
