@@ -122,14 +122,17 @@ def end_due_notices() -> int:
     return sum(1 for o in outcomes if o.result != "waiting")
 
 
-def roll_budget() -> int:
-    """Fund waiting bonuses from the current year's budget (a new year's budget, a released grant)."""
+def roll_budget() -> None:
+    """Fund waiting bonuses from the current year's budget (a new year's budget, a released grant).
+
+    Returns nothing: Huey stores a task's result until someone reads it, and nobody reads this one's
+    (a result a minute would pile up in the queue's storage).
+    """
     from certexam.services.bonus import budget
 
     funded = budget.roll_queue()
     if funded:
         current_app.logger.info("worker: %d waiting bonus(es) funded", funded)
-    return funded
 
 
 def send_mail(to: str, subject: str, body: str) -> None:
@@ -139,11 +142,11 @@ def send_mail(to: str, subject: str, body: str) -> None:
     mail.deliver(to, subject, body)
 
 
-def issue_certificates(sitting_id: int, actor_id: int | None) -> int:
-    """Issue a sitting's certificates with their PDFs, keeping the job's progress for the admin pages."""
+def issue_certificates(sitting_id: int, actor_id: int | None) -> None:
+    """Issue a sitting's certificates with their PDFs; the job record (jobs.py) holds the outcome."""
     from certexam.services.platform import jobs
 
-    return jobs.run_certificates(sitting_id, actor_id)
+    jobs.run_certificates(sitting_id, actor_id)
 
 
 TICK_STALE = timedelta(seconds=30)  # a tick not answered by then is taken as lost (a worker killed mid-task)
