@@ -8,7 +8,7 @@ sweep of one attempt never interleave.
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from collections.abc import Collection
 from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certexam import db
+from certexam.domain import cycle
 from certexam.domain import timing as T
 from certexam.errors import Conflict, Forbidden, NotFound, UserError
 from certexam.models import (
@@ -121,9 +122,12 @@ def _owned_registration(sess: Session, owner: Owner, registration_id: int, lock:
     return sess.scalars(stmt.with_for_update() if lock else stmt, owner.params()).first()
 
 
-def _refusal(sitting: Sitting, sp: SittingPaper, done: set[str]) -> UserError | None:
+def _refusal(sitting: Sitting, sp: SittingPaper, done: Collection[str]) -> UserError | None:
     """Why this paper cannot begin now, if it cannot; `done`: the codes of the submitted papers
     (an attempt whose time ran out but that is still open counts as not done)."""
+    # issue 18: after release nothing in the sitting can start (docs/cycle.md)
+    if sitting.results_released_at is not None:
+        return AttemptClosed(_("The results of this sitting are out: its papers are closed."))
     # rules s.2 / issue 4: the papers of a level run in order, each with its own clock.
     earlier = [p.code for p in sitting.papers if p.position < sp.position]
     if any(code not in done for code in earlier):
@@ -131,9 +135,16 @@ def _refusal(sitting: Sitting, sp: SittingPaper, done: set[str]) -> UserError | 
     now = clock.now()
     if now < sp.starts_at:
         return Forbidden(_("This paper has not started yet."))
-    if now > sp.starts_at + timedelta(minutes=sitting.late_entry_minutes):
+    if now > cycle.entry_closes_at(sp.starts_at, sitting.late_entry_minutes):
         return Forbidden(_("The time to begin this paper has passed."))
     return None
+
+
+def may_begin(sitting: Sitting, paper: SittingPaper, done: Collection[str]) -> bool:
+    """Whether a candidate who has not begun `paper` may begin it now; `done`: the codes of the
+    papers they have submitted. Pages offer "Begin paper" only when this holds: it is the check
+    the start itself makes (order of papers, the paper's start and late-entry window, release)."""
+    return _refusal(sitting, paper, done) is None
 
 
 def _plan(owner: Owner, registration_id: int, paper_code: str) -> Planned | str | None:
@@ -153,7 +164,8 @@ def _plan(owner: Owner, registration_id: int, paper_code: str) -> Planned | str 
             return _AGAIN
         drawn = _draw_paper(sess, sitting, sp, reg.direction)
         return Planned(reg.user_id, reg.id, sp.id, paper_code, sp.minutes, reg.extra_minutes,
-                       reg.time_multiplier_pct, drawn, form_json(drawn))
+                       reg.time_multiplier_pct, drawn, form_json(drawn),
+                       cycle.entry_closes_at(sp.starts_at, sitting.late_entry_minutes))
     finally:
         sess.rollback()  # end the read: the turn runs on a connection of its own
 
@@ -268,7 +280,17 @@ def _claim(user_id: int, attempt_id: int) -> Attempt:
     return attempt
 
 
+def _released(sess: Session, attempt: Attempt) -> bool:
+    """Whether the attempt's sitting has released its results (a mock has no sitting)."""
+    if attempt.registration_id is None:
+        return False
+    return sess.scalar(select(Sitting.results_released_at).join(Registration, Registration.sitting_id == Sitting.id)
+                       .where(Registration.id == attempt.registration_id)) is not None
+
+
 def _writable(sess: Session, attempt: Attempt, device: str) -> None:
+    if _released(sess, attempt):  # issue 18: after release nothing in the sitting saves (docs/cycle.md)
+        raise AttemptClosed(_("The results of this sitting are out: its papers are closed."))
     if close_if_expired(sess, attempt) or attempt.status == AttemptStatus.SUBMITTED:
         raise AttemptClosed(_("Time is over: this paper has been submitted. Answers sent after the end are not accepted."))
     if attempt.paused_at is not None:
@@ -290,6 +312,8 @@ def submit(user: User, attempt_id: int, device: str | None) -> Attempt:
 def _submit(user_id: int, attempt_id: int, device: str) -> Attempt:
     sess = db.session()
     attempt = _owned_by(sess, user_id, attempt_id)
+    if _released(sess, attempt):  # issue 18: after release nothing in the sitting submits, not even again
+        raise AttemptClosed(_("The results of this sitting are out: its papers are closed."))
     close_if_expired(sess, attempt)
     if attempt.status == AttemptStatus.SUBMITTED:
         return attempt

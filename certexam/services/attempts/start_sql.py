@@ -18,19 +18,20 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import NamedTuple
 
-from sqlalchemy import Integer, String, Text, bindparam, insert, literal, select
+from sqlalchemy import Integer, String, Text, bindparam, exists, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql import Executable
 
 from certexam import db
 from certexam.domain import timing as T
-from certexam.models import Attempt, AttemptEvent, AttemptKind, AttemptStatus, Registration
+from certexam.models import Attempt, AttemptEvent, AttemptKind, AttemptStatus, Registration, Sitting
 from certexam.services.attempts.forms import Drawn, insert_items
 from certexam.services.platform import audit, clock
 
 _A = Attempt.__table__
 _G = Registration.__table__
+_S = Sitting.__table__
 
 
 class Planned(NamedTuple):
@@ -45,6 +46,7 @@ class Planned(NamedTuple):
     time_multiplier_pct: int
     drawn: Drawn
     form: str  # the attempt's frozen form as stored (attempt_forms.form_json), built before the turn
+    entry_closes_at: datetime  # the paper's late-entry window ends: re-checked in the turn
 
 
 class Inserted(NamedTuple):
@@ -60,8 +62,9 @@ _COLUMNS = ["user_id", "registration_id", "sitting_paper_id", "paper_code", "kin
 @functools.cache
 def _insert_attempt(dialect: str) -> Executable:
     """INSERT INTO attempt ... SELECT ... FROM registration WHERE <as planned> ON CONFLICT DO NOTHING
-    RETURNING id: no row back if the registration changed (its owner or accommodations) or an attempt
-    at this paper exists (the unique constraint, also against a start racing on another connection)."""
+    RETURNING id: no row back if the registration changed (its owner or accommodations), its sitting's
+    results were released meanwhile (issue 18: nothing starts after release), or an attempt at this
+    paper exists (the unique constraint, also against a start racing on another connection)."""
     when = db.UTCDateTime()
     row = select(
         _G.c.user_id, _G.c.id, bindparam("p_spid", type_=Integer), bindparam("p_code", type_=String),
@@ -71,7 +74,8 @@ def _insert_attempt(dialect: str) -> Executable:
         literal(0), bindparam("p_lang", type_=String),
     ).where(_G.c.id == bindparam("p_reg", type_=Integer), _G.c.user_id == bindparam("p_uid", type_=Integer),
             _G.c.extra_minutes == bindparam("p_extra", type_=Integer),
-            _G.c.time_multiplier_pct == bindparam("p_mult", type_=Integer))
+            _G.c.time_multiplier_pct == bindparam("p_mult", type_=Integer),
+            ~exists().where(_S.c.id == _G.c.sitting_id, _S.c.results_released_at.is_not(None)))
     insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
     return (insert_(Attempt).from_select(_COLUMNS, row)
             .on_conflict_do_nothing(index_elements=["registration_id", "paper_code"]).returning(_A.c.id))
@@ -85,6 +89,8 @@ def insert_planned(plan: Planned, language: str) -> Inserted | None:
     """The writer's turn of a planned start; None (nothing written) if the plan no longer holds."""
     conn = db.connection()
     now = clock.now()
+    if now > plan.entry_closes_at:  # the window closed since the plan: the full start says so
+        return None
     acc = T.Accommodation(plan.extra_minutes, Fraction(plan.time_multiplier_pct, 100))
     device = secrets.token_urlsafe(24)  # this device holds the new attempt
     attempt_id = conn.execute(_insert_attempt(conn.dialect.name), {

@@ -12,6 +12,7 @@ from certexam import db
 from certexam.errors import NotFound, UserError
 from certexam.models import Attempt, AttemptKind, CorrectionAction, KeyCorrection, Registration, Sitting, User
 from certexam.services.platform import audit, clock
+from certexam.services.results import cycle
 from certexam.services.results.release import _audit_changes, sync_level_passes
 from certexam.services.results.scoring import corrections_of, key_from_json, score_sitting, slot_items
 from certexam.services.sittings.schedule import blueprint_of
@@ -61,7 +62,10 @@ def correct(actor: User, sitting_id: int, version_id: int, child: int | None, ac
                         created_at=clock.now())
     sess.add(fix)
     sess.flush()
-    changes = score_sitting(sess, sitting)
+    # A sitting closes before it is scored (issue 18): an open one takes the correction at compute.
+    closed = sitting.results_released_at is not None or cycle.facts(sess, sitting, close_expired=True).closed(
+        clock.now())
+    changes = score_sitting(sess, sitting) if closed else []
     changed = _audit_changes(sess, changes, "results.key_correction_change", actor, {"key_correction": fix.id})
     if sitting.results_released_at is not None:
         sync_level_passes(sess, sitting)

@@ -19,6 +19,7 @@ from certexam.domain.scoring_types import FAIL, PASS, PENDING
 from certexam.errors import Conflict, Forbidden, NotFound, UserError
 from certexam.models import ExamBan, LevelPass, MisconductRuling, Registration, Result, Sitting, User
 from certexam.services.platform import audit, clock, mail
+from certexam.services.results import cycle
 from certexam.services.results.scoring import score_sitting, snapshot
 
 BAN_YEARS: Final = (1, 2)  # rules s.2: "misconduct (with an exam ban of 1 or 2 years)"
@@ -48,11 +49,12 @@ def _audit_changes(sess: Session, changes: list[tuple[Result, dict[str, Any] | N
 
 @db.use_case
 def compute(actor: User | None, sitting_id: int) -> dict[str, int]:
-    """Score a sitting before release (results stay hidden); returns counts per status."""
+    """Score a closed sitting before release (results stay hidden); returns counts per status."""
     sess = db.session()
     sitting = _sitting(sess, sitting_id, lock=True)
     if sitting.results_released_at is not None:
         raise Conflict(_("Results of this sitting are released: only a re-check or a key correction changes them."))
+    cycle.require_closed(sess, sitting)  # issue 18: a sitting closes before it is scored
     changes = score_sitting(sess, sitting)
     counts: dict[str, int] = {}
     for row, _before, _after in changes:
@@ -93,7 +95,8 @@ def rule_misconduct(actor: User, registration_id: int, ban_years: int, evidence:
     sess.flush()
     audit.record(sess, "results.misconduct", "registration", reg.id, actor_id=actor.id,
                  after={"ban_years": ban_years, "ends_on": end.isoformat(), "evidence": evidence.strip()})
-    score_sitting(sess, reg.sitting)
+    if cycle.facts(sess, reg.sitting, close_expired=True).closed(now):  # else compute applies it later
+        score_sitting(sess, reg.sitting)
     return ruling
 
 
@@ -160,6 +163,7 @@ def _release(actor: User, sitting_id: int) -> int:
     sitting = _sitting(sess, sitting_id, lock=True)
     if sitting.results_released_at is not None:
         raise Conflict(_("These results have already been released."))
+    cycle.require_closed(sess, sitting)  # issue 18: nothing can start or run when results go out
     changes = score_sitting(sess, sitting)
     if not changes:
         raise UserError(_("There are no results to release."))
