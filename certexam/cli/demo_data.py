@@ -1,24 +1,35 @@
-"""Idempotent demo data: staff of every role and a few candidates."""
+"""Idempotent demo data: every screen of the platform with something on it.
+
+The story, in the order it is loaded (each part is skipped once it is there):
+
+* staff of every role, the named demo candidates, the organisations and their HR accounts;
+* the shipped question banks; a level-1 sitting in progress (with a proctor's view) and two
+  sittings open for registration (demo_exams);
+* a released level-1 sitting of 300 simulated candidates, a released level-2 sitting ranked
+  by direction, and a level-2 sitting being marked (demo_results);
+* a budget year of the holder bonus (demo_holders, demo_bonus);
+* certificate administration (demo_certs) and the named candidate's certificate.
+
+Dates come from demo_clock: the story is dated backwards from the day it is loaded.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import timedelta
 
 from certexam import db
-from certexam.domain.uscc import uscc_check_char
-from certexam.models import Organisation, OrgCategory, Role
-from certexam.services.accounts import organisations
+from certexam.cli import demo_bonus, demo_certs, demo_clock, demo_exams, demo_holders, demo_results
+from certexam.cli.demo_people import DEMO_PASSWORD, shared_hash
+from certexam.models import Role
 from certexam.services.accounts import users as accounts
+from certexam.services.certificates import issue, keys
+from certexam.services.platform import clock
 
-DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - demo only; `make run` prints it
-
-# A made-up but valid credit code (GB 32100-2015): the last character is computed, not typed.
-DEMO_ORG = ("深圳前海示范金融科技有限公司", "91440300MA5DEM012" + uscc_check_char("91440300MA5DEM012"), "深圳",
-            OrgCategory.FINTECH)
 STAFF = [
     ("admin@demo.certexam", Role.ADMIN, "管理员", "Demo Administrator"),
     ("grader@demo.certexam", Role.GRADER, "阅卷员", "Demo Grader"),
-    ("employer@demo.certexam", Role.EMPLOYER, "人事专员", "Demo Employer"),
+    ("grader2@demo.certexam", Role.GRADER, "阅卷员二", "Second Grader"),
+    ("grader3@demo.certexam", Role.GRADER, "阅卷员三", "Third Grader"),
 ]
 # ID numbers are made-up but well-formed (valid check characters).
 CANDIDATES = [
@@ -29,29 +40,41 @@ CANDIDATES = [
 ]
 
 
-def load() -> list[str]:
-    """Create what is missing and return the lines to print."""
+def _accounts() -> list[str]:
     sess = db.session()
-    org = sess.scalar(select(Organisation).where(Organisation.credit_code == DEMO_ORG[1]))
-    if org is None:
-        org = organisations.create(None, *DEMO_ORG)
     lines = [f"Demo sign-ins (password for all: {DEMO_PASSWORD}):"]
     for email, role, name_zh, name_en in STAFF:
         if accounts.find_by_email(sess, email) is None:
             accounts.create_staff_account(None, email, DEMO_PASSWORD, role, name_zh, name_en,
-                                          org.id if role == Role.EMPLOYER else None)
+                                          password_hash=shared_hash())
         lines.append(f"  {role.value:<10} {email}")
+    for org in demo_holders.ORGS:
+        if org.employer:
+            lines.append(f"  {Role.EMPLOYER.value:<10} {org.employer[0]}")
     for email, name_zh, name_en, id_type, id_number in CANDIDATES:
         if accounts.find_by_email(sess, email) is None:
             accounts.register_candidate(accounts.Registration(
                 email=email, password=DEMO_PASSWORD, name_zh=name_zh, name_en=name_en,
-                id_type=id_type, id_number=id_number))
+                id_type=id_type, id_number=id_number), password_hash=shared_hash())
         lines.append(f"  candidate  {email}")
-    from certexam.cli import demo_exams
+    return lines
 
-    lines.append(demo_exams.load_bank())
-    lines += demo_exams.load_sittings([c[0] for c in CANDIDATES])
-    from certexam.services.certificates import issue  # issue 6: leave one issued certificate to look at
 
-    lines.append(issue.ensure_demo_certificate(CANDIDATES[0][0]))
+def load() -> list[str]:
+    """Create what is missing and return the lines to print."""
+    with demo_clock.story() as demo:
+        t = demo_clock.timeline(clock.today())
+        keys.ensure_keys(demo.start)  # results release issues certificates: the body's keys come first
+        demo_holders.ensure_orgs(demo, t.holders_passed - timedelta(days=400))
+        demo.set(demo.start)
+        lines = _accounts()
+        lines.append(demo_exams.load_bank())
+        lines += demo_exams.load_sittings(demo, [c[0] for c in CANDIDATES])
+        lines += demo_results.load(demo, t)
+        lines += demo_bonus.load(demo, t)
+        demo_certs.load_status_changes(demo)
+        lines += demo_certs.load_recent_holder(demo, t, CANDIDATES[3][0])
+        demo.set(demo.start)
+        mine = issue.ensure_demo_certificate(CANDIDATES[0][0])  # issue 6: a certificate to look at
+        lines += [demo_certs.summary(), mine]
     return lines

@@ -1,4 +1,4 @@
-"""The command line: init-db, demo (idempotent), users create-admin, and the console script."""
+"""The command line: users create-admin and the console script (the demo: test_demo.py)."""
 
 from __future__ import annotations
 
@@ -8,30 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from certexam import db
 from certexam.cli.accounts import create_admin_command
-from certexam.cli.demo import demo_command
-from certexam.cli.platform import init_db_command
 from certexam.models import Role, User
 from tests.conftest import make_app
-
-
-def test_demo_is_idempotent_and_prints_sign_ins(tmp_path: Path, any_db_url: str) -> None:
-    app = make_app(tmp_path, any_db_url)
-    runner = app.test_cli_runner()
-    assert runner.invoke(init_db_command).exit_code == 0
-    first = runner.invoke(demo_command)
-    assert first.exit_code == 0, first.output
-    second = runner.invoke(demo_command)
-    assert second.exit_code == 0 and first.output == second.output
-    assert "admin@demo.certexam" in first.output and "candidate" in first.output
-    with app.app_context():
-        roles = dict(db.session().execute(select(User.role, func.count()).group_by(User.role)).all())
-    assert roles[Role.ADMIN] == 1 and roles[Role.GRADER] == 1 and roles[Role.EMPLOYER] == 1
-    assert roles[Role.CANDIDATE] >= 3
-    app.extensions["certexam.engine"].dispose()
 
 
 def test_create_admin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
