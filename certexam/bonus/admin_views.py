@@ -178,7 +178,8 @@ def admin_social_insurance() -> Any:
             flash(_("%(n)d line(s) have errors; nothing was imported.", n=len(parsed.errors)), "error")
         else:
             report = bonus_social.import_lines(current_user, parsed.lines, upload.filename or "upload.csv")
-    return render_template("bonus/admin_social.html", form=form, errors=errors, report=report)
+    return render_template("bonus/admin_social.html", form=form, errors=errors, report=report,
+                           on_file=bonus_social.on_file())
 
 
 @bp.route("/admin/bonus/payouts", methods=["GET", "POST"])

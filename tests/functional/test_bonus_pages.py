@@ -264,6 +264,20 @@ def test_social_insurance_upload_is_all_or_nothing(app: Flask) -> None:
     assert "confirmed by social-insurance records" in page and "365 of 730 days counted" in page
 
 
+def test_social_insurance_page_lists_the_records_on_file(app: Flask) -> None:
+    holder, org = make_holder(app), make_org(app)
+    with app.app_context():
+        code = db.session().get(Organisation, org).credit_code  # type: ignore[union-attr]
+    admin = browser(app, make_staff(app, Role.ADMIN))
+    assert "No contribution records yet." in text(admin.get("/admin/bonus/social-insurance"))
+    lines = "credit_code,id_number,month\n" + "\n".join(f"{code},{holder.id_number},2023-{m:02d}" for m in (3, 1, 2))
+    _form(admin, "/admin/bonus/social-insurance", "/admin/bonus/social-insurance",
+          {"file": (io.BytesIO(lines.encode()), "si.csv")}, content_type="multipart/form-data")
+    page = text(admin.get("/admin/bonus/social-insurance"))  # a later visit still shows what is on file
+    assert "No contribution records yet." not in page and code in page
+    assert re.search(r'<td class="num">1</td><td class="num">3</td>\s*<td>2023-01</td><td>2023-03</td>', page)
+
+
 def test_fraud_finding_is_listed_publicly_with_the_name_masked(app: Flask) -> None:
     holder = eligible_holder(app, name_zh="李四", name_en="Li Si")
     admin = browser(app, make_staff(app, Role.ADMIN))

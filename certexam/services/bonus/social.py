@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from certexam import db
 from certexam.domain.identity import normalise_id_number
@@ -154,6 +154,29 @@ def _chunks(values: set[str]) -> list[list[str]]:
 
 def parse_file(data: bytes, now: datetime | None = None) -> Parsed:
     return parse(data, clock.today(now))
+
+
+@dataclass(frozen=True)
+class OnFile:
+    """What the imported files hold for one organisation."""
+
+    organisation: str
+    credit_code: str
+    people: int
+    months: int
+    first_month: date
+    last_month: date
+    last_import: datetime
+
+
+def on_file() -> list[OnFile]:
+    """Contribution records on file, per organisation (so the page shows what earlier imports brought)."""
+    stmt = (select(Organisation.name, Organisation.credit_code, func.count(func.distinct(SocialInsuranceMonth.user_id)),
+                   func.count(), func.min(SocialInsuranceMonth.month), func.max(SocialInsuranceMonth.month),
+                   func.max(SocialInsuranceMonth.imported_at))
+            .join(Organisation, Organisation.id == SocialInsuranceMonth.organisation_id)
+            .group_by(Organisation.id, Organisation.name, Organisation.credit_code).order_by(Organisation.name))
+    return [OnFile(*row) for row in db.session().execute(stmt)]
 
 
 def months_for(user_id: int) -> list[SocialInsuranceMonth]:
