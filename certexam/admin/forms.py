@@ -27,8 +27,9 @@ class StaffAccountForm(FlaskForm):
     name_zh = StringField(_l("Name in Chinese"), validators=[DataRequired(), Length(max=100)])
     name_en = StringField(_l("Name in English or pinyin"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
-    organisation_id = SelectField(_l("Organisation (employers only)"), coerce=int, validators=[Optional()],
-                                  validate_choice=False)
+    # Only an offered organisation: a made-up id (2^63 overflowed SQLite, 2^31 PostgreSQL: issue 19.8)
+    # is a form error, never a query.
+    organisation_id = SelectField(_l("Organisation (employers only)"), coerce=int, validators=[Optional()])
     password = PasswordField(_l("Initial password (at least 10 characters)"),
                              validators=[DataRequired(), Length(min=10, max=200)])
     submit = SubmitField(_l("Create account"))

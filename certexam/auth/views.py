@@ -19,8 +19,13 @@ from certexam.web import show_error
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only follow a `next` that stays on this site (no scheme, no host)."""
-    if not target:
+    """Only follow a `next` that stays on this site (no scheme, no host).
+
+    Control characters (CR/LF would split the Location header: a 500 before, issue 19.8; browsers drop
+    tab and newline, so `/<TAB>/evil.example` becomes `//evil.example`) and backslashes (read as `/`
+    by browsers) send the user to `default` instead.
+    """
+    if not target or any(ch < " " or ch in "\\\x7f" for ch in target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

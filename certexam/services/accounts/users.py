@@ -21,6 +21,7 @@ from certexam.services.accounts import passwords
 from certexam.services.platform import audit, clock, mail, uploads
 
 MIN_PASSWORD_LENGTH = 10
+MAX_ROW_ID = 2**31 - 1  # PostgreSQL's integer key; a larger id is no row, never a query that overflows
 
 # The domain explains in English; these are the words users read.
 _ID_PROBLEMS = {
@@ -177,7 +178,8 @@ def create_staff_account(
     if find_by_email(sess, email) is not None:
         raise Conflict(_("An account with this email already exists."), "email")
     if role == Role.EMPLOYER:
-        if organisation_id is None or sess.get(Organisation, organisation_id) is None:
+        if organisation_id is None or not 0 < organisation_id <= MAX_ROW_ID \
+                or sess.get(Organisation, organisation_id) is None:
             raise UserError(_("An employer account needs an organisation."), "organisation_id")
     else:
         organisation_id = None

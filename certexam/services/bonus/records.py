@@ -69,7 +69,8 @@ def own_record(user: User, record_id: int, *, lock: bool = False) -> EmploymentR
 
 
 def _check_input(data: PeriodInput, on: date) -> Organisation:
-    org = db.session().get(Organisation, data.organisation_id)
+    # An id past PostgreSQL's integer (or SQLite's 2^63) is no organisation, not a query (issue 19.8).
+    org = db.session().get(Organisation, data.organisation_id) if 0 < data.organisation_id < 2**31 else None
     if org is None:
         raise UserError(_("Choose an organisation from the list."), "organisation_id")
     if data.starts_on < EARLIEST_START or data.starts_on > on:
