@@ -155,7 +155,7 @@
     });
   }
   function finishAndLeave(text) {
-    try { localStorage.removeItem(storeKey); } catch (e) { /* ignore */ }
+    try { localStorage.removeItem(storeKey); localStorage.removeItem(viewKey); } catch (e) { /* ignore */ }
     queue = [];
     stop(text, "info");
     setTimeout(function () { window.location.assign(root.dataset.finishedUrl); }, 2500);
@@ -207,7 +207,7 @@
   var textTimers = {};
   document.getElementById("questions").addEventListener("change", function (ev) {
     var el = ev.target;
-    if (el.classList.contains("item-lang-select")) { switchLanguage(el.dataset.question, el.value); return; }
+    if (el.classList.contains("item-lang-select")) { switchLanguage(el.dataset.question, el.value, true); return; }
     if (el.classList.contains("flag-box")) { save(el.dataset.slot); return; }
     if (el.name && el.dataset.slot && el.dataset.kind !== "constructed") { save(el.dataset.slot); }
   });
@@ -246,9 +246,33 @@
     return others < limit;
   }
 
-  function switchLanguage(slot, code) {
-    var q = document.getElementById("question-" + slot);
+  function switchLanguage(question, code, remember) {
+    var q = document.getElementById("question-" + question);
+    var select = q && q.querySelector(".item-lang-select");
+    if (!select || !Array.prototype.some.call(select.options, function (o) { return o.value === code; })) { return; }
+    select.value = code;
     q.querySelectorAll(".lang-text").forEach(function (span) { span.hidden = span.dataset.lang !== code; });
+    if (remember) { view.langs[question] = code; keepView(); }
+  }
+
+  /* ---------- where the candidate is ---------- */
+  // The question shown, the view (one question or the whole paper) and each question's chosen language
+  // survive a reload, a switch of the interface language (a new page load) and a browser crash (issue
+  // 18.11): they are kept in localStorage under the attempt, as unsent answers are. On another device the
+  // paper opens at question 1 in the interface language (kept on the account), with every answer and
+  // flag from the server: keeping these on the server too would cost a write per page turn.
+  var viewKey = "certexam-view-" + root.dataset.attempt;
+  var view = (function () {
+    try {
+      var v = JSON.parse(localStorage.getItem(viewKey) || "{}");
+      if (v && typeof v === "object" && !Array.isArray(v)) {
+        return {q: String(v.q || ""), whole: v.whole === true, langs: (v.langs && typeof v.langs === "object") ? v.langs : {}};
+      }
+    } catch (e) { /* unreadable: start afresh */ }
+    return {q: "", whole: false, langs: {}};
+  }());
+  function keepView() {
+    try { localStorage.setItem(viewKey, JSON.stringify(view)); } catch (e) { /* storage full or off: this page only */ }
   }
 
   /* ---------- navigation ---------- */
@@ -285,6 +309,7 @@
       if (i === current) { b.setAttribute("aria-current", "true"); } else { b.removeAttribute("aria-current"); }
     });
     position.textContent = (current + 1) + " / " + questions.length;
+    if (questions.length) { view.q = questions[current].dataset.number; view.whole = wholePaper; keepView(); }
     document.getElementById("prev-q").disabled = current === 0;
     document.getElementById("next-q").disabled = current === questions.length - 1;
     if (focus) {
@@ -415,7 +440,14 @@
     }
   }).catch(function () { retryLater(); setTimeout(function () { window.location.reload(); }, 5000); });
 
+  Object.keys(view.langs).forEach(function (question) { switchLanguage(question, view.langs[question], false); });
+  if (view.whole) {
+    wholePaper = true;
+    toggle.setAttribute("aria-pressed", "true");
+    toggle.textContent = toggle.dataset.one;
+  }
   updateNav();
-  show(0, false);
+  show(Math.max(0, questions.findIndex(function (q) { return q.dataset.number === view.q; })), false);
+  if (wholePaper && current > 0) { questions[current].scrollIntoView({block: "start"}); }
   showStatus();
 })();
