@@ -379,7 +379,7 @@
     var wait = function () {
       if (queue.length && !stopped && !offline) { flush(); setTimeout(wait, 200); return; }
       request("POST", "/submit", {device: device}).then(function (r) {
-        if (r.status === 200) { finishAndLeave(msg.msgClosed); }
+        if (r.status === 200) { finishAndLeave(msg.msgSubmitted); }  // the candidate's own submit, not a timeout
         else if (r.data.code === "taken_over") { stop(msg.msgTaken, "warn"); }
         else { showBanner(r.data.error || String(r.status), "error"); }
       }).catch(function () { showBanner(msg.msgOffline.replace("{n}", String(queue.length)), "warn"); });
@@ -414,7 +414,8 @@
       var st = r.data;
       deadlineMono = performance.now() + st.remaining_seconds * 1000;
       pausedLeft = st.paused ? st.remaining_seconds : null;
-      if (st.status === "submitted") { finishAndLeave(msg.msgClosed); return; }
+      // Submitted elsewhere: "time is over" only when it is (another device or a proctor may have ended it).
+      if (st.status === "submitted") { finishAndLeave(st.remaining_seconds > 0 ? msg.msgSubmitted : msg.msgClosed); return; }
       if (st.holder === false) { stop(msg.msgTaken, "warn"); return; }
       if (st.paused) { showBanner(msg.msgPaused, "warn"); } else if (banner.textContent === msg.msgPaused) { banner.hidden = true; }
       if (offline) { offline = false; flush(); }
