@@ -103,6 +103,18 @@ def lock_for_issue(sess: Session, user_id: int, level: int, year: int) -> None:
                      {"space": _SERIAL_LOCK_SPACE, "key": level * 10_000 + year})
 
 
+RESULT_CHANGED = "result changed:"
+"""How the reason of a revocation that followed a result change begins (certificates/follow.py). Such a
+certificate is re-issued if the result becomes a pass again; one revoked for any other recorded
+reason is not (issue 18: "valid exactly when the result is PASS, unless revoked for another reason")."""
+
+
+def revoked_for_result(cert: Certificate) -> bool:
+    """Whether the certificate was revoked because its result changed (and for no other reason)."""
+    return (cert.status == CertStatus.REVOKED and cert.replaced_by_id is None
+            and (cert.status_reason or "").startswith(RESULT_CHANGED))
+
+
 def current_certificate(sess: Session, user_id: int, level: int, sitting_id: int | None) -> Certificate | None:
     """The certificate a holder has for this level and sitting (the newest of a re-issue chain)."""
     same_sitting = (Certificate.sitting_id == sitting_id) if sitting_id is not None else (
@@ -144,10 +156,21 @@ def _register(actor: User | None, req: IssueRequest, token_key: SigningKey) -> C
     user = _check_request(req, sess.get(User, req.user_id))
     lock_for_issue(sess, req.user_id, req.level, req.issued_on.year)
     existing = current_certificate(sess, req.user_id, req.level, req.sitting_id)
-    if existing is not None:
+    if existing is not None and not revoked_for_result(existing):
         return existing
-    return new_certificate(sess, actor, req, token_key, user.name_zh.strip(), user.name_en.strip(),
-                           user.photo_path)
+    new = new_certificate(sess, actor, req, token_key, user.name_zh.strip(), user.name_en.strip(), user.photo_path)
+    if existing is not None:  # the result became a pass again: the new certificate replaces the revoked one
+        link_replacement(sess, actor, existing, new)
+    return new
+
+
+def link_replacement(sess: Session, actor: User | None, old: Certificate, new: Certificate) -> None:
+    """Point a certificate revoked because its result changed to the one issued when it became a pass
+    again, so the public page of the old number names the new one."""
+    old.replaced_by_id = new.id
+    audit.record(sess, "certificate.reissue", "certificate", old.id, actor_id=actor.id if actor else None,
+                 before={"status": old.status}, after={"status": old.status, "replaced_by": new.number,
+                                                       "reason": "the result is a pass again"})
 
 
 # -- use cases ---------------------------------------------------------------------------------

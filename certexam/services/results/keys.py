@@ -13,7 +13,7 @@ from certexam.errors import NotFound, UserError
 from certexam.models import Attempt, AttemptKind, CorrectionAction, KeyCorrection, Registration, Sitting, User
 from certexam.services.platform import audit, clock
 from certexam.services.results import cycle
-from certexam.services.results.release import _audit_changes, sync_level_passes
+from certexam.services.results.release import follow_change
 from certexam.services.results.scoring import corrections_of, key_from_json, score_sitting, slot_items
 from certexam.services.sittings.schedule import blueprint_of
 
@@ -66,14 +66,13 @@ def correct(actor: User, sitting_id: int, version_id: int, child: int | None, ac
     closed = sitting.results_released_at is not None or cycle.facts(sess, sitting, close_expired=True).closed(
         clock.now())
     changes = score_sitting(sess, sitting) if closed else []
-    changed = _audit_changes(sess, changes, "results.key_correction_change", actor, {"key_correction": fix.id})
-    if sitting.results_released_at is not None:
-        sync_level_passes(sess, sitting)
-    fix.report = json.dumps({"attempts_with_item": seen, "results": len(changes), "changed": changed},
-                            ensure_ascii=False)
+    changed, certificates = follow_change(sess, sitting, changes, "results.key_correction_change", actor,
+                                          {"key_correction": fix.id})
+    fix.report = json.dumps({"attempts_with_item": seen, "results": len(changes), "changed": changed,
+                             "certificates": certificates.as_dict()}, ensure_ascii=False)
     audit.record(sess, "results.key_correction", "sitting", sitting.id, actor_id=actor.id,
                  after={"correction": fix.id, "version": version_id, "child": child, "action": action,
-                        "key": new_key, "changed": len(changed)})
+                        "key": new_key, "changed": len(changed), "certificates": certificates.as_dict()})
     return fix
 
 

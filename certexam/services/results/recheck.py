@@ -16,7 +16,7 @@ from certexam.errors import Conflict, Forbidden, NotFound, UserError
 from certexam.models import Attempt, AttemptKind, Recheck, RecheckStatus, Result, Sitting, User
 from certexam.services.platform import audit, clock, mail
 from certexam.services.results import marking
-from certexam.services.results.release import _audit_changes, sync_level_passes
+from certexam.services.results.release import follow_change
 from certexam.services.results.scoring import corrections_of, score_sitting, slot_items, snapshot
 from certexam.services.sittings.schedule import blueprint_of
 
@@ -96,14 +96,14 @@ def answer(actor: User, recheck_id: int, text: str, new_marks: Mapping[str, int]
     sitting = sess.get(Sitting, row.sitting_id)
     assert sitting is not None
     changes = score_sitting(sess, sitting)
-    _audit_changes(sess, changes, "results.recheck_change", actor, {"recheck": rc.id})
-    sync_level_passes(sess, sitting)
+    _changed, certificates = follow_change(sess, sitting, changes, "results.recheck_change", actor,
+                                           {"recheck": rc.id})
     after = snapshot(row)
     rc.status = CHANGED if after != before else UNCHANGED
     rc.answer, rc.before, rc.after = text.strip(), json.dumps(before), json.dumps(after)
     rc.answered_by_id, rc.answered_at = actor.id, clock.now()
     audit.record(sess, "recheck.answer", "result", row.id, actor_id=actor.id, before=before,
-                 after={**after, "recheck": rc.id, "outcome": rc.status})
+                 after={**after, "recheck": rc.id, "outcome": rc.status, "certificates": certificates.as_dict()})
     user = sess.get(User, row.user_id)
     if user is not None:
         with force_locale(user.locale or "zh_Hans"):

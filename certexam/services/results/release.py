@@ -18,6 +18,7 @@ from certexam import db
 from certexam.domain.scoring_types import FAIL, PASS, PENDING
 from certexam.errors import Conflict, Forbidden, NotFound, UserError
 from certexam.models import ExamBan, LevelPass, MisconductRuling, Registration, Result, Sitting, User
+from certexam.services.certificates.follow import Followed, follow_results
 from certexam.services.platform import audit, clock, mail
 from certexam.services.results import cycle
 from certexam.services.results.scoring import score_sitting, snapshot
@@ -45,6 +46,19 @@ def _audit_changes(sess: Session, changes: list[tuple[Result, dict[str, Any] | N
                 audit.record(sess, action, "result", row.id, actor_id=actor.id if actor else None,
                              before=before, after={**after, **(why or {})})
     return report
+
+
+def follow_change(sess: Session, sitting: Sitting, changes: list[tuple[Result, dict[str, Any] | None, dict[str, Any]]],
+                  action: str, actor: User | None, why: dict[str, Any]) -> tuple[list[dict[str, Any]], Followed]:
+    """After a re-score (key correction, item void, re-check, misconduct ruling), in its use case: audit
+    every changed released result, move the level passes, and let the certificates follow (issue 18: a
+    certificate tells the truth about its result). Returns the before/after report and the certificates
+    revoked and issued."""
+    report = _audit_changes(sess, changes, action, actor, why)
+    if sitting.results_released_at is not None:
+        sync_level_passes(sess, sitting)
+    turned = {row.id for row, before, after in changes if before is not None and before["status"] != after["status"]}
+    return report, follow_results(sess, sitting, actor, why, turned)
 
 
 @db.use_case
@@ -96,7 +110,8 @@ def rule_misconduct(actor: User, registration_id: int, ban_years: int, evidence:
     audit.record(sess, "results.misconduct", "registration", reg.id, actor_id=actor.id,
                  after={"ban_years": ban_years, "ends_on": end.isoformat(), "evidence": evidence.strip()})
     if cycle.facts(sess, reg.sitting, close_expired=True).closed(now):  # else compute applies it later
-        score_sitting(sess, reg.sitting)
+        follow_change(sess, reg.sitting, score_sitting(sess, reg.sitting), "results.misconduct_change", actor,
+                      {"misconduct": ruling.id})
     return ruling
 
 
