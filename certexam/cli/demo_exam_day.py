@@ -28,6 +28,7 @@ from certexam import db
 from certexam.cli import demo_cohort as model
 from certexam.cli.demo_clock import DemoClock, local
 from certexam.domain import timing as T
+from certexam.domain.items import Item
 from certexam.models import Attempt, Registration, Sitting, User
 from certexam.services.attempts import autosave_sql, lifecycle
 from certexam.services.attempts import submit as hot_submit
@@ -102,9 +103,16 @@ def form_of(attempt_id: int) -> list[dict[str, Any]]:
     return list(json.loads(form))
 
 
-def answers_for_form(seat: Seat, form: list[dict[str, Any]], choose_at_most: dict[int, int]) -> list[tuple[str, Any]]:
-    """(slot, answer) in the order the candidate works; blanks are not saved."""
-    items = item_cache.items_by_version(db.session(), [e["v"] for e in form])
+def answers_for_form(seat: Seat, form: list[dict[str, Any]], choose_at_most: dict[int, int],
+                     known: dict[int, Item] | None = None) -> list[tuple[str, Any]]:
+    """(slot, answer) in the order the candidate works; blanks are not saved.
+
+    `known`: item versions already read (versions never change), shared across one exam day.
+    """
+    items = {} if known is None else known
+    missing = [e["v"] for e in form if e["v"] not in items]
+    if missing:
+        items.update(item_cache.items_by_version(db.session(), missing))
     rng = random.Random(f"{seat.seed}:choices")
     chosen: dict[int, list[int]] = {}
     for section, k in choose_at_most.items():  # "answer 2 of 5": the candidate picks which
@@ -145,6 +153,7 @@ def sit(demo: DemoClock, sitting: Sitting, group: Sequence[Seat], choose_at_most
     """The exam day: every paper in order, every candidate who came (papers start at their set times)."""
     # Plain values: every use case begins with a rollback, which would make the ORM reload each paper.
     papers = [(p.code, p.starts_at, p.minutes) for p in sorted(sitting.papers, key=lambda p: p.position)]
+    known: dict[int, Item] = {}
     for index, (code, starts_at, minutes) in enumerate(papers):
         for n, seat in enumerate(group):
             if seat.papers_sat <= index:
@@ -153,7 +162,7 @@ def sit(demo: DemoClock, sitting: Sitting, group: Sequence[Seat], choose_at_most
             started = lifecycle.try_begin(Owner(user_id=seat.user_id), seat.registration_id, code, seat.language)
             if started is None or started.device is None:
                 raise RuntimeError(f"demo candidate {seat.user_id} could not begin {code}")
-            answers = answers_for_form(seat, form_of(started.attempt_id), choose_at_most.get(code, {}))
+            answers = answers_for_form(seat, form_of(started.attempt_id), choose_at_most.get(code, {}), known)
             used = minutes * (0.55 + 0.4 * (n * 37 % 100) / 100) if seat.finishes_early else minutes
             store_answers(seat, started.attempt_id, started.device, answers, begun,
                           timedelta(minutes=min(used, minutes - 1)) / max(len(answers), 1))
