@@ -44,13 +44,15 @@ def sign_in_and_begin(page: Any, base: str, email: str) -> None:
     page.locator("#submit").click()
     page.wait_for_url(base + "/")
     page.goto(base + "/exams/")
-    page.get_by_role("button", name="Begin paper P1").click()
+    page.locator("form[action$='/papers/P1/start'] button").click()  # in any interface language
     page.wait_for_url("**/exams/attempts/*")
     wait_saved(page)
 
 
 def wait_saved(page: Any) -> None:
-    expect(page.locator("#save-status")).to_have_text(SAVED, timeout=15000)
+    """Until the status line says every answer is saved, in the page's language."""
+    saved = page.locator("#attempt").get_attribute("data-msg-saved") or SAVED
+    expect(page.locator("#save-status")).to_have_text(saved, timeout=15000)
 
 
 def number_of(question: Any) -> int:
