@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 
 from certexam import db
 from certexam.cli import demo_holders as holders
+from certexam.cli import demo_people as people
 from certexam.cli.demo_clock import DemoClock, Timeline, local, working_day_on_or_after
 from certexam.models import BonusApplication, User
 from certexam.services.bonus import applications, budget, fraud, notice, payouts, settings
@@ -179,6 +180,8 @@ def load(demo: DemoClock, t: Timeline) -> list[str]:
     counts = dict(db.session().execute(select(BonusApplication.status, func.count())
                                        .group_by(BonusApplication.status)).all())
     queue = len(budget.overview().queue)
+    on_notice = people.people(holders.HOLDERS, 4, count)[funded + 1 + QUEUED + SPECIAL.index("notice")].email
     return [f"  holder bonus: {count} holders; applications by state: "
             + ", ".join(f"{k.value} {v}" for k, v in sorted(counts.items(), key=lambda kv: kv[0].value))
-            + f"; {queue} waiting for next year's budget"]
+            + f"; {queue} waiting for next year's budget",
+            f"  a holder on public notice: {on_notice}"]
