@@ -110,7 +110,7 @@ def _batch(story: Story, on: date, paid: bool) -> None:
 
 def _approval_days(t: Timeline, count: int) -> list[date]:
     first = working_day_on_or_after(date(t.budget_year, 1, 8))
-    last = max(min(date(t.budget_year, 12, 28), t.today - timedelta(days=8)), first)
+    last = max(min(date(t.budget_year, 12, 28), t.bonus_today - timedelta(days=8)), first)
     span = (last - first).days
     return [first + timedelta(days=span * k // max(count - 1, 1)) for k in range(count)]
 
@@ -137,7 +137,7 @@ def _year(story: Story, group: list[User]) -> None:
 def _specials(story: Story, group: list[User], first_n: int) -> None:
     """The applications still on their way, and the ones that ended early."""
     def back(days: int) -> date:
-        return story.t.today - timedelta(days=days)
+        return story.t.bonus_today - timedelta(days=days)
 
     for n, (holder, kind) in enumerate(zip(group, SPECIAL, strict=True), first_n):
         if kind == "submitted":
@@ -176,7 +176,8 @@ def load(demo: DemoClock, t: Timeline) -> list[str]:
         _specials(story, group[funded + 1 + QUEUED:], funded + 1 + QUEUED)
         paid = group[0]
         fraud.record_finding(story.admin, paid.id, "申报的全职工作期间与个人所得税记录不符：其间主要在外地任职。",
-                             t.today - timedelta(days=20), None, now=story.at(t.today - timedelta(days=20), 16))
+                             t.bonus_today - timedelta(days=20), None,
+                             now=story.at(t.bonus_today - timedelta(days=20), 16))
     counts = dict(db.session().execute(select(BonusApplication.status, func.count())
                                        .group_by(BonusApplication.status)).all())
     queue = len(budget.overview().queue)

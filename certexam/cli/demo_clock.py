@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
 
+from certexam.domain.bonus_facts import BonusPolicy
 from certexam.services.platform import clock
 
 SATURDAY = 5
@@ -102,6 +103,7 @@ class Timeline:
     l2_exam: date
     l2_release: date  # a few working days ago: the 10 working days for re-checks are still running
     l2_marking_exam: date  # a second level-2 sitting whose written answers are being marked
+    bonus_today: date  # the bonus story's "today": today, or the measures' last day once they have ended
     budget_year: int  # the bonus budget year the story fills (this year, after its first three weeks)
     holders_passed: date  # the bonus holders' level-2 pass (three years before that year)
     holders_issued: date  # and their certificates
@@ -111,7 +113,9 @@ class Timeline:
 def timeline(today: date) -> Timeline:
     l1_exam = saturday_on_or_before(today - timedelta(days=100))
     l2_exam = saturday_on_or_before(today - timedelta(days=66))
-    budget_year = (today - timedelta(days=21)).year
+    # rules s.3, item 38: the measures run five years from 2022-04-07; nobody can apply after that.
+    bonus_today = min(today, BonusPolicy().measures_last_day)
+    budget_year = (bonus_today - timedelta(days=21)).year
     holders_issued = working_day_on_or_after(date(budget_year - 3, 1, 10))
     return Timeline(
         today=today,
@@ -120,6 +124,7 @@ def timeline(today: date) -> Timeline:
         l2_exam=l2_exam,
         l2_release=working_day_on_or_before(today - timedelta(days=3)),
         l2_marking_exam=saturday_on_or_before(today - timedelta(days=12)),
+        bonus_today=bonus_today,
         budget_year=budget_year,
         holders_passed=saturday_on_or_before(holders_issued - timedelta(days=50)),
         holders_issued=holders_issued,

@@ -7,6 +7,7 @@ each state the demo promises (issue 17, "Demo data that shows every screen").
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from certexam import db
-from certexam.cli import demo_exams, demo_results
+from certexam.cli import demo_clock, demo_cohort, demo_exams, demo_people, demo_results
 from certexam.cli.demo import demo_command
 from certexam.cli.platform import audit_verify_command, init_db_command
+from certexam.domain.identity import id_number_problem
 from certexam.domain.scoring_types import FAIL, PASS, VOID
 from certexam.models import (
     Attempt,
@@ -45,8 +47,6 @@ from certexam.models.bonus import ApplicationStatus, GrantStatus, ObjectionStatu
 from certexam.services.bonus import settings as bonus_settings
 from certexam.services.results import analysis
 from tests.conftest import make_app
-
-pytestmark = pytest.mark.slow
 
 
 def _counts(sess: Session) -> dict[str, int]:
@@ -75,6 +75,7 @@ def loaded(tmp_path: Path, any_db_url: str) -> Any:
     app.extensions["certexam.engine"].dispose()
 
 
+@pytest.mark.slow
 def test_demo_shows_every_state_once(loaded: tuple[Flask, Any, str, str, dict[str, int]]) -> None:
     app, runner, first, second, before = loaded
     assert first == second and "admin@demo.certexam" in first and "candidate" in first
@@ -164,3 +165,41 @@ def _certificates_and_employers(sess: Session) -> None:
     states = set(sess.scalars(select(EmploymentRecord.status).where(EmploymentRecord.organisation_id == org.id)))
     assert states == {PeriodStatus.CONFIRMED, PeriodStatus.PENDING, PeriodStatus.DISPUTED}
     assert sess.scalar(select(func.count()).select_from(SocialInsuranceMonth))
+
+
+def test_demo_people_are_the_same_every_time_and_well_formed() -> None:
+    group = demo_people.people("t", 7, 60)
+    assert group == demo_people.people("t", 7, 60)
+    assert len({p.email for p in group}) == len({p.id_number for p in group}) == 60
+    assert {p.id_type for p in group} == {"prc_id", "hk_id"}
+    assert all(id_number_problem(p.id_type, p.id_number) is None for p in group)
+    # The HKID check digit by hand: 36*9 + 11*8 + 1*7 + 1*2 = 421, 421 % 11 = 3, 11 - 3 = 8
+    # (the same rule gives the published example A123456(3)).
+    assert demo_people.hkid_number(1, 1) == "B100001(8)"
+
+
+def test_demo_cohort_answers_follow_ability() -> None:
+    from certexam.domain.items import Item, Option, Text
+
+    items = [Item(id=f"T-{n:04d}", module="L1-FIN", type="single_choice", stem=Text({"zh_Hans": "?"}),
+                  options=tuple(Option(k, Text({"zh_Hans": k})) for k in "ABCD"), answer="B", difficulty=3)
+             for n in range(200)]
+    weak, strong = demo_cohort.Ability(-1.5, -1.5, 0.5), demo_cohort.Ability(1.5, 1.5, 0.5)
+
+    def right(who: demo_cohort.Ability) -> int:
+        return sum(demo_cohort.answer(i, who, "s") == "B" for i in items)
+
+    assert right(weak) < 100 < right(strong)
+    assert [demo_cohort.answer(i, weak, "s") for i in items] == [demo_cohort.answer(i, weak, "s") for i in items]
+
+
+@pytest.mark.parametrize("today", [date(2026, 12, 7), date(2027, 1, 5), date(2027, 9, 1)])
+def test_demo_story_is_in_the_past_and_the_bonus_inside_the_measures(app: Flask, today: date) -> None:
+    with app.app_context():
+        t = demo_clock.timeline(today)
+    last_day = bonus_settings.policy().measures_last_day  # rules s.3, item 38
+    assert t.bonus_today == min(today, last_day) and t.budget_year == (t.bonus_today - timedelta(days=21)).year
+    assert t.holders_passed < t.holders_issued < t.l1_exam < t.l1_release < today
+    assert t.l2_exam < t.l2_release <= today - timedelta(days=3) and t.l2_marking_exam < today
+    # two years of work after the certificates fit before the year whose budget the story fills
+    assert t.holders_issued + timedelta(days=730) < t.social_insurance < date(t.budget_year, 1, 1)
