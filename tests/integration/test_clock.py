@@ -53,3 +53,19 @@ def test_earlier_per_feature_holiday_settings_are_still_read(tmp_path: Path) -> 
         assert cal.extra_workdays == {date(2026, 10, 10)}
         assert clock.working_day_after(date(2026, 9, 30), 1) == date(2026, 10, 6)
     app.extensions["certexam.engine"].dispose()
+
+
+def test_a_clock_in_another_zone_is_read_as_utc_and_keeps_the_audit_chain(tmp_path: Path) -> None:
+    from zoneinfo import ZoneInfo
+
+    local = FIXED.astimezone(ZoneInfo("Asia/Shanghai"))  # the same instant, written as 01:30+08:00
+    app = make_app(tmp_path, CLOCK=lambda: local)
+    with app.app_context():
+        assert clock.now() == FIXED and clock.now().utcoffset() == FIXED.utcoffset()
+        sess = db.session()
+        for n in range(3):
+            audit.record(sess, "test.clock", "test", n, after={"n": n})
+        sess.commit()
+        checked, problems = audit.verify(sess)
+        assert (checked, problems) == (3, [])
+    app.extensions["certexam.engine"].dispose()

@@ -42,7 +42,10 @@ def now(at: datetime | None = None) -> datetime:
     if at is not None:
         return at
     hook = current_app.config.get("CLOCK") if has_app_context() else None
-    return hook() if callable(hook) else datetime.now(UTC)
+    if not callable(hook):
+        return datetime.now(UTC)
+    # Always UTC: the audit chain hashes the time as written, and the database stores UTC.
+    return hook().astimezone(UTC)  # type: ignore[no-any-return]
 
 
 def local_date(at: datetime) -> date:
