@@ -34,6 +34,10 @@ DEFAULTS: dict[str, Any] = {
     # outside a request (`make run` passes the host and port it serves on).
     "VERIFY_HOST": None,
     "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link stays valid
+    # A signed-in session ends after this long unused, and this long after sign-in whatever happens
+    # (certexam/sessions.py). 12 hours hold a level-2 exam day: two 3-hour papers and the break.
+    "SESSION_IDLE_MINUTES": 120,
+    "SESSION_ABSOLUTE_HOURS": 12,
     "LOGIN_MAX_FAILURES": 5,  # failed sign-ins before the account is locked for a while
     "LOGIN_LOCK_MINUTES": 15,
     "MAX_PHOTO_BYTES": 2 * 1024 * 1024,
@@ -51,7 +55,8 @@ DEFAULTS: dict[str, Any] = {
 DEV_VERIFY_HOST = "127.0.0.1:5000"  # where `certexam run` serves by default (Flask's own default)
 
 _INT_KEYS = {"SMTP_PORT", "PASSWORD_RESET_MAX_AGE", "LOGIN_MAX_FAILURES", "LOGIN_LOCK_MINUTES", "MAX_PHOTO_BYTES",
-             "MAX_CONTENT_LENGTH", "MAX_FORM_MEMORY_SIZE", "MAX_FORM_PARTS", "API_MAX_BODY_BYTES"}
+             "MAX_CONTENT_LENGTH", "MAX_FORM_MEMORY_SIZE", "MAX_FORM_PARTS", "API_MAX_BODY_BYTES",
+             "SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS"}
 _BOOL_KEYS = {"SMTP_STARTTLS", "PRODUCTION", "MAIL_VIA_WORKER"}
 
 

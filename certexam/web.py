@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from certexam import body_limits, db
+from certexam import body_limits, db, sessions
 from certexam.errors import UserError
 from certexam.extensions import login_manager
 from certexam.models import Role, User
@@ -143,22 +143,33 @@ def _json_strings(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
             yield from _json_strings(item, key)
 
 
+# A JSON text can carry a control character in a string only as an escape (\u0000-\u001f, \b, \f)
+# or as a raw DEL: a body without any of these is let through unparsed by the filter.
+_JSON_CONTROL_HINT = re.compile(rb"\\[ubf]|\x7f")
+
+
 def refuse_control_characters() -> None:
     """The one request filter for control characters: the address, the query, form fields and JSON
-    strings; 400 with the field's name, before any view or database sees them."""
-    found = _CONTROL_IN_URL.search(request.path)
+    strings; 400 with the field's name, before any view or database sees them. On every autosave,
+    so each proxy is resolved once and a body is walked only when it could hold one."""
+    req = request._get_current_object()  # noqa: SLF001 - once, not per attribute
+    found = _CONTROL_IN_URL.search(req.path)
     if found:
         raise _control_refused("path", found)
-    for key, value in request.args.items(multi=True):
-        found = _CONTROL_IN_URL.search(key) or _CONTROL_IN_URL.search(value)
-        if found:
-            raise _control_refused(key, found)
-    if request.method in ("GET", "HEAD", "OPTIONS"):
+    if req.environ.get("QUERY_STRING"):
+        for key, value in req.args.items(multi=True):
+            found = _CONTROL_IN_URL.search(key) or _CONTROL_IN_URL.search(value)
+            if found:
+                raise _control_refused(key, found)
+    if req.method in ("GET", "HEAD", "OPTIONS"):
         return
-    if request.mimetype in _FORMS:
-        pairs: Any = request.form.items(multi=True)
-    elif request.is_json:
-        pairs = _json_strings(request.get_json(silent=True))
+    mimetype = req.mimetype
+    if mimetype in _FORMS:
+        pairs: Any = req.form.items(multi=True)
+    elif mimetype == "application/json" or mimetype.endswith("+json"):
+        if not _JSON_CONTROL_HINT.search(req.get_data(cache=True)):
+            return
+        pairs = _json_strings(req.get_json(silent=True))
     else:
         return
     for key, value in pairs:
@@ -175,15 +186,17 @@ def init_app(app: Flask) -> None:
     app.session_interface = CookieSessions()
     # Early, before any view or the CSRF check; certexam.body_limits puts the body limit before it.
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_control_characters)
+    sessions.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = None  # the sign-in page explains itself
 
     @login_manager.user_loader
-    def _load(user_id: str) -> User | None:
-        if not user_id.isdigit():
+    def _load(session_id: str) -> User | None:
+        ident = sessions.parse_id(session_id)  # "<id>:<epoch>": a session of an ended epoch is no one
+        if ident is None:
             return None
-        user = db.session().get(User, int(user_id))
-        return user if user is not None and user.active else None
+        user = db.session().get(User, ident[0])
+        return user if user is not None and user.active and user.session_epoch == ident[1] else None
 
     @app.errorhandler(UserError)
     def _user_error(exc: UserError) -> Any:

@@ -42,3 +42,15 @@ class OrganisationForm(FlaskForm):
     category = SelectField(_l("Category"), choices=[(k.value, v) for k, v in ORG_CATEGORIES.items()],
                            validators=[DataRequired()])
     submit = SubmitField(_l("Add organisation"))
+
+
+class AccountRoleForm(FlaskForm):
+    """Change a staff account's role (its sessions end: services/accounts/status.py)."""
+
+    role = SelectField(_l("Role"), choices=[(k.value, v) for k, v in STAFF_ROLES.items()],
+                       validators=[DataRequired()])
+    submit = SubmitField(_l("Change role"))
+
+
+class AccountActionForm(FlaskForm):
+    """Deactivate or reactivate an account: the button is the action."""

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from certexam import db
 from certexam.admin import bp
-from certexam.admin.forms import ORG_CATEGORIES, STAFF_ROLES, OrganisationForm, StaffAccountForm
+from certexam.admin.forms import (
+    ORG_CATEGORIES,
+    STAFF_ROLES,
+    AccountActionForm,
+    AccountRoleForm,
+    OrganisationForm,
+    StaffAccountForm,
+)
 from certexam.errors import UserError
 from certexam.models import AuditEntry, Organisation, OrgCategory, Role, User
-from certexam.services.accounts import organisations
+from certexam.services.accounts import organisations, status
 from certexam.services.accounts import users as accounts
 from certexam.services.platform import audit as audit_service
-from certexam.web import page_number, roles_required, show_error
+from certexam.web import flash_form_errors, object_id, page_number, roles_required, show_error
 
 PAGE_SIZE = 50
 
@@ -53,6 +60,38 @@ def users() -> Any:
     rows = sess.scalars(select(User).order_by(User.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return render_template("admin/users.html", form=form, users=rows, page=page, page_size=PAGE_SIZE,
                            role_labels=STAFF_ROLES)
+
+
+@bp.route("/users/<user_id>/role", methods=["POST"])
+@roles_required(Role.ADMIN)
+def user_role(user_id: str) -> Any:
+    form = AccountRoleForm()
+    if form.validate_on_submit():
+        try:
+            status.set_role(current_user, object_id(user_id), Role(form.role.data))
+        except UserError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("The role is changed; every session of the account has ended."), "success")
+    else:
+        flash_form_errors(form)
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<user_id>/<step>", methods=["POST"])
+@roles_required(Role.ADMIN)
+def user_active(user_id: str, step: str) -> Any:
+    if step not in ("deactivate", "reactivate"):
+        abort(404)
+    if AccountActionForm().validate_on_submit():
+        try:
+            status.set_active(current_user, object_id(user_id), step == "reactivate")
+        except UserError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("The account is active again.") if step == "reactivate"
+                  else _("The account is deactivated; every session of it has ended."), "success")
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/organisations", methods=["GET", "POST"])

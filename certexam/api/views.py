@@ -16,7 +16,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy import select
 from wtforms import ValidationError
 
-from certexam import db
+from certexam import db, sessions
 from certexam.api import bp
 from certexam.errors import UserError
 from certexam.extensions import csrf, limiter, login_manager
@@ -61,9 +61,9 @@ def _authenticate() -> None:
     # Flask-Login's key in the signed session cookie. Its "strong" session protection (off here:
     # "basic" only marks a session not fresh) would have to run first, so it turns the shortcut off.
     strong = current_app.config.get("SESSION_PROTECTION", login_manager.session_protection) == "strong"
-    user_id = None if strong else session.get("_user_id")
-    if request.endpoint in _HOT and isinstance(user_id, str) and user_id.isdigit():
-        g.owner = Owner(user_id=int(user_id))  # active and a candidate: checked in the statement
+    ident = None if strong or request.endpoint not in _HOT else sessions.parse_id(session.get("_user_id"))
+    if ident is not None:  # active, a candidate, the session's epoch still the account's: in the statement
+        g.owner = Owner(user_id=ident[0], session_epoch=ident[1])
     elif not current_user.is_authenticated:
         abort(401)
     if request.method not in ("GET", "HEAD", "OPTIONS"):

@@ -11,9 +11,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from certexam.auth import bp
-from certexam.auth.forms import ForgotForm, RegisterForm, ResetForm, SignInForm
+from certexam.auth.forms import ChangePasswordForm, ForgotForm, RegisterForm, ResetForm, SignInForm
 from certexam.errors import UserError
 from certexam.extensions import limiter
+from certexam.services.accounts import sessions as account_sessions
 from certexam.services.accounts import users as accounts
 from certexam.web import show_error
 
@@ -55,9 +56,27 @@ def sign_in() -> Any:
 @bp.route("/sign-out", methods=["POST"])
 @login_required
 def sign_out() -> Any:
+    account_sessions.sign_out(current_user)  # every session of the account, not just this cookie
     logout_user()
-    flash(_("You have signed out."), "info")
+    flash(_("You have signed out on every device."), "info")
     return redirect(url_for("main.index"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per minute", methods=["POST"])
+def change_password() -> Any:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.change_password(current_user, form.current.data or "", form.password.data or "")
+        except UserError as exc:
+            show_error(form, exc)
+        else:
+            login_user(user)  # this device goes on with the new epoch; every other session has ended
+            flash(_("Your password is changed. Every other device is signed out."), "success")
+            return redirect(url_for("main.account"))
+    return render_template("auth/password.html", form=form)
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -66,6 +66,9 @@ class User(Base):
     locale: Mapped[str | None] = mapped_column(String(10))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # Raised to end every session of the account at once: sign-out, password change or reset, role
+    # change, deactivation (issue 19.2). A session carries it in its Flask-Login id ("<id>:<epoch>").
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
@@ -86,7 +89,7 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_epoch}"
 
     @property
     def masked_id_number(self) -> str:

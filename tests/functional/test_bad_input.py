@@ -105,3 +105,17 @@ def test_the_service_refuses_an_organisation_id_out_of_range(site: Any) -> None:
     with site.app_context(), pytest.raises(UserError) as caught:
         accounts.create_staff_account(None, "e@example.com", PASSWORD, Role.EMPLOYER, "雇主", "Employer", 2**63)
     assert caught.value.field == "organisation_id"
+
+
+@pytest.mark.parametrize("raw", [b'{"answer": "a\\u001bb"}', b'{"answer": "a\\bb"}', b'{"answer": "\\f"}',
+                                 b'{"answer": "a\x7fb"}', b'{"an\\u0000swer": "x"}', b'{"a": [["\\u0007"]]}'])
+def test_every_json_spelling_of_a_control_character_is_400(site: Any, raw: bytes) -> None:
+    resp = site.test_client().put("/api/v1/attempts/1/answers/1", data=raw, content_type="application/json")
+    assert resp.status_code == 400 and "U+00" in resp.get_json()["error"]
+
+
+@pytest.mark.parametrize("raw", [b'{"answer": "a\\\\u0000b"}', b'{"answer": "\\u4e2d\\n\\t"}'])
+def test_json_without_a_control_character_passes_the_filter(site: Any, raw: bytes) -> None:
+    """An escaped backslash before `u0000`, or escaped CJK and line breaks: text, not control characters."""
+    resp = site.test_client().put("/api/v1/attempts/1/answers/1", data=raw, content_type="application/json")
+    assert resp.status_code == 401  # on to authentication, which this anonymous call fails

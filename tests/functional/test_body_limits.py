@@ -54,7 +54,7 @@ class Streamed(io.RawIOBase):
 def send(client: FlaskClient, method: str, url: str, body: io.RawIOBase, content_type: str,
          length: int | None) -> Any:
     """A request whose body is `body` as the WSGI server hands it over (declared length or streamed)."""
-    env: dict[str, Any] = {"wsgi.input": body, "CONTENT_TYPE": content_type}
+    env: dict[str, Any] = {"wsgi.input": body, "CONTENT_TYPE": content_type, "HTTP_ACCEPT_LANGUAGE": "en"}
     if length is None:
         env["wsgi.input_terminated"] = True  # what gunicorn says of a chunked body
     else:

@@ -17,7 +17,7 @@ from certexam import db
 from certexam.domain.identity import id_number_problem, lock_after_failure, normalise_id_number
 from certexam.errors import Conflict, UserError
 from certexam.models import IdDocumentType, Organisation, Role, User
-from certexam.services.accounts import passwords
+from certexam.services.accounts import passwords, sessions
 from certexam.services.platform import audit, clock, mail, uploads
 
 MIN_PASSWORD_LENGTH = 10
@@ -158,8 +158,24 @@ def reset_password(token: str, new_password: str) -> User:
     _check_password(new_password)
     user.password_hash = passwords.hash_password(new_password)
     user.failed_logins, user.locked_until = 0, None
+    sessions.end_all(user)  # whoever held a session (perhaps the reason for the reset) is out
     audit.record(sess, "user.password_reset", "user", user.id, actor_id=user.id)
     return user
+
+
+@db.use_case
+def change_password(user: User, current: str, new_password: str) -> User:
+    """The signed-in user's own change; every session of the account ends (the caller signs this
+    one in again with the new epoch)."""
+    sess = db.session()
+    row = sess.get(User, user.id)
+    if row is None or not passwords.verify_password(row.password_hash, current):
+        raise UserError(_("The current password is not right."), "current")
+    _check_password(new_password)
+    row.password_hash = passwords.hash_password(new_password)
+    sessions.end_all(row)
+    audit.record(sess, "user.password_change", "user", row.id, actor_id=row.id)
+    return row
 
 
 @db.use_case

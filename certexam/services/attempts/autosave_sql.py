@@ -45,13 +45,16 @@ class Owner:
 
     user_id: int | None = None
     token_digest: str | None = None
+    session_epoch: int | None = None  # a signed session's epoch: must still be the account's (issue 19.2)
 
     @property
     def by_token(self) -> bool:
         return self.token_digest is not None
 
     def params(self) -> dict[str, Any]:
-        return {"p_digest": self.token_digest} if self.by_token else {"p_uid": self.user_id}
+        if self.by_token:
+            return {"p_digest": self.token_digest}
+        return {"p_uid": self.user_id, "p_epoch": self.session_epoch}
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,9 @@ def owner_ids(by_token: bool) -> Select[Any]:
         allowed = (allowed.join(_T, _T.c.user_id == _U.c.id)
                    .where(_T.c.token_hash == bindparam("p_digest", type_=String), _T.c.revoked_at.is_(None)))
     else:
-        allowed = allowed.where(_U.c.id == bindparam("p_uid", type_=Integer))
+        # A session of an ended epoch names no one; a user loaded beforehand (epoch None) was checked then.
+        epoch = func.coalesce(bindparam("p_epoch", None, type_=Integer), _U.c.session_epoch)
+        allowed = allowed.where(_U.c.id == bindparam("p_uid", type_=Integer), _U.c.session_epoch == epoch)
     return allowed
 
 
