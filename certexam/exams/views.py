@@ -16,7 +16,8 @@ from certexam.bank.forms import ITEM_WORDS, item_word
 from certexam.domain.catalogue import DIRECTIONS, LANGUAGES
 from certexam.errors import UserError
 from certexam.exams import bp
-from certexam.models import Attempt, Registration, Role, Sitting
+from certexam.models import Attempt, Registration, Role, Sitting, SittingPaper
+from certexam.models.attempt import AttemptStatus
 from certexam.services.attempts import autosave, paper_view
 from certexam.services.attempts import lifecycle as attempts
 from certexam.services.platform import clock
@@ -38,8 +39,13 @@ def index() -> Any:
                      if s.id not in registered]
     tries = {(a.registration_id, a.paper_code): a for a in sess.scalars(
         select(Attempt).where(Attempt.user_id == current_user.id, Attempt.kind == "exam"))}
+    def may_begin(reg: Registration, paper: SittingPaper) -> bool:
+        """The start's own check (order, start time, late entry, release): offer only what will start."""
+        done = {code for (rid, code), a in tries.items() if rid == reg.id and a.status == AttemptStatus.SUBMITTED}
+        return attempts.may_begin(reg.sitting, paper, done)
+
     return render_template("exams/index.html", registrations=regs, open_sittings=open_sittings, now=now,
-                           attempts=tries, directions=DIRECTIONS)
+                           attempts=tries, directions=DIRECTIONS, may_begin=may_begin)
 
 
 @bp.post("/sittings/<int:sitting_id>/register")
