@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -39,6 +39,7 @@ from certexam.services.attempts.autosave_sql import Owner
 from certexam.services.results import cycle
 from certexam.services.results import release as results
 from certexam.services.sittings import schedule as sittings
+from tests.clocks import Clock
 from tests.conftest import PG, _pg_create, _pg_drop, make_app
 from tests.exam_setup import load_bank
 from tests.factories import candidate, staff
@@ -52,16 +53,6 @@ TWO_PAPERS = bpr.Blueprint(1, (
 ), bpr.ScoringSettings("cut_score", Fraction(3, 5), Fraction(3, 5)))
 LATE_ENTRY = 30  # minutes; P1 began 10 minutes ago and P2 5 minutes ago, so P2 takes entries 25 more
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,24 +17,13 @@ from certexam.errors import Conflict, NotFound, UserError
 from certexam.models import Attempt, AttemptEvent, AuditEntry, Role, User
 from certexam.services.attempts import autosave, paper_view, proctoring
 from certexam.services.attempts import lifecycle as attempts
+from tests.clocks import Clock
 from tests.conftest import PG, _pg_create, _pg_drop, make_app
 from tests.exam_setup import enrol, load_bank, open_sitting
 from tests.factories import candidate, staff
 
 MINUTES = 60  # paper P1 of the default level-1 blueprint
 
-
-class Clock:
-    """The CLOCK setting: minutes pass instantly."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
 
 
 @dataclass
