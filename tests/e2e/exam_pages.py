@@ -12,7 +12,8 @@ from certexam import db
 from certexam.models import Attempt
 from tests.exam_kinds import ITEM_COUNT, every_kind_sitting, load_every_kind
 
-__all__ = ["ITEM_COUNT", "WRITTEN", "go_to", "number_of", "server_state", "sign_in_and_begin", "wait_saved"]
+__all__ = ["ITEM_COUNT", "WRITTEN", "go_to", "number_of", "server_state", "sign_in", "sign_in_and_begin",
+           "wait_saved"]
 from tests.exam_setup import enrol
 from tests.factories import PASSWORD, candidate
 
@@ -37,12 +38,17 @@ def en_page(browser: Any) -> Any:
     context.close()
 
 
-def sign_in_and_begin(page: Any, base: str, email: str) -> None:
+def sign_in(page: Any, base: str, email: str) -> None:
+    """Sign in with the factories' password and land on the home page."""
     page.goto(base + "/auth/sign-in")
     page.locator("#email").fill(email)
     page.locator("#password").fill(PASSWORD)
     page.locator("#submit").click()
     page.wait_for_url(base + "/")
+
+
+def sign_in_and_begin(page: Any, base: str, email: str) -> None:
+    sign_in(page, base, email)
     page.goto(base + "/exams/")
     page.locator("form[action$='/papers/P1/start'] button").click()  # in any interface language
     page.wait_for_url("**/exams/attempts/*")
