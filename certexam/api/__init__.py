@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from certexam.api import views  # noqa: E402, F401  (they add their routes to bp)
+# The modules add their routes to bp; push is the exam page's push channel (issue 18.6).
+from certexam.api import push, views  # noqa: E402, F401

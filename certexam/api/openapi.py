@@ -71,6 +71,19 @@ PATHS: dict[str, Any] = {
             "type": "object", "required": ["device"],
             "properties": {"device": {"type": "string", "maxLength": 100}}}}}},
         "responses": _ok({"type": "object"})}},
+    "/api/v1/attempts/{attempt_id}/push": {"get": {
+        "summary": "Wait for a proctor's pause, resume, extra time or end (bounded long poll)", "operationId": "attemptPush",
+        "description": "Answers at once when the attempt has proctor events newer than `since` (with the new "
+                       "state), otherwise after a bounded wait (25 s by default) with `changed: false`; call it again "
+                       "with the returned `marker`. Without `since` it answers at once with the current marker. When "
+                       "too many requests wait in one server process it answers at once with `retry_after` (seconds).",
+        "parameters": [_ID, {"name": "since", "in": "query", "required": False,
+                             "schema": {"type": "integer", "minimum": 0}}],
+        "responses": _ok({"type": "object", "required": ["marker", "changed"], "properties": {
+            "marker": {"type": "integer"}, "changed": {"type": "boolean"},
+            "events": {"type": "array", "items": {"enum": ["pause", "resume", "time_added", "proctor_end"]}},
+            "added_minutes": {"type": "integer"}, "retry_after": {"type": ["integer", "null"]},
+            "state": {"oneOf": [{"$ref": "#/components/schemas/AttemptState"}, {"type": "null"}]}}})}},
     "/api/v1/attempts/{attempt_id}/events": {"post": {
         "summary": "Report focus loss, paste, reconnect", "operationId": "attemptEvent", "parameters": [_ID],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
