@@ -38,8 +38,6 @@ DEFAULTS: dict[str, Any] = {
     # (certexam/sessions.py). 12 hours hold a level-2 exam day: two 3-hour papers and the break.
     "SESSION_IDLE_MINUTES": 120,
     "SESSION_ABSOLUTE_HOURS": 12,
-    "LOGIN_MAX_FAILURES": 5,  # failed sign-ins before the account is locked for a while
-    "LOGIN_LOCK_MINUTES": 15,
     "MAX_PHOTO_BYTES": 2 * 1024 * 1024,
     # Request bodies (certexam.body_limits): refused with 413 before they are read. Upload routes have
     # lower limits of their own (the file's cap plus an envelope).
@@ -54,7 +52,7 @@ DEFAULTS: dict[str, Any] = {
 
 DEV_VERIFY_HOST = "127.0.0.1:5000"  # where `certexam run` serves by default (Flask's own default)
 
-_INT_KEYS = {"SMTP_PORT", "PASSWORD_RESET_MAX_AGE", "LOGIN_MAX_FAILURES", "LOGIN_LOCK_MINUTES", "MAX_PHOTO_BYTES",
+_INT_KEYS = {"SMTP_PORT", "PASSWORD_RESET_MAX_AGE", "MAX_PHOTO_BYTES",
              "MAX_CONTENT_LENGTH", "MAX_FORM_MEMORY_SIZE", "MAX_FORM_PARTS", "API_MAX_BODY_BYTES",
              "SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS"}
 _BOOL_KEYS = {"SMTP_STARTTLS", "PRODUCTION", "MAIL_VIA_WORKER"}

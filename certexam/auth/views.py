@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -15,6 +15,7 @@ from certexam.auth.forms import ChangePasswordForm, ForgotForm, RegisterForm, Re
 from certexam.errors import UserError
 from certexam.extensions import limiter
 from certexam.services.accounts import sessions as account_sessions
+from certexam.services.accounts import signin
 from certexam.services.accounts import users as accounts
 from certexam.web import show_error
 
@@ -41,13 +42,13 @@ def sign_in() -> Any:
         return redirect(url_for("main.index"))
     form = SignInForm()
     if form.validate_on_submit():
-        result = accounts.sign_in(form.email.data or "", form.password.data or "")
+        result = signin.sign_in(form.email.data or "", form.password.data or "", request.remote_addr or "")
         if result.user is not None:
             login_user(result.user)
             return redirect(safe_next(request.args.get("next"), url_for("main.index")))
-        if result.locked_until is not None:
-            flash(_("Too many failed sign-ins. Try again after %(time)s.",
-                    time=format_datetime(result.locked_until, "short")), "error")
+        if result.wait_seconds:  # the same for every email, known or not (domain/throttle.py)
+            flash(_("Too many attempts. Wait %(seconds)d seconds and try again.", seconds=result.wait_seconds),
+                  "error")
         else:
             flash(_("The email or password is not right."), "error")
     return render_template("auth/sign_in.html", form=form)

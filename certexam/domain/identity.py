@@ -1,9 +1,9 @@
-"""Identity-document checks and the sign-in lockout rule (pure)."""
+"""Identity-document checks (pure)."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date
 
 # GB 11643-1999: the 18th character of a resident ID number is an ISO 7064
 # MOD 11-2 check character over the first 17 digits.
@@ -44,16 +44,3 @@ def id_number_problem(doc_type: str, number: str) -> str | None:
         except ValueError:
             return "the date of birth in the number is not a real date"
     return None
-
-
-def lock_after_failure(failures: int, max_failures: int, now: datetime, lock_minutes: int) -> datetime | None:
-    """When an account should stay locked after `failures` consecutive failed sign-ins.
-
-    Each further failure past the limit doubles the lock, capped at a day, so a
-    guesser slows to a crawl while the owner is only briefly inconvenienced.
-    """
-    if failures < max_failures:
-        return None
-    doublings = min(failures - max_failures, 7)
-    minutes = min(lock_minutes * (2**doublings), 24 * 60)
-    return now + timedelta(minutes=minutes)

@@ -69,8 +69,6 @@ class User(Base):
     # Raised to end every session of the account at once: sign-out, password change or reset, role
     # change, deactivation (issue 19.2). A session carries it in its Flask-Login id ("<id>:<epoch>").
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
@@ -97,3 +95,15 @@ class User(Base):
         if not self.id_number:
             return ""
         return "•" * max(len(self.id_number) - 4, 0) + self.id_number[-4:]
+
+
+class RateCounter(Base):
+    """Hits counted under a key until it expires, shared by every worker and app server through the
+    database: sign-in failures (domain/throttle.py) and, without Redis, the rate limiter's windows."""
+
+    __tablename__ = "rate_counter"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    hits: Mapped[int]
+    last_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 
 from certexam.domain.identity import (
     id_number_problem,
-    lock_after_failure,
     normalise_id_number,
     prc_check_char,
 )
@@ -46,15 +43,6 @@ def test_other_documents(doc: str, number: str, ok: bool) -> None:
 
 def test_normalise_strips_spaces_and_uppercases() -> None:
     assert normalise_id_number(" 11010119900307001x ") == "11010119900307001X"
-
-
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-
-
-@pytest.mark.parametrize("failures,minutes", [(4, None), (5, 15), (6, 30), (7, 60), (20, 1440)])
-def test_lockout_grows_and_is_capped(failures: int, minutes: int | None) -> None:
-    until = lock_after_failure(failures, 5, NOW, 15)
-    assert until == (None if minutes is None else NOW + timedelta(minutes=minutes))
 
 
 @pytest.mark.parametrize("tag,code", [

@@ -1,10 +1,9 @@
-"""Account use cases: registration, sign-in with lockout, password reset, staff accounts."""
+"""Account use cases: registration, password change and reset, staff accounts (sign-in: signin.py)."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -14,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from certexam import db
-from certexam.domain.identity import id_number_problem, lock_after_failure, normalise_id_number
+from certexam.domain.identity import id_number_problem, normalise_id_number
 from certexam.errors import Conflict, UserError
 from certexam.models import IdDocumentType, Organisation, Role, User
 from certexam.services.accounts import passwords, sessions
@@ -44,12 +43,12 @@ class Registration:
     locale: str | None = None
 
 
-def _normal_email(email: str) -> str:
+def normal_email(email: str) -> str:
     return email.strip().lower()
 
 
 def find_by_email(sess: Session, email: str) -> User | None:
-    return sess.scalar(select(User).where(User.email == _normal_email(email)))
+    return sess.scalar(select(User).where(User.email == normal_email(email)))
 
 
 def _check_password(password: str) -> None:
@@ -79,7 +78,7 @@ def register_candidate(reg: Registration, *, password_hash: str | None = None) -
         raise Conflict(_("This ID document is already registered to an account."), "id_number")
     photo_path = uploads.store_photo(reg.photo) if reg.photo else None
     user = User(
-        email=_normal_email(reg.email), password_hash=password_hash or passwords.hash_password(reg.password),
+        email=normal_email(reg.email), password_hash=password_hash or passwords.hash_password(reg.password),
         role=Role.CANDIDATE, name_zh=reg.name_zh.strip(), name_en=reg.name_en.strip(),
         id_type=doc_type, id_number=number, photo_path=photo_path, locale=reg.locale,
         created_at=clock.now(),
@@ -89,37 +88,6 @@ def register_candidate(reg: Registration, *, password_hash: str | None = None) -
     audit.record(sess, "user.register", "user", user.id, actor_id=user.id,
                  after={"email": user.email, "role": user.role.value})
     return user
-
-
-@dataclass(frozen=True)
-class SignInResult:
-    user: User | None
-    locked_until: datetime | None = None
-
-
-@db.use_case
-def sign_in(email: str, password: str) -> SignInResult:
-    """Check a password; count failures and lock the account after too many."""
-    sess = db.session()
-    cfg = current_app.config
-    now = clock.now()
-    user = find_by_email(sess, email)
-    ok = passwords.verify_password(user.password_hash if user else None, password)
-    if user is None:
-        return SignInResult(None)
-    if user.locked_until is not None and user.locked_until > now:
-        return SignInResult(None, user.locked_until)  # even a right password waits out the lock
-    if not ok or not user.active:
-        user.failed_logins += 1
-        user.locked_until = lock_after_failure(
-            user.failed_logins, cfg["LOGIN_MAX_FAILURES"], now, cfg["LOGIN_LOCK_MINUTES"])
-        if user.locked_until is not None:
-            audit.record(sess, "user.locked", "user", user.id, after={"until": user.locked_until.isoformat()})
-        return SignInResult(None, user.locked_until)
-    user.failed_logins, user.locked_until = 0, None
-    if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
-    return SignInResult(user)
 
 
 def _reset_serializer() -> URLSafeTimedSerializer:
@@ -157,7 +125,6 @@ def reset_password(token: str, new_password: str) -> User:
         raise UserError(_("This reset link has already been used or is not valid."))
     _check_password(new_password)
     user.password_hash = passwords.hash_password(new_password)
-    user.failed_logins, user.locked_until = 0, None
     sessions.end_all(user)  # whoever held a session (perhaps the reason for the reset) is out
     audit.record(sess, "user.password_reset", "user", user.id, actor_id=user.id)
     return user
@@ -199,7 +166,7 @@ def create_staff_account(
             raise UserError(_("An employer account needs an organisation."), "organisation_id")
     else:
         organisation_id = None
-    user = User(email=_normal_email(email), password_hash=password_hash or passwords.hash_password(password), role=role,
+    user = User(email=normal_email(email), password_hash=password_hash or passwords.hash_password(password), role=role,
                 name_zh=name_zh.strip(), name_en=name_en.strip(), organisation_id=organisation_id,
                 created_at=clock.now())
     sess.add(user)
