@@ -82,8 +82,7 @@ def test_pause_shows_on_the_candidates_page_and_added_time_moves_their_clock(
         assert "Paused" in (row.locator("td").nth(2).text_content() or "")
 
         banner = cand.locator("#banner")
-        assert banner.is_hidden()
-        cand.clock.fast_forward(RESYNC_MS)
+        cand.clock.fast_forward(RESYNC_MS)  # the push channel may have shown it already (issue 18.6)
         expect(banner).to_contain_text("paused")
 
         _act(admin, row, "add_time", "Lost time while the camera was off", minutes="10")

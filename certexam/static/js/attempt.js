@@ -4,7 +4,9 @@
  * (so a crash loses nothing unsent) and sent in order; the server stores it
  * before it answers, and ignores stale or duplicate sends. The clock shows the
  * time the server reports, resynced every 30 s; it never trusts the client's
- * wall clock (only a monotonic timer between resyncs).
+ * wall clock (only a monotonic timer between resyncs). A proctor's pause, extra
+ * time or end arrives within about a second through the push channel, a long
+ * poll of /push (issue 18.6); while paused, changes wait in the queue.
  */
 (function () {
   "use strict";
@@ -23,6 +25,8 @@
   var deadlineMono = performance.now() + (parseInt(root.dataset.remaining, 10) || 0) * 1000;
   var warned = {};
   var pausedLeft = null;            // while paused, the server's frozen remaining seconds
+  var paused = root.dataset.paused === "true";  // paused by the proctor: changes are queued, not sent
+  if (paused) { pausedLeft = parseInt(root.dataset.remaining, 10) || 0; }
   var msg = root.dataset;
 
   function loadQueue() {
@@ -57,12 +61,14 @@
   function showStatus() {
     var text;
     if (stopped) { return; }
-    if (offline && queue.length) { text = msg.msgOffline.replace("{n}", String(queue.length)); }
+    if (paused) { text = msg.msgPausedQueue.replace("{n}", String(queue.length)); }
+    else if (offline && queue.length) { text = msg.msgOffline.replace("{n}", String(queue.length)); }
     else if (queue.length || sending) { text = msg.msgSaving; }
     else { text = msg.msgSaved; }
     if (text !== lastStatus) { statusEl.textContent = text; lastStatus = text; }
     statusEl.classList.toggle("pending", queue.length > 0);
     statusEl.classList.toggle("offline", offline);
+    statusEl.classList.toggle("paused", paused);
   }
   var banner = document.getElementById("banner");
   function showBanner(text, kind) {
@@ -99,7 +105,8 @@
   }
 
   function flush() {
-    if (sending || stopped || !device || !queue.length) { showStatus(); return; }
+    // Paused: nothing is sent (the server would refuse it); the queue goes out when the proctor resumes.
+    if (sending || stopped || paused || !device || !queue.length) { showStatus(); return; }
     sending = true;
     var item = queue[0];
     var path = "/answers/" + encodeURIComponent(item.slot);
@@ -118,9 +125,8 @@
         } else if (r.status === 409 && r.data.code === "taken_over") {
           stop(msg.msgTaken, "warn");
         } else if (r.status === 409 && r.data.code === "paused") {
-          showBanner(msg.msgPaused, "warn");
-          resync();  // freeze the clock now, not at the next 30 s resync
-          setTimeout(flush, 5000);
+          setPaused(true);  // kept in the queue; sent when the push channel (or a resync) says resumed
+          resync();  // freeze the clock at the server's time now
         } else if (r.status === 409 && r.data.code === "closed") {
           finishAndLeave(r.data.error || msg.msgClosed);
         } else if (r.status === 400 || r.status === 404 || (r.status === 409 && r.data.code === "choice_limit")) {
@@ -401,25 +407,69 @@
     });
     if (left === 0 && !stopped) { setTimeout(resync, 3000); }
   }
+  function setPaused(on) {
+    if (on) { showBanner(msg.msgPaused, "warn"); }
+    else if (banner.textContent === msg.msgPaused) { banner.hidden = true; }
+    if (paused === on) { return; }
+    paused = on;
+    showStatus();
+    if (!on) { flush(); }  // resumed: send what was kept during the pause
+  }
+  // Apply a state the server reported (a resync, or the push channel); `acksBefore` is the count of
+  // acknowledged saves when it was asked for: a state older than an acknowledgement leaves `held` alone.
+  function applyState(st, acksBefore, endedText) {
+    if (acks === acksBefore && Array.isArray(st.answered)) {
+      held = {};
+      st.answered.forEach(function (s) { held[s] = true; });
+      updateNav();
+    }
+    deadlineMono = performance.now() + st.remaining_seconds * 1000;
+    pausedLeft = st.paused ? st.remaining_seconds : null;
+    tick();
+    // Submitted elsewhere: "time is over" only when it is (another device or a proctor may have ended it).
+    if (st.status === "submitted") {
+      finishAndLeave(endedText || (st.remaining_seconds > 0 ? msg.msgSubmitted : msg.msgClosed));
+      return;
+    }
+    if (st.holder === false) { stop(msg.msgTaken, "warn"); return; }
+    setPaused(!!st.paused);
+    if (offline) { offline = false; flush(); }
+  }
   function resync() {
     if (stopped) { return; }
     var acksBefore = acks;
     request("GET", "").then(function (r) {
-      if (r.status !== 200) { return; }
-      if (acks === acksBefore && Array.isArray(r.data.answered)) {
-        held = {};
-        r.data.answered.forEach(function (s) { held[s] = true; });
-        updateNav();
-      }
-      var st = r.data;
-      deadlineMono = performance.now() + st.remaining_seconds * 1000;
-      pausedLeft = st.paused ? st.remaining_seconds : null;
-      // Submitted elsewhere: "time is over" only when it is (another device or a proctor may have ended it).
-      if (st.status === "submitted") { finishAndLeave(st.remaining_seconds > 0 ? msg.msgSubmitted : msg.msgClosed); return; }
-      if (st.holder === false) { stop(msg.msgTaken, "warn"); return; }
-      if (st.paused) { showBanner(msg.msgPaused, "warn"); } else if (banner.textContent === msg.msgPaused) { banner.hidden = true; }
-      if (offline) { offline = false; flush(); }
+      if (r.status === 200) { applyState(r.data, acksBefore); }
     }).catch(function () { /* offline: keep counting down on the monotonic clock */ });
+  }
+
+  /* ---------- the push channel: a proctor's pause, extra time or end within a second ---------- */
+  // One long poll at a time: the server answers when a proctor acts after `marker`, or after its
+  // bounded wait (25 s); a busy server says when to come back, and the 30 s resync covers the gap.
+  var marker = null;
+  var listenDelay = 1000;
+  function listen() {
+    if (stopped) { return; }
+    var acksBefore = acks;
+    request("GET", "/push" + (marker === null ? "" : "?since=" + marker)).then(function (r) {
+      if (r.status === 401 || r.status === 403 || r.status === 404) { return; }  // signed out or gone: resync says why
+      if (r.status !== 200) { setTimeout(listen, listenDelay); listenDelay = Math.min(listenDelay * 2, 30000); return; }
+      listenDelay = 1000;
+      var p = r.data;
+      var first = marker === null;
+      marker = p.marker;
+      if (first) { resync(); }  // a proctor may have acted between the page's rendering and this marker
+      if (p.changed && p.state) {
+        if (p.added_minutes > 0 && p.state.status !== "submitted") {
+          var added = msg.msgAdded.replace("{n}", String(p.added_minutes));
+          announce.textContent = added;
+          if (!p.state.paused) { showBanner(added, "info"); }
+        }
+        var ended = p.events.indexOf("proctor_end") >= 0 ? msg.msgEnded : null;
+        applyState(p.state, acksBefore, ended);
+      }
+      if (p.retry_after) { setTimeout(listen, p.retry_after * 1000); } else { listen(); }
+    }).catch(function () { setTimeout(listen, listenDelay); listenDelay = Math.min(listenDelay * 2, 30000); });
   }
   setInterval(tick, 1000);
   setInterval(resync, 30000);
@@ -436,6 +486,7 @@
       device = r.data.device;
       if (r.data.last_seq > seq) { seq = r.data.last_seq; }
       flush();
+      listen();
     } else if (r.status === 409) {
       finishAndLeave(r.data.error || msg.msgClosed);
     }
