@@ -33,6 +33,7 @@ from certexam.models import (
     SubmitReason,
     User,
 )
+from certexam.services.attempts.autosave import _holds_answer
 from certexam.services.attempts.lifecycle import close_if_expired
 from certexam.services.platform import audit, clock
 
@@ -46,6 +47,10 @@ RECENT_EVENTS = 5  # shown per attempt in the live view
 # Events the page reports or the server logs that a proctor should notice (issue 4, integrity).
 INTEGRITY_KINDS = ("focus_lost", "paste", "reconnect", "offline", "claim")
 EMPTY_ANSWERS = (None, '""', "[]")  # stored JSON of an answer that was cleared
+# The character after the opening quote of stored text that str.strip() could empty: a space, an escape
+# (\n, \t, \u001c...) or a Unicode space, written as is (autosave._BLANK_TEXT). Other text holds an answer.
+_BLANK_STARTS = (" ", "\\", "\x85", "\xa0", "\u1680", *(chr(c) for c in range(0x2000, 0x200B)), "\u2028", "\u2029",
+                 "\u202f", "\u205f", "\u3000")
 
 
 def _reason(reason: str) -> str:
@@ -202,11 +207,7 @@ def live_attempts(sitting_id: int, include_finished: bool = False, now: datetime
     ids = [r[0].id for r in rows]
     if not ids:
         return []
-    answered = dict(sess.execute(
-        select(Response.attempt_id, func.count()).where(Response.attempt_id.in_(ids),
-                                                        Response.answer.is_not(None),
-                                                        Response.answer.not_in(EMPTY_ANSWERS[1:]))
-        .group_by(Response.attempt_id)).all())
+    answered = _answered_counts(sess, ids)
     counts: dict[int, dict[str, int]] = {}
     for aid, kind, n in sess.execute(
             select(AttemptEvent.attempt_id, AttemptEvent.kind, func.count())
@@ -229,6 +230,25 @@ def live_attempts(sitting_id: int, include_finished: bool = False, now: datetime
             attempt.added_seconds // 60, tuple(recent.get(attempt.id, ())),
             {k: v for k, v in integrity.items() if v}))
     return out
+
+
+def _answered_counts(sess: Session, ids: list[int]) -> dict[int, int]:
+    """Each attempt's slots that hold an answer, by autosave's rule (`_holds_answer`, issue 18.2: blank
+    written answers are not answers). Counted in SQL, less the texts that may be blank, which are few:
+    only those are read and judged by the same function the clock resync uses."""
+    held = dict(sess.execute(
+        select(Response.attempt_id, func.count()).where(Response.attempt_id.in_(ids),
+                                                        Response.answer.is_not(None),
+                                                        Response.answer.not_in(EMPTY_ANSWERS[1:]))
+        .group_by(Response.attempt_id)).all())
+    maybe_blank = sess.execute(
+        select(Response.attempt_id, Response.answer).where(Response.attempt_id.in_(ids),
+                                                           Response.answer.like('"%'),
+                                                           func.substr(Response.answer, 2, 1).in_(_BLANK_STARTS)))
+    for aid, answer in maybe_blank:
+        if not _holds_answer(answer):
+            held[aid] -= 1
+    return held
 
 
 def _recent_events(sess: Session, ids: list[int]) -> dict[int, list[EventView]]:
