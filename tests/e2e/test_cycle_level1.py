@@ -30,6 +30,7 @@ from certexam.domain import blueprint as bpr
 from certexam.models import Attempt, BlueprintRecord, Certificate, Role, User
 from certexam.services.bank import items as bank
 from certexam.services.certificates import keys
+from certexam.services.results import scoring_input
 from certexam.services.sittings import schedule as sittings
 from tests.conftest import make_app
 from tests.e2e.conftest import LiveServer
@@ -244,4 +245,52 @@ def test_level1_cycle_from_first_answer_to_verified_certificate(world: World, br
     expect(verifier.locator(".verdict")).to_have_class(re.compile(r"verdict-ok"))
     expect(verifier.locator(".verify-facts")).to_contain_text(cert.number)
     public.close()
+    ctx.close()
+
+
+def test_the_worker_closes_an_attempt_whose_browser_is_gone(world: World, browser: Any, tmp_path: Path) -> None:
+    """Issue 18.7 along the way: the candidate answers, closes the browser, and nobody comes back before
+    the time is over; the real `certexam worker` (a subprocess on the same database) closes the paper
+    as a timeout with the saved answer kept, and the candidate's next visit shows it submitted.
+
+    The paper's deadline is brought forward in the database (as tests/integration/test_worker.py does):
+    waiting out even a one-minute paper would be the whole suite's budget.
+    """
+    from certexam.domain import timing
+    from tests.integration.test_worker import STARTUP, Worker, closed_at, set_deadline, wait_for
+
+    w = world
+    user = candidate(w.app)
+    enrol(w.app, user, w.sitting_id)
+    ctx = new_context(browser)
+    page = ctx.new_page()
+    sign_in_and_begin(page, w.url, user.email)
+    sc_n, sc = _question(page, "single_choice")
+    go_to(page, sc_n)
+    sc.locator("input[value=B]").check()
+    wait_saved(page)
+    ctx.close()  # the browser is gone
+    with w.app.app_context():
+        attempt_id = db.session().scalar(select(Attempt.id).where(Attempt.user_id == user.id))
+    assert attempt_id is not None
+    set_deadline(w.app, attempt_id, datetime.now(UTC) + timedelta(seconds=1) - timing.SAVE_GRACE)
+    worker = Worker(w.app, tmp_path)
+    try:
+        att, entries = wait_for(lambda: closed_at(w.app, attempt_id), STARTUP, worker, "the attempt closed")
+    finally:
+        code = worker.stop()
+    assert code == 0 and "Traceback" not in worker.output(), worker.output()[-3000:]
+    assert att.submit_reason == "timeout" and len(entries) == 1 and entries[0].actor_id is None
+    with w.app.app_context():
+        assert scoring_input.responses(db.session(), att)[str(sc_n)] == "B"
+
+    ctx = new_context(browser)
+    page = ctx.new_page()
+    sign_in(page, w.url, user.email)
+    page.goto(w.url + "/exams/")
+    expect(page.locator("main table")).to_contain_text("Submitted")
+    expect(page.locator("form[action$='/papers/P1/start']")).to_have_count(0)
+    page.goto(f"{w.url}/exams/attempts/{attempt_id}")
+    page.wait_for_url("**/finished")
+    expect(page.locator("main")).to_contain_text("The time ran out; every answer saved before the end counts.")
     ctx.close()
