@@ -13,13 +13,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from certexam import db
+from certexam.domain import passwords as password_rules
 from certexam.domain.identity import id_number_problem, normalise_id_number
 from certexam.errors import Conflict, UserError
 from certexam.models import IdDocumentType, Organisation, Role, User
 from certexam.services.accounts import passwords, sessions
 from certexam.services.platform import audit, clock, mail, uploads
 
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = password_rules.MIN_LENGTH
 MAX_ROW_ID = 2**31 - 1  # PostgreSQL's integer key; a larger id is no row, never a query that overflows
 
 # The domain explains in English; these are the words users read.
@@ -51,9 +52,22 @@ def find_by_email(sess: Session, email: str) -> User | None:
     return sess.scalar(select(User).where(User.email == normal_email(email)))
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(_("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), "password")
+def _password_problems() -> dict[str, str]:
+    """The words users read for domain/passwords.py's codes (NIST SP 800-63B: say why, offer no hints)."""
+    return {
+        password_rules.TOO_SHORT: _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+        password_rules.TOO_LONG: _("The password may have at most %(n)d characters.", n=password_rules.MAX_LENGTH),
+        password_rules.COMMON: _("This password is on a list of commonly used passwords. Choose another."),
+        password_rules.REPETITIVE: _("The password uses too few different characters."),
+        password_rules.SEQUENTIAL: _("The password is a simple sequence of characters. Choose another."),
+        password_rules.PERSONAL: _("The password must not contain your email address, your name or your ID number."),
+    }
+
+
+def _check_password(password: str, email: str, names: tuple[str, ...], others: tuple[str, ...] = ()) -> None:
+    found = passwords.problem(password, email, names, others)
+    if found is not None:
+        raise UserError(_password_problems()[found], "password")
 
 
 @db.use_case
@@ -64,7 +78,7 @@ def register_candidate(reg: Registration, *, password_hash: str | None = None) -
     loading (the demo's accounts share one: hashing takes ~0.2 s each).
     """
     sess = db.session()
-    _check_password(reg.password)
+    _check_password(reg.password, reg.email, (reg.name_zh, reg.name_en), (reg.id_number,))
     number = normalise_id_number(reg.id_number)
     problem = id_number_problem(reg.id_type, number)
     if problem is not None:
@@ -123,7 +137,7 @@ def reset_password(token: str, new_password: str) -> User:
     user = sess.get(User, data.get("u")) if isinstance(data, dict) else None
     if user is None or _hash_fingerprint(user) != data.get("h"):
         raise UserError(_("This reset link has already been used or is not valid."))
-    _check_password(new_password)
+    _check_password(new_password, user.email, (user.name_zh, user.name_en), (user.id_number or "",))
     user.password_hash = passwords.hash_password(new_password)
     sessions.end_all(user)  # whoever held a session (perhaps the reason for the reset) is out
     audit.record(sess, "user.password_reset", "user", user.id, actor_id=user.id)
@@ -138,7 +152,7 @@ def change_password(user: User, current: str, new_password: str) -> User:
     row = sess.get(User, user.id)
     if row is None or not passwords.verify_password(row.password_hash, current):
         raise UserError(_("The current password is not right."), "current")
-    _check_password(new_password)
+    _check_password(new_password, row.email, (row.name_zh, row.name_en), (row.id_number or "",))
     row.password_hash = passwords.hash_password(new_password)
     sessions.end_all(row)
     audit.record(sess, "user.password_change", "user", row.id, actor_id=row.id)
@@ -157,7 +171,7 @@ def create_staff_account(
     sess = db.session()
     if role == Role.CANDIDATE:
         raise UserError(_("Candidates register themselves."), "role")
-    _check_password(password)
+    _check_password(password, email, (name_zh, name_en))
     if find_by_email(sess, email) is not None:
         raise Conflict(_("An account with this email already exists."), "email")
     if role == Role.EMPLOYER:
