@@ -1,8 +1,9 @@
-"""Identity-document checks (pure)."""
+"""Identity-document checks and what a name may hold (pure)."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 # GB 11643-1999: the 18th character of a resident ID number is an ISO 7064
@@ -43,4 +44,33 @@ def id_number_problem(doc_type: str, number: str) -> str | None:
             date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
         except ValueError:
             return "the date of birth in the number is not a real date"
+    return None
+
+
+# Names (issue 19.10): they appear on admin pages, the public verification page and certificates,
+# so text that changes how its neighbours display, or that shows nothing, is refused rather than
+# stored. Unicode UTS #39 (security mechanisms) is the reference: default-ignorable and format
+# characters, controls, and code points that are not text have no place in a person's name.
+NAME_FORMAT, NAME_LINE_BREAK, NAME_NOT_TEXT, NAME_NO_LETTER = "format", "line_break", "not_text", "no_letter"
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def normalise_name(value: str) -> str:
+    """NFC (one spelling for one name), outer spaces stripped, inner runs of spaces made one. Only
+    U+0020: a line break or tab is not folded away but refused (name_problem), saying why."""
+    return re.sub(" {2,}", " ", unicodedata.normalize("NFC", value)).strip(" ")
+
+
+def name_problem(value: str) -> str | None:
+    """Why `value` cannot be a name (one of the codes above), or None. Run on the normalised name."""
+    for ch in value:
+        category = unicodedata.category(ch)
+        if ch in _BIDI or category == "Cf":  # direction marks, zero-width characters, byte-order mark
+            return NAME_FORMAT
+        if category in ("Cc", "Zl", "Zp"):  # controls, CR/LF, U+2028/U+2029
+            return NAME_LINE_BREAK
+        if category in ("Co", "Cn", "Cs"):  # private use, unassigned, lone surrogates
+            return NAME_NOT_TEXT
+    if not any(unicodedata.category(ch).startswith("L") for ch in value):
+        return NAME_NO_LETTER
     return None

@@ -10,6 +10,7 @@ from certexam import db
 from certexam.domain import uscc
 from certexam.errors import Conflict, UserError
 from certexam.models import Organisation, OrgCategory, User
+from certexam.services.accounts.users import checked_name
 from certexam.services.platform import audit, clock
 
 # What is wrong with a credit code, in the reader's words (GB 32100-2015).
@@ -37,10 +38,11 @@ def checked_credit_code(raw: str) -> str:
 @db.use_case
 def create(actor: User | None, name: str, credit_code: str, city: str, category: OrgCategory) -> Organisation:
     sess = db.session()
+    name, city = checked_name(name, "name"), checked_name(city, "city")  # shown on public pages too
     code = checked_credit_code(credit_code)
     if sess.scalar(select(Organisation).where(Organisation.credit_code == code)) is not None:
         raise Conflict(_("An organisation with this credit code already exists."), "credit_code")
-    org = Organisation(name=name.strip(), credit_code=code, city=city.strip(), category=category,
+    org = Organisation(name=name, credit_code=code, city=city, category=category,
                        created_at=clock.now())
     sess.add(org)
     sess.flush()

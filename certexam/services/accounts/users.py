@@ -14,7 +14,16 @@ from sqlalchemy.orm import Session
 
 from certexam import db
 from certexam.domain import passwords as password_rules
-from certexam.domain.identity import id_number_problem, normalise_id_number
+from certexam.domain.identity import (
+    NAME_FORMAT,
+    NAME_LINE_BREAK,
+    NAME_NO_LETTER,
+    NAME_NOT_TEXT,
+    id_number_problem,
+    name_problem,
+    normalise_id_number,
+    normalise_name,
+)
 from certexam.errors import Conflict, UserError
 from certexam.models import IdDocumentType, Organisation, Role, User
 from certexam.services.accounts import passwords, sessions
@@ -52,6 +61,21 @@ def find_by_email(sess: Session, email: str) -> User | None:
     return sess.scalar(select(User).where(User.email == normal_email(email)))
 
 
+def checked_name(value: str, field: str) -> str:
+    """The name NFC-normalised, or UserError on `field` saying what it may not hold (domain/identity.py)."""
+    name = normalise_name(value)
+    found = name_problem(name)
+    if found is None:
+        return name
+    raise UserError({
+        NAME_FORMAT: _("A name may not contain invisible formatting characters (direction marks, zero-width "
+                       "spaces, a byte-order mark)."),
+        NAME_LINE_BREAK: _("A name may not contain line breaks or control characters."),
+        NAME_NOT_TEXT: _("A name may only contain characters that are text (not private-use or unassigned ones)."),
+        NAME_NO_LETTER: _("A name must contain at least one letter."),
+    }[found], field)
+
+
 def _password_problems() -> dict[str, str]:
     """The words users read for domain/passwords.py's codes (NIST SP 800-63B: say why, offer no hints)."""
     return {
@@ -78,7 +102,8 @@ def register_candidate(reg: Registration, *, password_hash: str | None = None) -
     loading (the demo's accounts share one: hashing takes ~0.2 s each).
     """
     sess = db.session()
-    _check_password(reg.password, reg.email, (reg.name_zh, reg.name_en), (reg.id_number,))
+    name_zh, name_en = checked_name(reg.name_zh, "name_zh"), checked_name(reg.name_en, "name_en")
+    _check_password(reg.password, reg.email, (name_zh, name_en), (reg.id_number,))
     number = normalise_id_number(reg.id_number)
     problem = id_number_problem(reg.id_type, number)
     if problem is not None:
@@ -93,7 +118,7 @@ def register_candidate(reg: Registration, *, password_hash: str | None = None) -
     photo_path = uploads.store_photo(reg.photo) if reg.photo else None
     user = User(
         email=normal_email(reg.email), password_hash=password_hash or passwords.hash_password(reg.password),
-        role=Role.CANDIDATE, name_zh=reg.name_zh.strip(), name_en=reg.name_en.strip(),
+        role=Role.CANDIDATE, name_zh=name_zh, name_en=name_en,
         id_type=doc_type, id_number=number, photo_path=photo_path, locale=reg.locale,
         created_at=clock.now(),
     )
@@ -171,6 +196,7 @@ def create_staff_account(
     sess = db.session()
     if role == Role.CANDIDATE:
         raise UserError(_("Candidates register themselves."), "role")
+    name_zh, name_en = checked_name(name_zh, "name_zh"), checked_name(name_en, "name_en")
     _check_password(password, email, (name_zh, name_en))
     if find_by_email(sess, email) is not None:
         raise Conflict(_("An account with this email already exists."), "email")
@@ -181,7 +207,7 @@ def create_staff_account(
     else:
         organisation_id = None
     user = User(email=normal_email(email), password_hash=password_hash or passwords.hash_password(password), role=role,
-                name_zh=name_zh.strip(), name_en=name_en.strip(), organisation_id=organisation_id,
+                name_zh=name_zh, name_en=name_en, organisation_id=organisation_id,
                 created_at=clock.now())
     sess.add(user)
     sess.flush()

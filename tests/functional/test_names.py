@@ -1,0 +1,53 @@
+"""Names with bidi overrides, zero-width-only text, a byte-order mark or line breaks are refused at
+registration and in the admin forms (issue 19.10); accepted names are stored NFC-normalised."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from certexam import db
+from certexam.models import Organisation, Role, User
+from tests.conftest import post_form
+from tests.factories import PASSWORD, sign_in, staff, uscc
+
+REG = {"name_zh": "李小龙", "name_en": "Li Xiaolong", "email": "li.xl@example.com", "id_type": "prc_id",
+       "id_number": "110101199003070011", "password": "tea-at-the-harbour-9", "confirm": "tea-at-the-harbour-9"}
+EN = {"Accept-Language": "en"}
+
+
+def _count(app: Flask, model: type) -> int:
+    with app.app_context():
+        return int(db.session().scalar(select(func.count()).select_from(model)) or 0)
+
+
+@pytest.mark.parametrize("field,value,says", [
+    ("name_en", "Chan\u202eTai Man", "invisible formatting"), ("name_en", "\u200b" * 10, "invisible formatting"),
+    ("name_zh", "\ufeff李小龙", "invisible formatting"), ("name_en", "Li\r\nXiaolong", "line breaks"),
+    ("name_en", "Li\u2028Xiaolong", "line breaks"), ("name_zh", "\ue000\ue001", "are text"),
+])
+def test_registration_refuses_names_that_misdisplay(app: Flask, client: FlaskClient, field: str, value: str,
+                                                    says: str) -> None:
+    resp = post_form(client, "/auth/register", {**REG, field: value}, headers=EN)
+    assert resp.status_code == 200 and says in resp.get_data(as_text=True)
+    assert _count(app, User) == 0
+
+
+def test_names_are_stored_nfc(app: Flask, client: FlaskClient) -> None:
+    assert post_form(client, "/auth/register", {**REG, "name_en": " Jose\u0301  Li "}).status_code == 302
+    with app.app_context():
+        assert db.session().scalar(select(User.name_en)) == "Jos\u00e9 Li"
+
+
+def test_admin_forms_refuse_them_too(app: Flask) -> None:
+    admin = staff(app, Role.ADMIN)
+    client = app.test_client()
+    sign_in(client, admin.email)
+    resp = post_form(client, "/admin/users", {"role": "grader", "name_zh": "职员", "name_en": "Grader\u202eWong",
+                                              "email": "gw@example.com", "password": PASSWORD}, headers=EN)
+    assert "invisible formatting" in resp.get_data(as_text=True) and _count(app, User) == 1
+    org = post_form(client, "/admin/organisations", {"name": "\u200b\u200b", "credit_code": uscc(901),
+                                                     "city": "深圳", "category": "fintech"}, headers=EN)
+    assert "invisible formatting" in org.get_data(as_text=True) and _count(app, Organisation) == 0
