@@ -30,6 +30,7 @@ from certexam.domain import blueprint as bpr
 from certexam.domain.items import Item
 from certexam.models import Attempt, Certificate, Role, Sitting, User
 from certexam.services.bank import items as bank
+from certexam.services.platform import mail
 from certexam.services.results import scoring_input
 from tests.conftest import make_app
 from tests.e2e.conftest import LiveServer
@@ -105,11 +106,15 @@ def _form(w: World, user: User) -> list[tuple[str, Item, int]]:
 
 
 def _write(page: Any, slot: str, text: str) -> None:
+    """Write an answer, then flag it: the flag keeps the text (issue 18.1)."""
     box = page.locator(f"#question-{slot} textarea")
     page.locator(f"#nav-{slot}").click()
     box.fill(text)
     box.blur()
     wait_saved(page)
+    page.locator(f"#question-{slot} .flag-box").check()
+    wait_saved(page)
+    expect(box).to_have_value(text)
 
 
 def other_option(item: Item) -> str:
@@ -156,8 +161,14 @@ def _sit(w: World, browser: Any, user: User, first_ethics: Callable[[Item], str]
     state = server_state(page, w.app, user.id)
     assert len(state["answered"]) == 6  # two choices, the short answer, the skill and two proposals
     assert written["proposal"][2] not in state["answered"]
+    assert sorted(state["flagged"]) == sorted(written["short_answer"] + written["skill"] + written["proposal"][:2])
+    page.reload()  # the flagged written answers survive a reload, text and flag
+    wait_saved(page)
+    for slot in written["short_answer"] + written["skill"]:
+        expect(page.locator(f"#question-{slot} textarea")).not_to_have_value("")
+    expect(page.locator(".flag-box:checked")).to_have_count(4)
     page.locator("#open-submit").click()
-    expect(page.locator("#review-summary")).to_contain_text("6 of 9 answered")
+    expect(page.locator("#review-summary")).to_contain_text("6 of 9 answered, 4 flagged")
     page.locator("#confirm-submit").click()
     page.wait_for_url("**/finished")
     ctx.close()
@@ -205,8 +216,8 @@ def _certs(w: World, user: User) -> list[Certificate]:
 def test_level2_cycle_marking_recheck_and_a_key_correction_the_certificates_follow(
         world: Level2, browser: Any) -> None:
     w = world
-    a = candidate(w.app, name_en="Chen Meiling")
-    b = candidate(w.app, name_en="Wang Xiaoming")
+    a = candidate(w.app, name_en="Chen Meiling", locale="en")
+    b = candidate(w.app, name_en="Wang Xiaoming", locale="en")
     for user in (a, b):
         enrol(w.app, user, w.sitting_id, direction="AI")
     # The first ethics choice: A gives the key, B another option (the one the key is later corrected to).
@@ -276,12 +287,18 @@ def test_level2_cycle_marking_recheck_and_a_key_correction_the_certificates_foll
 
     card = open_my_result(b_page, w.url)
     expect(card).to_have_attribute("data-status", "PASS")
-    b_ctx.close()
     [b_cert] = _certs(w, b)
+    b_page.goto(w.url + "/certificates")
+    expect(b_page.locator("main")).to_contain_text(b_cert.number)
+    b_ctx.close()
     tone, text = _verdict(browser, w.url, b_cert)
     assert "verdict-ok" in tone and "Valid certificate" in text
     tone, text = _verdict(browser, w.url, a_cert)
     assert "verdict-bad" in tone and "Revoked" in text
+    with w.app.app_context():  # each holder is told by mail
+        subjects = {u.email: [m.subject for m in mail.outbox() if m.to == u.email] for u in (a, b)}
+    assert subjects[a.email][-1] == "Your certificate has been revoked"
+    assert subjects[b.email][-1] == "Your certificate is ready"
     a_ctx = new_context(browser)
     a_page = a_ctx.new_page()
     sign_in(a_page, w.url, a.email)
