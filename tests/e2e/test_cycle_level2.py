@@ -14,6 +14,7 @@ of the first choice is corrected to B's option, which swaps them.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -295,6 +296,16 @@ def test_level2_cycle_marking_recheck_and_a_key_correction_the_certificates_foll
     assert "verdict-ok" in tone and "Valid certificate" in text
     tone, text = _verdict(browser, w.url, a_cert)
     assert "verdict-bad" in tone and "Revoked" in text
+    # An employer checks A's certificate by number and surname (no QR code): revoked there too.
+    employer_ctx = new_context(browser)
+    employer = employer_ctx.new_page()
+    employer.goto(w.url + "/verify")
+    employer.locator("input[name=number]").fill(a_cert.number)
+    employer.locator("input[name=surname]").fill("Chen")
+    employer.locator("main form button[type=submit], main form input[type=submit]").first.click()
+    expect(employer.locator(".verdict")).to_have_class(re.compile(r"verdict-bad"))
+    expect(employer.locator(".verdict h1")).to_have_text("Revoked")
+    employer_ctx.close()
     with w.app.app_context():  # each holder is told by mail
         subjects = {u.email: [m.subject for m in mail.outbox() if m.to == u.email] for u in (a, b)}
     assert subjects[a.email][-1] == "Your certificate has been revoked"
