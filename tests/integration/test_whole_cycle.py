@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from certexam import db
 from certexam.bankio import reader
@@ -57,7 +57,6 @@ from tests.certificate_invariant import certificate_violations
 from tests.conftest import make_app
 from tests.exam_setup import BANK
 from tests.factories import candidate, staff
-from tests.integration.test_cycle import Clock
 from tests.integration.test_results_service import enrol
 
 L2 = bpr.Blueprint(2, (bpr.Paper("AM", "上午场", "Morning", 30, (
@@ -68,6 +67,19 @@ L2 = bpr.Blueprint(2, (bpr.Paper("AM", "上午场", "Morning", 30, (
     bpr.ScoringSettings("ranked", Fraction(3, 5), Fraction(3, 5), Fraction(2, 5)))
 LATE_ENTRY = 10  # minutes; the paper began 5 minutes ago
 PASSPHRASE = "whole cycle passphrase"
+
+
+class Clock:
+    """The CLOCK setting: real time at the start, moved only by the test."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
 
 
 @pytest.fixture
@@ -96,7 +108,8 @@ def _sitting(app: Flask) -> int:
         papers=(sittings.PaperPlan("AM", now - timedelta(minutes=5)),), blueprint_name="whole cycle",
         late_entry_minutes=LATE_ENTRY)
     sid = sittings.create_sitting(None, plan).id
-    sess.get(Sitting, sid).assembly_mode = "fixed"  # one form: a key correction touches both candidates
+    # one form for everyone: a key correction then touches both candidates
+    sess.execute(update(Sitting).where(Sitting.id == sid).values(assembly_mode="fixed"))
     sess.commit()
     return sid
 
