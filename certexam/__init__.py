@@ -39,7 +39,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["REMEMBER_COOKIE_SECURE"] = bool(app.config["PRODUCTION"])
     app.config["REMEMBER_COOKIE_HTTPONLY"] = True
 
-    from certexam import body_limits, db, i18n, web
+    from certexam import body_limits, db, i18n, limiter_storage, web
+
+    app.config["RATELIMIT_STORAGE_URI"] = limiter_storage.storage_uri(app.config)
+    if int(app.config["TRUSTED_PROXIES"]):  # behind N proxies: the client is who the nearest says
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     app.url_map.converters["int"] = web.BoundedInt  # before any blueprint adds its rules
     from certexam.extensions import babel, csrf, limiter, login_manager

@@ -23,7 +23,12 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_USER": "",
     "SMTP_PASSWORD": "",
     "SMTP_STARTTLS": True,
-    "RATELIMIT_STORAGE_URI": "memory://",  # redis://127.0.0.1:6379/0 in production
+    # None: Redis if the worker's queue is in Redis, else the application's database (shared by every
+    # worker: certexam/limiter_storage.py). redis://127.0.0.1:6379/0 in production; memory:// is per process.
+    "RATELIMIT_STORAGE_URI": None,
+    # How many reverse proxies stand in front of the app (werkzeug's ProxyFix): their X-Forwarded-For
+    # and -Proto are then believed, so limits and logs see the real client. 0: none, headers ignored.
+    "TRUSTED_PROXIES": 0,
     # The background worker's queue (services/platform/tasks.py): None is an SQLite file in the instance
     # folder; redis://127.0.0.1:6379/1 in production. WORKER_NAME keeps deployments sharing a Redis apart.
     "WORKER_BACKEND": None,
@@ -54,7 +59,7 @@ DEV_VERIFY_HOST = "127.0.0.1:5000"  # where `certexam run` serves by default (Fl
 
 _INT_KEYS = {"SMTP_PORT", "PASSWORD_RESET_MAX_AGE", "MAX_PHOTO_BYTES",
              "MAX_CONTENT_LENGTH", "MAX_FORM_MEMORY_SIZE", "MAX_FORM_PARTS", "API_MAX_BODY_BYTES",
-             "SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS"}
+             "SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS", "TRUSTED_PROXIES"}
 _BOOL_KEYS = {"SMTP_STARTTLS", "PRODUCTION", "MAIL_VIA_WORKER"}
 
 

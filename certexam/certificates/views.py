@@ -27,6 +27,7 @@ from certexam.certificates import bp
 from certexam.certificates.forms import (
     DIRECTION_LABELS,
     LEVEL_LABELS,
+    NUMBER_MAX,
     STATUS_LABELS,
     VERDICT_LABELS,
     LookupForm,
@@ -52,6 +53,7 @@ from certexam.web import page_number, roles_required
 # Security policy, not programme rules; each can be set in the app config.
 VERIFY_RATE_LIMIT = "60/minute"  # per client address, over every verification route
 NAME_CHECK_RATE_LIMIT = "10/minute"  # typed names and surnames: slows guessing a masked name
+NUMBER_LOOKUP_RATE_LIMIT = "20/hour"  # lookups of one certificate number, from every address together
 RECEIPT_RATE_LIMIT = "10/minute"  # each receipt is a signed PDF (~0.5 s of CPU)
 JWKS_MAX_AGE = 300  # seconds verifiers may cache the key set; a compromise reaches them this late at most
 NOT_FOUND_CODES = frozenset({VerdictCode.INVALID_TOKEN, VerdictCode.UNKNOWN})
@@ -64,6 +66,21 @@ def _limit(name: str, default: str) -> Any:
 _verify_limit = _limit("CERT_VERIFY_RATE_LIMIT", VERIFY_RATE_LIMIT)
 _name_limit = _limit("CERT_NAME_CHECK_RATE_LIMIT", NAME_CHECK_RATE_LIMIT)
 _receipt_limit = _limit("CERT_RECEIPT_RATE_LIMIT", RECEIPT_RATE_LIMIT)
+_number_limit = _limit("CERT_NUMBER_LOOKUP_RATE_LIMIT", NUMBER_LOOKUP_RATE_LIMIT)
+
+# One bucket per client over every verification route (issue 19.3: /verify and /v/<token> each had
+# their own, so a client had twice the limit), and one per certificate number, whoever asks (issue
+# 19.11: numbers are sequential, so guessing who holds one is spread over many addresses).
+_verify_bucket = limiter.shared_limit(_verify_limit, scope="verify")
+_name_bucket = limiter.shared_limit(_name_limit, scope="verify-name", methods=["POST"])
+
+
+def _number_key() -> str:
+    raw = (request.form.get("number") or request.args.get("number") or "").strip().upper()[:NUMBER_MAX]
+    return f"number:{raw}"
+
+
+_number_bucket = limiter.shared_limit(_number_limit, scope="verify-number", key_func=_number_key, methods=["POST"])
 
 
 def _no_store(resp: Response) -> Response:
@@ -95,8 +112,8 @@ def _render_outcome(outcome: cert_verify.VerifyOutcome, name_form: Any, receipt_
 
 @bp.route("/v/<token>", methods=["GET", "POST"])
 @bp.route("/V/<token>", methods=["GET", "POST"])  # the QR carries the URL in upper case (crypto/cose.py)
-@limiter.limit(_verify_limit)
-@limiter.limit(_name_limit, methods=["POST"])
+@_verify_bucket
+@_name_bucket
 def verify(token: str) -> Any:
     """The page the QR code opens: verdict, signature check, masked holder."""
     form = NameCheckForm()
@@ -107,8 +124,9 @@ def verify(token: str) -> Any:
 
 
 @bp.route("/verify", methods=["GET", "POST"])
-@limiter.limit(_verify_limit)
-@limiter.limit(_name_limit, methods=["POST"])
+@_verify_bucket
+@_name_bucket
+@_number_bucket
 def lookup() -> Any:
     """Find a certificate by number and holder surname (no QR needed)."""
     form = LookupForm()
@@ -125,7 +143,8 @@ def lookup() -> Any:
 
 
 @bp.route("/verify/receipt", methods=["POST"])
-@limiter.limit(_verify_limit)
+@_verify_bucket
+@_number_bucket
 @limiter.limit(_receipt_limit)
 def receipt() -> Any:
     """A signed, timestamped PDF of one verification, for the verifier's file."""
