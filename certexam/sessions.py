@@ -23,7 +23,8 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, current_app, session
+from flask import Flask, Request, current_app, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import logout_user, user_logged_in
 
 OPENED, SEEN = "_opened", "_seen"  # epoch seconds, in the signed session
@@ -61,6 +62,16 @@ def end_expired_session() -> None:
         sess.pop(SEEN, None)
     elif now - seen >= SEEN_EVERY:
         sess[SEEN] = now
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, but a request without the cookie (every bearer-token call of
+    an exam day) gets its empty session without a signer built for it first (issue 4: autosave)."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def init_app(app: Flask) -> None:

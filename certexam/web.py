@@ -8,21 +8,23 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
-from flask import Flask, Request, Response, abort, flash, jsonify, render_template, request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask import Flask, Response, abort, flash, g, jsonify, render_template, request
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from certexam import body_limits, db, sessions
+from certexam.domain.locales import SUPPORTED, negotiate
 from certexam.errors import UserError
 from certexam.extensions import login_manager
+from certexam.i18n import COOKIE as LANG_COOKIE
 from certexam.models import Role, User
 from certexam.services.platform.clock import PROGRAMME_TZ
 
@@ -107,16 +109,6 @@ def api_roles(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, Any]]:
     return decorator
 
 
-class CookieSessions(SecureCookieSessionInterface):
-    """Flask's signed-cookie session, but a request without the cookie (every bearer-token call of
-    an exam day) gets its empty session without a signer built for it first (issue 4: autosave)."""
-
-    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
-            return self.session_class()
-        return super().open_session(app, request)
-
-
 # C0 controls and DEL: a NUL byte failed on PostgreSQL with a 500 (issue 19.8) and none of them is
 # text anyone types. Typed text keeps tab and line breaks; an address or query keeps none.
 _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -178,12 +170,32 @@ def refuse_control_characters() -> None:
             raise _control_refused(key, found)
 
 
+# SQLSTATEs of a database that is going or not yet back: connection exceptions (class 08), admin or
+# crash shutdown, "cannot connect now" (starting up), too many connections.
+_AWAY_STATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def _database_away(exc: BaseException) -> bool:
+    """True when `exc`, or what caused it, says the database is unreachable for now (issue 19.7)."""
+    seen: BaseException | None = exc
+    for _depth in range(5):  # an error raised while handling a lost connection (a pending rollback) counts
+        if seen is None:
+            return False
+        if isinstance(seen, OperationalError | InterfaceError | PoolTimeout):
+            return True
+        if isinstance(seen, DBAPIError) and (seen.connection_invalidated or str(
+                getattr(seen.orig, "sqlstate", "") or "").startswith(_AWAY_STATES)):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
 def init_app(app: Flask) -> None:
-    app.session_interface = CookieSessions()
+    app.session_interface = sessions.CookieSessions()
     # Early, before any view or the CSRF check; certexam.body_limits puts the body limit before it.
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_control_characters)
     sessions.init_app(app)
@@ -231,12 +243,22 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _bug(exc: Exception) -> Any:
-        # A connection the database dropped (a restart): nothing was committed, the pool is renewed,
-        # and the same request will work in a moment, so say "unavailable", not "broken".
-        lost = isinstance(exc, DBAPIError) and exc.connection_invalidated
-        db.rollback_request()  # the page below may load the user again: not in the failed transaction
+        # A connection the database dropped (a restart), or one it would not open (a server stopping or
+        # starting: psycopg's OperationalError on connect is not `connection_invalidated`), or a pool
+        # with none free: nothing was committed and the same request will work in a moment, so say
+        # "unavailable" with Retry-After (503), not "broken" (issue 19.7).
+        lost = _database_away(exc)
+        try:
+            db.rollback_request()  # the page below may load the user again: not in the failed transaction
+        except Exception:  # noqa: BLE001 - a dead connection may fail its rollback too; the answer goes on
+            app.logger.warning("rollback after a failed request failed", exc_info=True)
         if lost:
-            app.logger.warning("database connection lost: %s", exc)
+            app.logger.warning("database unavailable: %s", exc)
+            # The answer must not ask the database anything: who is signed in (the translation's language,
+            # the page's menu) would fail again and turn this 503 into a 500.
+            g._login_user = login_manager.anonymous_user()
+            cookie = request.cookies.get(LANG_COOKIE)
+            g.locale_override = cookie if cookie in SUPPORTED else negotiate(request.accept_languages)
         else:
             app.logger.exception("unhandled error")
         code = 503 if lost else 500
