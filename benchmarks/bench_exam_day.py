@@ -14,6 +14,14 @@ Per database, in one run:
    compressed by --factor F in every duration, so N/F simulated candidates send
    the requests per second of N real ones. N is searched for the largest value
    with p99 < 200 ms on every endpoint, no error and no lost answer.
+With --push (issue 18, "with the push channel open for every candidate"), every
+candidate keeps the page's long poll of /attempts/<id>/push open from its start
+to its submit, served as docs/deploy.md says for thousands of candidates: by a
+push pool (a second gunicorn, to which the load generator routes /push as nginx
+would) while the main app lets none wait (CERTEXAM_PUSH_MAX_WAITERS=0). The
+poll's 25 s wait is compressed by F like every other duration (so N/F candidates
+send the polls per second of N); in the saturation test --push-waiters candidates
+poll during the autosave rounds only (the bare baselines run without them).
 The load generator runs on the same machine; its CPU is measured and reported.
 """
 
@@ -40,6 +48,7 @@ from benchmarks.exam_day_load import (  # noqa: E402
     Recorder,
     closed_loop,
     exam_day,
+    keep_listening,
     open_attempt,
     percentile,
 )
@@ -65,14 +74,44 @@ from benchmarks.exam_day_verify import Ack, answer_json, check  # noqa: E402
 P99_LIMIT = 0.200  # issue 4: "p99 latency under 200 ms"
 AIM_CANDIDATES = 10_000  # issue 4: "Aims: 10,000 concurrent candidates on this 2-core machine"
 AIM_SHARE = 0.70  # issue 4: "autosave at 70% or more of the bare durable write"
+PUSH_WAIT_SECONDS = 25.0  # certexam/services/attempts/push.py DEFAULTS: the long poll's bounded wait
+PUSH_THREADS_SPARE = 8  # docs/deploy.md: threads at least PUSH_MAX_WAITERS + 8
+
+
+def push_pool(database_url: str, instance: Path, key: str, waiters: int, args: argparse.Namespace) -> Server:
+    """The push pool of docs/deploy.md: its own gunicorn, each process able to hold every waiter
+    (unless --push-threads says otherwise), the wait compressed by F like the rest of the day."""
+    threads = args.push_threads or waiters + PUSH_THREADS_SPARE
+    env = {"CERTEXAM_PUSH_WAIT_SECONDS": f"{PUSH_WAIT_SECONDS / args.factor:g}",
+           "CERTEXAM_PUSH_MAX_WAITERS": str(max(1, threads - PUSH_THREADS_SPARE))}
+    pool = Server("certexam.wsgi:app", database_url, instance, ServerSettings(workers=args.push_workers,
+                  threads=threads), key, extra_env=env)
+    pool.wait_ready()
+    pool.wait_warm(args.push_workers)
+    return pool
+
+
+def push_stats(rec: Recorder) -> dict[str, Any]:
+    lat = rec.latencies.get("push", [])
+    return {"answers": rec.push_answers, "retry_after": rec.push_busy, "changed": rec.push_changed,
+            "errors": rec.errors.get("push", 0), "p50_ms": round(percentile(lat, 0.5) * 1e3, 1) if lat else 0.0,
+            "p99_ms": round(percentile(lat, 0.99) * 1e3, 1) if lat else 0.0}
+
+
 async def _saturate(app: Server, base: Server, cands: list[Any], concurrency: int, seconds: float,
-                    rounds: int, pg: bool) -> dict[str, Any]:
+                    rounds: int, pg: bool, pool: Server | None = None, scale: float = 1.0) -> dict[str, Any]:
     opener = Recorder()
     # Set-up, not measured: retried, because concurrent starts can deadlock on PostgreSQL (see RESULTS).
     opened = await asyncio.gather(*(open_attempt(Client(c, [app.port], opener, Policy(tries=5))) for c in cands))
-    attempts = [o for o in opened if o is not None]
-    if len(attempts) < concurrency:
+    if any(o is None for o in opened):
         raise RuntimeError(f"could not open attempts for the autosave test: {opener.error_samples[:3]}")
+    attempts = [o for o in opened if o is not None][:concurrency]
+    # With a push pool, every candidate (the savers and the others) polls during the autosave rounds only.
+    gate, pushed, listeners = asyncio.Event(), Recorder(), []
+    if pool is not None:
+        listeners = [asyncio.create_task(keep_listening(Client(c, [app.port], pushed, Policy(), [pool.port]),
+                                                        o[0], o[1], scale, gate))
+                     for c, o in zip(cands, opened, strict=True) if o is not None]
     seqs = [a[2] for a in attempts]
     acks: list[Ack] = []
     keys = {slot: [o["key"] for o in item["options"]] for slot, item in attempts[0][3]}
@@ -98,30 +137,46 @@ async def _saturate(app: Server, base: Server, cands: list[Any], concurrency: in
 
     for rnd in range(rounds):
         for name, send, server in (("hello", hello, base), ("upsert", upsert, base), ("save", autosave, app)):
+            if listeners and name == "save":
+                gate.set()
+                await asyncio.sleep(1.5)  # every poll waiting, and a watcher scan, before the meter starts
             rec = Recorder()
-            meter = Meter([server], pg)
+            meter = Meter([server, *([pool] if pool is not None and name == "save" else [])], pg)
             wall = await closed_loop(concurrency, seconds, name, send, rec)
+            if listeners and name == "save":
+                gate.clear()
+                await asyncio.sleep(PUSH_WAIT_SECONDS * scale + 1.0)  # the polls in flight come back
             row = {"round": rnd + 1, **endpoint_table(rec, wall)[name], **meter.read()}
             rows[name].append(row)
             print(f"  saturation round {rnd + 1} {name:<6} {row['rps']:7.1f} req/s  p50 {row['p50_ms']:6.1f} ms  "
                   f"p99 {row['p99_ms']:6.1f} ms  errors {row['errors']}  client CPU {row['client_cpu_pct']}%  "
                   f"server CPU {row['server_cpu_pct']}%  pg CPU {row['postgres_cpu_pct']}%  machine busy {row['machine_busy_pct']}%",
                   flush=True)
+    for task in listeners:
+        task.cancel()
+    await asyncio.gather(*listeners, return_exceptions=True)
     shares = [s["rps"] / u["rps"] for s, u in zip(rows["save"], rows["upsert"], strict=True)]
+    if listeners:
+        print(f"  push during the autosave rounds: {push_stats(pushed)}", flush=True)
     return {"rows": rows, "autosave_share_of_upsert": [round(x, 3) for x in shares], "acks": acks,
-            "attempts": [a[0] for a in attempts]}
+            "attempts": [a[0] for a in attempts], "push": push_stats(pushed) if listeners else None}
 
 
-def saturation(template: Database, settings: ServerSettings, concurrency: int, seconds: float,
-               rounds: int) -> dict[str, Any]:
+def saturation(template: Database, settings: ServerSettings, args: argparse.Namespace) -> dict[str, Any]:
+    concurrency, seconds, rounds = args.concurrency, args.seconds, args.rounds
     database = copy_database(template, "sat")
-    cands = seed_candidates(database, concurrency + COST_WARMUP + COST_CANDIDATES)
-    cands, cost_cands = cands[:concurrency], cands[concurrency:]
+    polling = max(concurrency, args.push_waiters) if args.push else concurrency
+    cands = seed_candidates(database, polling + COST_WARMUP + COST_CANDIDATES)
+    cands, cost_cands = cands[:polling], cands[polling:]
     baseline_app.create_table(database.url)
     key = secrets.token_hex(32)
-    app = Server("certexam.wsgi:app", database.url, template.workdir / "inst-sat", settings, key)
+    app = Server("certexam.wsgi:app", database.url, template.workdir / "inst-sat", settings, key,
+                 extra_env={"CERTEXAM_PUSH_MAX_WAITERS": "0"} if args.push else None)
     base = Server("benchmarks.baseline_app:create_app()", database.url, template.workdir / "inst-base", settings, key)
+    pool: Server | None = None
     try:
+        if args.push:
+            pool = push_pool(database.url, template.workdir / "inst-sat-push", key, polling, args)
         app.wait_ready()
         app.wait_warm(settings.workers)
         base.wait_ready("/hello")
@@ -133,7 +188,7 @@ def saturation(template: Database, settings: ServerSettings, concurrency: int, s
         need = cores_needed(costs, AIM_CANDIDATES, pg)
         print(f"  cores needed for {AIM_CANDIDATES} candidates (server{' + postgres' if pg else ''}, no client): "
               f"{need}", flush=True)
-        result = asyncio.run(_saturate(app, base, cands, concurrency, seconds, rounds, pg))
+        result = asyncio.run(_saturate(app, base, cands, concurrency, seconds, rounds, pg, pool, 1 / args.factor))
         result["costs"], result["cores_needed_for_aim"] = costs, need
         verdict = check(database.url, result.pop("acks"), (), result.pop("attempts"))
         result["verify"] = verdict.line()
@@ -142,6 +197,8 @@ def saturation(template: Database, settings: ServerSettings, concurrency: int, s
     finally:
         app.stop()
         base.stop()
+        if pool is not None:
+            pool.stop()
         database.drop()
 
 
@@ -154,26 +211,35 @@ async def warm_up(cands: list[Any], port: int) -> None:
         raise RuntimeError(f"warm-up failed: {rec.error_samples[:3]}")
 
 
-def day(template: Database, n_real: int, factor: float, settings: ServerSettings, seed: int) -> dict[str, Any]:
+def day(template: Database, n_real: int, args: argparse.Namespace, settings: ServerSettings,
+        seed: int) -> dict[str, Any]:
     """One compressed exam day for `n_real` candidates; the verdict and the figures."""
+    factor = args.factor
     n_sim = max(1, round(n_real / factor))
     plan = DayPlan.compressed(factor)
     database = copy_database(template, f"day{n_real}")
     warm = settings.workers * settings.threads
     cands = seed_candidates(database, n_sim + warm)
     cands, warmers = cands[:n_sim], cands[n_sim:]
-    server = Server("certexam.wsgi:app", database.url, template.workdir / f"inst-{n_real}", settings,
-                    secrets.token_hex(32))
+    key = secrets.token_hex(32)
+    server = Server("certexam.wsgi:app", database.url, template.workdir / f"inst-{n_real}", settings, key,
+                    extra_env={"CERTEXAM_PUSH_MAX_WAITERS": "0"} if args.push else None)
+    pool: Server | None = None
     try:
         server.wait_ready()
         server.wait_warm(settings.workers)
+        if args.push:
+            pool = push_pool(database.url, template.workdir / f"inst-{n_real}-push", key, n_sim, args)
         asyncio.run(warm_up(warmers, server.port))
-        meter = Meter([server], database.kind == "postgres")
-        rec = asyncio.run(exam_day(cands, [server.port], plan, Policy(tries=1, timeout=30.0), seed=seed))
+        meter = Meter([server, *([pool] if pool is not None else [])], database.kind == "postgres")
+        rec = asyncio.run(exam_day(cands, [server.port], plan, Policy(tries=1, timeout=30.0), seed=seed,
+                                   push_ports=[pool.port] if pool is not None else ()))
         usage = meter.read()
         verdict = check(database.url, rec.acks, rec.submitted, rec.attempts)
     finally:
         server.stop()
+        if pool is not None:
+            pool.stop()
         database.drop()
     table = endpoint_table(rec, usage["wall_s"])
     errors = sum(rec.errors.values())
@@ -190,7 +256,7 @@ def day(template: Database, n_real: int, factor: float, settings: ServerSettings
             "errors": errors, "error_samples": rec.error_samples[:5], "finished": rec.finished,
             "requests": total, "rps": round(total / usage["wall_s"], 1), "endpoints": table,
             "verify": verdict.line(), "lost": len(verdict.lost), "problems": verdict.problems[:5],
-            "save_results": dict(rec.results), **usage,
+            "save_results": dict(rec.results), **usage, "push": push_stats(rec) if args.push else None,
             "schedule_lag_p99_ms": round(percentile(rec.schedule_lag, 0.99) * 1e3, 1) if rec.schedule_lag else 0.0,
             "loop_lag_p99_ms": round(percentile(rec.loop_lag, 0.99) * 1e3, 1),
             "loop_lag_max_ms": round(max(rec.loop_lag, default=0.0) * 1e3, 1),
@@ -205,7 +271,7 @@ def search(template: Database, args: argparse.Namespace, settings: ServerSetting
     lo, hi, n = 0, 0, (fixed[0] if fixed else args.n_start)
     for i in range(len(fixed) if fixed else args.max_runs):
         print(f"  exam day: {n} candidates ({round(n / args.factor)} simulated, time / {args.factor:g})", flush=True)
-        r = day(template, n, args.factor, settings, seed=i + 1)
+        r = day(template, n, args, settings, seed=i + 1)
         runs.append(r)
         verdict = "PASS" if r["passed"] else ("PASS but for start 500s" if r["passed_but_start_500"] else "FAIL")
         print(f"    {verdict} ({r['start_500']} start 500s)  worst p99 {r['worst_p99_ms']} ms  errors {r['errors']}  "
@@ -214,6 +280,8 @@ def search(template: Database, args: argparse.Namespace, settings: ServerSetting
               f"load {r['load_avg_1m']}", flush=True)
         print(f"      load generator: loop lag p99 {r['loop_lag_p99_ms']} max {r['loop_lag_max_ms']} ms, "
               f"its GC pauses max {r['client_gc_max_ms']} ms ({r['client_gc_over_10ms']} over 10 ms)", flush=True)
+        if r["push"]:
+            print(f"      push    {r['push']}", flush=True)
         for ep, row in r["endpoints"].items():
             print(f"      {ep:<7} {row['requests']:7d} req {row['rps']:7.1f}/s  p50 {row['p50_ms']:7.1f}  "
                   f"p99 {row['p99_ms']:7.1f}  max {row['max_ms']:7.1f} ms  errors {row['errors']}", flush=True)
@@ -245,12 +313,19 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=10.0, help="per saturation round")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--skip-saturation", action="store_true")
+    ap.add_argument("--push", action="store_true", help="every candidate keeps the push channel open (issue 18)")
+    ap.add_argument("--push-workers", type=int, default=2, help="processes of the push pool")
+    ap.add_argument("--push-threads", type=int, default=0,
+                    help="threads per push-pool process (0: every candidate fits in one, + 8 spare)")
+    ap.add_argument("--push-waiters", type=int, default=100,
+                    help="candidates polling during the saturation's autosave rounds (savers included)")
     ap.add_argument("--out", default="")
     args = ap.parse_args()
     # A background job ignores SIGINT; on SIGTERM still stop the servers and drop the databases.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     settings = ServerSettings(workers=args.workers, threads=args.threads)
-    report: dict[str, Any] = {"machine": machine(), "server": settings.describe(), "argv": sys.argv, "dbs": {}}
+    report: dict[str, Any] = {"machine": machine(), "server": settings.describe(), "argv": sys.argv, "dbs": {},
+                              "push": args.push}
     print(f"machine {report['machine']}\nserver  {report['server']}", flush=True)
     with tempfile.TemporaryDirectory(prefix="certexam-bench-") as tmp:
         for kind in args.db.split(","):
@@ -259,7 +334,7 @@ def main() -> None:
             try:
                 entry: dict[str, Any] = {}
                 if not args.skip_saturation:
-                    entry["saturation"] = saturation(template, settings, args.concurrency, args.seconds, args.rounds)
+                    entry["saturation"] = saturation(template, settings, args)
                 entry["days"] = search(template, args, settings)
                 passed = [r for r in entry["days"] if r["passed"]]
                 entry["largest_passing_n"] = max((r["n_real"] for r in passed), default=0)

@@ -4,7 +4,8 @@ A candidate does what an API client of the exam page does: start paper 1
 (a new attempt comes with its device token; one begun earlier is claimed),
 fetch the paper, save every answer (and change a few) with think time between them, resync the clock every 30 s,
 and submit. Every save the server acknowledges with 200 is kept, so the
-database can be checked against it afterwards.
+database can be checked against it afterwards. With push ports, it also keeps
+the page's push channel open from its start to its submit (`keep_listening`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ REAL_SUBMIT_WINDOW = 60.0  # issue 4: "... and submit within the last minute"
 EXPECTED = {"start": 201}  # every other endpoint answers 200 on success
 LOOP_PROBE_SECONDS = 0.1
 MAX_RECLAIMS = 1000  # bound on "reload the page" recoveries per run
+PUSH_BACKOFF_SECONDS = (1.0, 30.0)  # certexam/static/js/attempt.js listen(): after a failed poll, 1 s doubling to 30 s
 
 
 @dataclass(frozen=True)
@@ -55,13 +57,15 @@ class DayPlan:
     flag_share: float = 0.05
     duplicate_share: float = 0.0  # fault tests: resend an acknowledged save
     stale_share: float = 0.0  # fault tests: resend an older save after a newer one
+    scale: float = 1.0  # the compression of the page's own waits (a push retry_after, its back-off)
 
     @classmethod
     def compressed(cls, factor: float, paper_minutes: float = REAL_PAPER_MINUTES) -> DayPlan:
         """The real day with every duration divided by `factor`: N simulated candidates then send
         the requests per second of factor x N real ones, in every phase alike."""
         return cls(exam_seconds=paper_minutes * 60 / factor, start_window=REAL_START_WINDOW / factor,
-                   submit_window=REAL_SUBMIT_WINDOW / factor, resync_seconds=PAGE_RESYNC_SECONDS / factor)
+                   submit_window=REAL_SUBMIT_WINDOW / factor, resync_seconds=PAGE_RESYNC_SECONDS / factor,
+                   scale=1 / factor)
 
 
 @dataclass
@@ -81,6 +85,9 @@ class Recorder:
     loop_lag: list[float] = field(default_factory=list)
     gc_pauses: list[float] = field(default_factory=list)  # the load generator's own collections
     finished: int = 0
+    push_answers: int = 0  # long polls answered 200 (at the end of the wait, or at once)
+    push_busy: int = 0  # ... of which retry_after: the process's cap of waiters was reached
+    push_changed: int = 0  # ... of which carried a proctor's action
 
     def record(self, endpoint: str, seconds: float, reply: Reply) -> None:
         self.statuses[(endpoint, reply.status)] += 1
@@ -97,8 +104,10 @@ class Recorder:
 class Client:
     """One candidate's connection to the app servers; requests alternate between `ports` like a balancer."""
 
-    def __init__(self, cand: Candidate, ports: Sequence[int], rec: Recorder, policy: Policy) -> None:
+    def __init__(self, cand: Candidate, ports: Sequence[int], rec: Recorder, policy: Policy,
+                 push_ports: Sequence[int] = ()) -> None:
         self.cand, self.ports, self.rec, self.policy = cand, list(ports), rec, policy
+        self.push_ports = list(push_ports)  # where /push goes (a push pool, as nginx routes it); () = no push
         self.headers = {"Authorization": f"Bearer {cand.token}", "Accept": "application/json"}
         self.turn = cand.user_id  # spread first requests over the servers
 
@@ -189,6 +198,41 @@ async def submit(client: Client, aid: int, device: str) -> Reply:
     return r
 
 
+async def keep_listening(client: Client, aid: int, device: str, scale: float = 1.0,
+                         gate: asyncio.Event | None = None) -> None:
+    """The exam page's push channel (attempt.js listen()), until cancelled: one long poll of
+    /attempts/<id>/push always open, asked again as soon as it returns; a retry_after (the
+    process's cap of waiters reached) is waited out first, and a failed poll backs off 1 s doubling
+    to 30 s. Waits are multiplied by `scale` (the day's compression). The first answer names the
+    marker and the page then resyncs its clock once. `gate`, if given, is waited on before each poll."""
+    rec = client.rec
+    pusher = Client(client.cand, client.push_ports, rec,
+                    Policy(tries=1, timeout=max(client.policy.timeout, 60.0)))  # above the server's wait
+    path, headers = f"/api/v1/attempts/{aid}/push", {"X-Attempt-Device": device}
+    marker: int | None = None
+    backoff = PUSH_BACKOFF_SECONDS[0]
+    while True:
+        if gate is not None:
+            await gate.wait()
+        r = await pusher.call("push", "GET", path if marker is None else f"{path}?since={marker}", headers=headers)
+        if r.status in (401, 403, 404):
+            return  # signed out or gone: the page stops listening (recorded as an error)
+        if r.status != 200:
+            await asyncio.sleep(backoff * scale)
+            backoff = min(backoff * 2, PUSH_BACKOFF_SECONDS[1])
+            continue
+        backoff = PUSH_BACKOFF_SECONDS[0]
+        body = r.json()
+        rec.push_answers += 1
+        rec.push_changed += bool(body.get("changed"))
+        if marker is None:  # a proctor may have acted between the page's rendering and this marker
+            await client.call("state", "GET", f"/api/v1/attempts/{aid}", headers=headers)
+        marker = int(body["marker"])
+        if body.get("retry_after"):
+            rec.push_busy += 1
+            await asyncio.sleep(float(body["retry_after"]) * scale)
+
+
 async def candidate_day(client: Client, plan: DayPlan, t0: float, rng: random.Random) -> None:
     """One candidate's exam day, from start to submit, on the plan's compressed clock."""
     rec = client.rec
@@ -198,6 +242,21 @@ async def candidate_day(client: Client, plan: DayPlan, t0: float, rng: random.Ra
     opened = await open_attempt(client)
     if opened is None:
         return
+    listener = (asyncio.create_task(keep_listening(client, opened[0], opened[1], plan.scale))
+                if client.push_ports else None)
+    try:
+        await _answer_and_submit(client, plan, rng, opened, start_at, submit_at)
+    finally:
+        if listener is not None:  # the page is left: its open poll is dropped
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+
+
+async def _answer_and_submit(client: Client, plan: DayPlan, rng: random.Random,
+                             opened: tuple[int, str, int, list[tuple[str, dict[str, Any]]]],
+                             start_at: float, submit_at: float) -> None:
+    rec = client.rec
     aid, device, seq, slots = opened
     loop = asyncio.get_running_loop()
     order = list(slots) + rng.sample(slots, k=int(len(slots) * plan.change_share))
@@ -282,8 +341,10 @@ def watch_gc(rec: Recorder) -> Iterator[None]:
 
 async def exam_day(cands: Sequence[Candidate], ports: Sequence[int], plan: DayPlan, policy: Policy,
                    seed: int = 1, rec: Recorder | None = None,
-                   during: Callable[[float], Awaitable[None]] | None = None) -> Recorder:
-    """Run every candidate's day concurrently; `during(t0)` may inject faults meanwhile."""
+                   during: Callable[[float], Awaitable[None]] | None = None,
+                   push_ports: Sequence[int] = ()) -> Recorder:
+    """Run every candidate's day concurrently; `during(t0)` may inject faults meanwhile; with
+    `push_ports`, every candidate keeps the push channel open there from start to submit."""
     rec = rec or Recorder()
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -292,7 +353,8 @@ async def exam_day(cands: Sequence[Candidate], ports: Sequence[int], plan: DayPl
         # earlier days' objects), which the probe had counted as one lag per day and which had
         # pushed the first starts past their times.
         t0 = loop.time() + 0.5
-        tasks = [candidate_day(Client(c, ports, rec, policy), plan, t0, random.Random(seed * 1_000_003 + i))
+        tasks = [candidate_day(Client(c, ports, rec, policy, push_ports), plan, t0,
+                               random.Random(seed * 1_000_003 + i))
                  for i, c in enumerate(cands)]
         if during is not None:
             tasks.append(during(t0))
