@@ -25,6 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_STARTTLS": True,
     # None: Redis if the worker's queue is in Redis, else the application's database (shared by every
     # worker: certexam/limiter_storage.py). redis://127.0.0.1:6379/0 in production; memory:// is per process.
+    "SQLITE_SYNCHRONOUS": "FULL",  # an acknowledged answer survives a power cut too (certexam/db.py)
     "RATELIMIT_STORAGE_URI": None,
     # How many reverse proxies stand in front of the app (werkzeug's ProxyFix): their X-Forwarded-For
     # and -Proto are then believed, so limits and logs see the real client. 0: none, headers ignored.
