@@ -83,6 +83,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(results_bp)
     app.register_blueprint(bonus_bp)
 
+    from certexam.api import auth as api_auth
+
+    api_auth.init_app(app)  # every /api/v1 route, whichever blueprint serves it (issue 19.5)
+
     from certexam.cli import register
 
     register(app)

@@ -1,34 +1,29 @@
 """JSON API v1: the exam flow for the browser page and for API clients.
 
-Authenticated by the browser session (state-changing calls then need the
-X-CSRFToken header) or by `Authorization: Bearer <token>` (no CSRF: the token
-is not sent automatically by a browser, so a forged cross-site request has none).
+Authenticated by certexam/api/auth.py, the one layer for every /api/v1 route: the browser session
+(state-changing calls then need the X-CSRFToken header) or `Authorization: Bearer <token>`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, g, jsonify, request, session
+from flask import abort, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy import select
-from wtforms import ValidationError
 
-from certexam import db, sessions
+from certexam import db
 from certexam.api import bp
+from certexam.api.auth import sign_in_bearer
 from certexam.errors import UserError
-from certexam.extensions import csrf, limiter, login_manager
+from certexam.extensions import limiter
 from certexam.models import Registration, Role
-from certexam.services.accounts import api_tokens
 from certexam.services.attempts import autosave, paper_json
 from certexam.services.attempts import lifecycle as attempts
 from certexam.services.attempts import submit as attempt_submit
 from certexam.services.attempts.autosave_sql import Owner
 from certexam.services.platform import clock
-
-csrf.exempt(bp)
 
 
 @limiter.request_filter
@@ -38,60 +33,11 @@ def _not_limited() -> bool:
     return request.blueprint == bp.name
 
 
-# The exam's hottest calls (every answer, every clock resync) check their caller inside their own
-# statement (autosave_sql.Owner): no user is loaded for them unless they are refused (issue 4).
-# Start and paper join them (every candidate calls both in the start minute), and submit (the last minute).
-_HOT = frozenset({"api.save_answer", "api.flag", "api.attempt_state", "api.paper", "api.start", "api.submit"})
-
-
-@bp.before_request
-def _authenticate() -> None:
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        g.bearer = True
-        token = header[7:].strip()
-        digest = api_tokens.digest_of(token) if request.endpoint in _HOT else None
-        if digest is not None:
-            g.owner, g.deferred_token = Owner(token_digest=digest), token
-        else:
-            _sign_in_bearer(token)
-        return
-    if request.endpoint == "api.openapi":
-        return
-    # Flask-Login's key in the signed session cookie. Its "strong" session protection (off here:
-    # "basic" only marks a session not fresh) would have to run first, so it turns the shortcut off.
-    strong = current_app.config.get("SESSION_PROTECTION", login_manager.session_protection) == "strong"
-    ident = None if strong or request.endpoint not in _HOT else sessions.parse_id(session.get("_user_id"))
-    if ident is not None:  # active, a candidate, the session's epoch still the account's: in the statement
-        g.owner = Owner(user_id=ident[0], session_epoch=ident[1])
-    elif not current_user.is_authenticated:
-        abort(401)
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        try:
-            validate_csrf(request.headers.get("X-CSRFToken", ""))
-        except ValidationError as exc:
-            raise CSRFError(str(exc)) from exc
-
-
-def _sign_in_bearer(token: str) -> None:
-    user = api_tokens.user_for(token)
-    if user is None:
-        abort(401)
-    g._login_user = user  # Flask-Login's per-request user: this request only, nothing in the session
-
-
-@bp.after_request
-def _no_cookie_for_bearer(resp: Any) -> Any:
-    if g.get("bearer"):
-        resp.headers["Cache-Control"] = "no-store"
-    return resp
-
-
 def _candidate() -> Any:
     """The signed-in candidate (401 or 403 otherwise); on a hot call, loaded only now."""
     token = g.pop("deferred_token", None)
     if token is not None:
-        _sign_in_bearer(token)
+        sign_in_bearer(token)
     if not current_user.is_authenticated:
         abort(401)
     if current_user.role != Role.CANDIDATE:
