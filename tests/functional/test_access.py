@@ -116,6 +116,7 @@ ROUTE_TABLE: dict[str, object] = {
     "api.flag": "candidate-api",
     "api.submit": "candidate-api",
     "api.event": "candidate-api",
+    "api.push": "candidate-api",  # issue 18.6: the proctor push channel, owner checked in SQL like state
     "bank.item_list": {Role.ADMIN},
     "bank.new": {Role.ADMIN},
     "bank.edit": {Role.ADMIN},

@@ -112,7 +112,8 @@ def test_hostile_query_strings_never_fail(app: Flask, client: FlaskClient, admin
     load(app, gen_bank(12))
     for query in HOSTILE:
         resp = client.get("/admin/bank/?" + query, headers=EN)
-        assert resp.status_code == 200, query
+        # issue 19.8: a control character anywhere is refused with 400 by the one request filter
+        assert resp.status_code == (400 if "%00" in query else 200), query
         body = text_of(resp)
         assert "<script>" not in body, query
         if query in NO_MATCH:
