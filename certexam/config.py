@@ -26,6 +26,9 @@ DEFAULTS: dict[str, Any] = {
     # None: Redis if the worker's queue is in Redis, else the application's database (shared by every
     # worker: certexam/limiter_storage.py). redis://127.0.0.1:6379/0 in production; memory:// is per process.
     "SQLITE_SYNCHRONOUS": "FULL",  # an acknowledged answer survives a power cut too (certexam/db.py)
+    # Explicit on every app: Flask-Limiter's one Limiter object keeps the last app's choice as the next
+    # app's default, so a test app with limits off turned them off for every app made after it.
+    "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": None,
     # How many reverse proxies stand in front of the app (werkzeug's ProxyFix): their X-Forwarded-For
     # and -Proto are then believed, so limits and logs see the real client. 0: none, headers ignored.
@@ -61,7 +64,7 @@ DEV_VERIFY_HOST = "127.0.0.1:5000"  # where `certexam run` serves by default (Fl
 _INT_KEYS = {"SMTP_PORT", "PASSWORD_RESET_MAX_AGE", "MAX_PHOTO_BYTES",
              "MAX_CONTENT_LENGTH", "MAX_FORM_MEMORY_SIZE", "MAX_FORM_PARTS", "API_MAX_BODY_BYTES",
              "SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS", "TRUSTED_PROXIES"}
-_BOOL_KEYS = {"SMTP_STARTTLS", "PRODUCTION", "MAIL_VIA_WORKER"}
+_BOOL_KEYS = {"SMTP_STARTTLS", "PRODUCTION", "MAIL_VIA_WORKER", "RATELIMIT_ENABLED"}
 
 
 def _coerce(key: str, raw: str) -> Any:

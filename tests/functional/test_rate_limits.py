@@ -82,3 +82,18 @@ def test_counts_are_shared_by_apps_on_one_database(tmp_path: Path, limited: Any)
 ])
 def test_the_storage_is_shared_whenever_redis_is_configured(config: dict[str, str], expected: str) -> None:
     assert storage_uri(config) == expected
+
+
+def test_an_app_with_limits_off_does_not_turn_them_off_for_the_next(tmp_path: Path) -> None:
+    """Flask-Limiter's one Limiter object took the last app's RATELIMIT_ENABLED as the next app's default."""
+    from certexam.extensions import limiter
+
+    off = make_app(tmp_path / "off", RATELIMIT_ENABLED=False)
+    on = make_app(tmp_path / "on", CERT_VERIFY_RATE_LIMIT="1/minute")
+    try:
+        assert limiter.enabled
+        client = on.test_client()
+        assert [client.get("/verify").status_code for _ in range(2)] == [200, 429]
+    finally:
+        off.extensions["certexam.engine"].dispose()
+        on.extensions["certexam.engine"].dispose()
