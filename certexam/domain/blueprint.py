@@ -32,6 +32,8 @@ class Paper:
     title_en: str
     minutes: int
     sections: tuple[Section, ...]
+    # The on-screen calculator on the exam page (issue 21): level 1 has numeric items (Bayes, CPI, duration).
+    calculator: bool = False
 
     @property
     def item_count(self) -> int:
@@ -78,6 +80,8 @@ def problems(bp: Blueprint) -> list[str]:
             if s.answer_at_most is not None and (isinstance(s.answer_at_most, bool)
                                                  or not isinstance(s.answer_at_most, int)):
                 out.append(f"paper {p.code}: answer_at_most must be a whole number")
+        if not isinstance(p.calculator, bool):
+            out.append(f"paper {p.code}: calculator must be true or false")
     if out:
         return out
     if not bp.papers:
@@ -116,11 +120,12 @@ LEVEL1_DEFAULT = Blueprint(
     level=1,
     papers=(
         # question_bank/README.md: the per-module counts; rules s.2: papers of 45, 92 and 103.
-        Paper("P1", "第一卷", "Paper 1", 60, (_sc("L1-ETH", 20), _sc("L1-STD", 13), _sc("L1-ECO", 12))),
+        Paper("P1", "第一卷", "Paper 1", 60, (_sc("L1-ETH", 20), _sc("L1-STD", 13), _sc("L1-ECO", 12)),
+              calculator=True),
         Paper("P2", "第二卷", "Paper 2", 120, (_sc("L1-FIN", 20), _sc("L1-ACC", 16), _sc("L1-QNT", 18),
-                                              _sc("L1-PAY", 18), _sc("L1-BC", 20))),
+                                              _sc("L1-PAY", 18), _sc("L1-BC", 20)), calculator=True),
         Paper("P3", "第三卷", "Paper 3", 135, (_sc("L1-CMP", 20), _sc("L1-PRG", 20), _sc("L1-DB", 20),
-                                              _sc("L1-NET", 20), _sc("L1-AI", 23))),
+                                              _sc("L1-NET", 20), _sc("L1-AI", 23)), calculator=True),
     ),
     scoring=ScoringSettings(pass_rule="cut_score"),
 )
@@ -151,7 +156,9 @@ def mock_blueprint(level: int) -> Blueprint:
     """A short practice paper: a couple of single-choice items from each module of the level."""
     mods = [m for m in MODULES_BY_CODE.values() if m.level == level and (level == 1 or m.direction is None)]
     sections = tuple(_sc(m.code, MOCK_ITEMS_PER_MODULE) for m in mods)
-    return Blueprint(level, (Paper("MOCK", "模拟练习", "Practice test", MOCK_MINUTES, sections),))
+    # Practice is like the exam: level 1's papers have the calculator, so its practice test has it too.
+    return Blueprint(level, (Paper("MOCK", "模拟练习", "Practice test", MOCK_MINUTES, sections,
+                                   calculator=level == 1),))
 
 
 def to_dict(bp: Blueprint) -> dict[str, object]:
@@ -162,7 +169,8 @@ def to_dict(bp: Blueprint) -> dict[str, object]:
                     "sections": [{k: v for k, v in (("module", s.module), ("item_type", s.item_type),
                                                     ("count", s.count), ("subtype", s.subtype),
                                                     ("answer_at_most", s.answer_at_most)) if v is not None}
-                                 for s in p.sections]} for p in bp.papers],
+                                 for s in p.sections],
+                    **({"calculator": True} if p.calculator is True else {})} for p in bp.papers],
         "scoring": {"pass_rule": bp.scoring.pass_rule, "pass_mark": str(bp.scoring.pass_mark),
                     "ethics_min_rate": str(bp.scoring.ethics_min_rate), "top_share": str(bp.scoring.top_share)},
     }
@@ -174,7 +182,8 @@ def from_dict(doc: dict[str, object]) -> Blueprint:
         papers = tuple(
             Paper(str(p["code"]), str(p["title_zh"]), str(p["title_en"]), int(p["minutes"]),
                   tuple(Section(str(s["module"]), str(s["item_type"]), int(s["count"]), s.get("subtype"),
-                                s.get("answer_at_most")) for s in p["sections"]))
+                                s.get("answer_at_most")) for s in p["sections"]),
+                  p.get("calculator", False))
             for p in doc["papers"]  # type: ignore[attr-defined]
         )
         sc = doc.get("scoring") or {}

@@ -306,6 +306,9 @@ def _blueprint_id(app: Flask, name: str) -> int:
     ('{"level": 1, "papers": [{"code": "P1", "title_zh": "a", "title_en": "a", "minutes": 60, "sections": '
      '[{"module": "L1-ETH", "item_type": "single_choice", "count": 5, "answer_at_most": "2"}]}]}',
      "answer_at_most must be a whole number"),
+    ('{"level": 1, "papers": [{"code": "P1", "title_zh": "a", "title_en": "a", "minutes": 60, "calculator": "on", '
+     '"sections": [{"module": "L1-ETH", "item_type": "single_choice", "count": 5}]}]}',
+     "calculator must be true or false"),
     ("", "This field is required"),
 ])
 def test_blueprint_editor_shows_problems(app: Flask, client: FlaskClient, spec: str, problem: str) -> None:

@@ -75,6 +75,18 @@ def test_default_blueprints_match_the_programme() -> None:
     assert singles == 60 and by_sub == {"short_answer": 3, "skill": 2, "proposal": 5}
 
 
+def test_the_calculator_is_a_per_paper_blueprint_setting() -> None:
+    """Issue 21: level 1's papers (numeric items) have the calculator; it survives to_dict/from_dict."""
+    from certexam.domain.blueprint import from_dict, mock_blueprint, to_dict
+
+    assert all(p.calculator for p in LEVEL1_DEFAULT.papers) and mock_blueprint(1).papers[0].calculator
+    assert not any(p.calculator for p in LEVEL2_DEFAULT.papers)
+    assert from_dict(to_dict(LEVEL1_DEFAULT)) == LEVEL1_DEFAULT and from_dict(to_dict(LEVEL2_DEFAULT)) == LEVEL2_DEFAULT
+    assert "calculator" not in to_dict(LEVEL2_DEFAULT)["papers"][0]  # type: ignore[index]
+    odd = Blueprint(1, (Paper("P", "卷", "Paper", 30, (Section("L1-ETH", "single_choice", 5),), "yes"),))  # type: ignore[arg-type]
+    assert problems(odd) == ["paper P: calculator must be true or false"]
+
+
 def _pool(n: int, module: str = "L1-ETH", enemies: dict[str, set[str]] | None = None) -> list[PoolItem]:
     enemies = enemies or {}
     return [PoolItem(i, f"{module}-{i:04d}", module, "single_choice", None, ("A", "B", "C", "D"), (),

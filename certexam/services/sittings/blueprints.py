@@ -104,6 +104,8 @@ def shape_problems(doc: Any) -> list[str]:
                 out.append(f"paper {i}: {key} must be a text of 1 to {MAX_TITLE_CHARS} characters")
         if not _is_int(p.get("minutes")):
             out.append(f"paper {i}: minutes must be a whole number")
+        if not isinstance(p.get("calculator", False), bool):
+            out.append(f"paper {i}: calculator must be true or false")
         sections = p.get("sections")
         if not isinstance(sections, list) or not 0 < len(sections) <= MAX_SECTIONS:
             out.append(f"paper {i}: sections must be a list of 1 to {MAX_SECTIONS} sections")
