@@ -17,6 +17,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from certexam.bankio.errors import ExportError, Loaded, Located, ParseResult, clean_text, decode, finish
 from certexam.domain.catalogue import MODULES_BY_CODE
+from certexam.domain.difficulty import ItemStats, stats_problems
 from certexam.domain.items import (
     DEFAULT_SCORING,
     MULTIPLE_RESPONSE,
@@ -30,8 +31,9 @@ from certexam.domain.items import (
 
 FORMAT_TAG = "certexam-bank/1"  # README "A file": format, "exactly this string"
 FILE_FIELDS = ("format", "module", "items")
-ITEM_FIELDS = ("id", "type", "subtype", "max_points", "difficulty", "tags", "enemies", "stem", "case",
+ITEM_FIELDS = ("id", "type", "subtype", "max_points", "difficulty", "stats", "tags", "enemies", "stem", "case",
                "options", "answer", "scoring", "children", "rubric", "explanation")
+STATS_FIELDS = ("facility", "n")  # issue 21: `stats: {facility: 0.62, n: 240}`
 CHILD_FIELDS = ("id", "type", "stem", "options", "answer", "scoring", "explanation")
 OPTION_FIELDS = ("key", "text")
 _TEXT_FIELDS = ("stem", "case", "rubric", "explanation")
@@ -40,6 +42,7 @@ _NULL_TAG = "tag:yaml.org,2002:null"
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DUMPER_BASE: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _NUMBER = re.compile(r"[0-9]{1,9}")
+_DECIMAL = re.compile(r"[0-9]{1,9}(\.[0-9]{1,9})?")
 _LONG_LINE = 80  # export: longer single-line texts are written as folded blocks
 _SHORT_OPTION = 30  # export: option texts up to this length go on one line
 
@@ -112,6 +115,21 @@ class _Reader:
             self.bad(path, node, f"The {label} has no text.")
         return Text(values)
 
+    def stats(self, node: Node, path: str) -> ItemStats | None:
+        """`{facility: 0.62, n: 240}`: a share from 0 to 1 and the responses it rests on."""
+        if not isinstance(node, MappingNode):
+            self.bad(path, node, "The stats must be a mapping like {facility: 0.62, n: 240}.")
+            return None
+        fields = self.fields(node, path + ".", STATS_FIELDS, " in stats")
+        raw = self.scalar(fields["facility"], path + ".facility", "facility").strip() if "facility" in fields else ""
+        facility = float(raw) if _DECIMAL.fullmatch(raw) else None
+        n = self.number(fields["n"], path + ".n", "n of stats") if "n" in fields else None
+        problems = stats_problems(facility, n if path + ".n" not in self.located.broken else 1)  # n: told once
+        if problems:
+            self.bad(path, node, f"The stats are not usable: {'; '.join(problems)}.")
+            return None
+        return ItemStats(facility, n) if facility is not None and n is not None else None
+
     def answer(self, node: Node, path: str, item_type: str) -> Answer:
         if isinstance(node, SequenceNode):
             return self.words(node, path, "answer")
@@ -169,7 +187,7 @@ class _Reader:
         answer = self.answer(fields["answer"], path + "answer", item_type) if "answer" in fields else None
         scoring = self.scalar(fields["scoring"], path + "scoring", "scoring").strip() if "scoring" in fields else None
         points, difficulty, tags, enemies = get("max_points"), get("difficulty"), get("tags"), get("enemies")
-        subtype = get("subtype")
+        subtype, stats = get("subtype"), get("stats")
         return Item(
             id=item_id,
             module=self.module,
@@ -187,6 +205,7 @@ class _Reader:
             subtype=self.scalar(subtype, path + "subtype", "subtype").strip() if subtype is not None else None,
             max_points=self.number(points, path + "max_points", "max_points") if points is not None else None,
             rubric=texts["rubric"],
+            stats=self.stats(stats, path + "stats") if stats is not None and not child else None,
         )
 
 
@@ -310,6 +329,8 @@ def _item_doc(item: Item) -> dict[str, object]:
     doc: dict[str, object] = {"id": item.id, "type": item.type}
     extras = {"subtype": item.subtype, "max_points": item.max_points, "difficulty": item.difficulty}
     doc |= {k: v for k, v in extras.items() if v is not None}
+    if item.stats is not None:
+        doc["stats"] = _FlowMap({"facility": item.stats.facility, "n": item.stats.n})  # type: ignore[dict-item]
     doc |= {k: _Flow(v) for k, v in (("tags", item.tags), ("enemies", item.enemies)) if v}
     doc["stem"] = dict(item.stem)
     if item.case:

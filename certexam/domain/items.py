@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from certexam.domain.catalogue import LANGUAGES, MODULES_BY_CODE, REQUIRED_ITEM_LANGUAGE
+from certexam.domain.difficulty import ItemStats
 
 SINGLE_CHOICE = "single_choice"
 MULTIPLE_RESPONSE = "multiple_response"
@@ -122,6 +123,9 @@ class Item:
     subtype: str | None = None
     max_points: int | None = None
     rubric: Text = NO_TEXT
+    # Difficulty statistics (issue 21): not content. Kept on the version's columns, outside the
+    # canonical JSON and its hash, and left out of equality: new statistics make no new version.
+    stats: ItemStats | None = field(default=None, compare=False)
 
     def languages(self) -> tuple[str, ...]:
         """The languages this item offers (its stem's; every text field must match)."""
