@@ -28,6 +28,9 @@ class SignInForm(FlaskForm):
 class RegisterForm(FlaskForm):
     name_zh = StringField(_l("Name in Chinese"), validators=[DataRequired(), Length(max=100)])
     name_en = StringField(_l("Name in English or pinyin"), validators=[DataRequired(), Length(max=200)])
+    # Issue 19.11: the public lookup matches the family name alone, as written in the English name.
+    name_family = StringField(_l("Family name (surname), as written in the name in English or pinyin"),
+                              validators=[DataRequired(), Length(max=100)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     id_type = SelectField(_l("ID document"), choices=[(k.value, v) for k, v in ID_TYPE_LABELS.items()],
                           validators=[DataRequired()])

@@ -92,6 +92,7 @@ def register() -> Any:
             user = accounts.register_candidate(accounts.Registration(
                 email=form.email.data or "", password=form.password.data or "",
                 name_zh=form.name_zh.data or "", name_en=form.name_en.data or "",
+                name_family=form.name_family.data or "",
                 id_type=form.id_type.data or "", id_number=form.id_number.data or "",
                 photo=photo, locale=str(get_locale()),
             ))

@@ -52,10 +52,11 @@ class NameCheckForm(FlaskForm):
 
 
 class LookupForm(FlaskForm):
-    """Find a certificate by its number and the holder's surname."""
+    """Find a certificate by its number and the holder's family name (issue 19.11: that field alone)."""
 
     number = StringField(_l("Certificate number"), validators=[DataRequired(), Length(max=NUMBER_MAX)])
-    surname = StringField(_l("Holder's surname"), validators=[DataRequired(), Length(max=NAME_MAX)])
+    surname = StringField(_l("Holder's family name, as in the English name on the certificate"),
+                          validators=[DataRequired(), Length(max=NAME_MAX)])
     name = StringField(_l("Holder's full name (optional, to confirm it)"),
                        validators=[Optional(), Length(max=NAME_MAX)])
     submit = SubmitField(_l("Verify"))
@@ -85,6 +86,8 @@ class ReissueForm(FlaskForm):
     number = HiddenField(validators=[DataRequired(), Length(max=NUMBER_MAX)])
     name_zh = StringField(_l("Corrected name in Chinese"), validators=[DataRequired(), Length(max=100)])
     name_en = StringField(_l("Corrected name in English or pinyin"), validators=[DataRequired(), Length(max=200)])
+    name_family = StringField(_l("Family name, as written in the name in English or pinyin"),
+                              validators=[Optional(), Length(max=100)])  # blank: the first word
     reason = TextAreaField(_l("Reason (kept in the audit log, never shown publicly)"),
                            validators=[DataRequired(), Length(max=REASON_MAX)])
     submit = SubmitField(_l("Re-issue with the corrected name"))

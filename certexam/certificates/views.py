@@ -238,7 +238,7 @@ def admin_list() -> Any:
         status_form.action.choices = [(a, label) for a, label in status_form.action.choices
                                       if _applies(a, selected)]
         reissue_form = ReissueForm(formdata=None, number=selected.number, name_zh=selected.holder_name_zh,
-                                   name_en=selected.holder_name_en)
+                                   name_en=selected.holder_name_en, name_family=selected.holder_name_family)
         replacement = cert_admin.replacement_of(selected)
     page = page_number(1_000_000)
     return render_template("certificates/admin.html", rows=cert_admin.search(query, page), query=query,
@@ -308,10 +308,10 @@ def admin_reissue() -> Any:
                         name=f"{(form.name_zh.data or '').strip()} / {(form.name_en.data or '').strip()}"),
             button=_("Re-issue the certificate"), cancel_url=url_for("certificates.admin_list", number=number),
             fields={"number": number, "name_zh": form.name_zh.data, "name_en": form.name_en.data,
-                    "reason": form.reason.data})
+                    "name_family": form.name_family.data, "reason": form.reason.data})
     try:
         new = cert_admin.reissue(current_user, number, form.name_zh.data or "", form.name_en.data or "",
-                                 form.reason.data or "")
+                                 form.reason.data or "", form.name_family.data or "")
     except UserError as exc:
         flash(exc.message, "error")
         return redirect(url_for("certificates.admin_list", number=number))

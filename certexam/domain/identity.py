@@ -74,3 +74,33 @@ def name_problem(value: str) -> str | None:
     if not any(unicodedata.category(ch).startswith("L") for ch in value):
         return NAME_NO_LETTER
     return None
+
+
+# Family names (issue 19.11): the public lookup takes the number and the holder's family name, and
+# matches the family name alone, so "Tai" and "Man" no longer find "Chan Tai Man". The family name is
+# written as in the English (or pinyin) name, where a verifier reads it on the certificate.
+NAME_FAMILY_NOT_IN_NAME = "family_not_in_name"
+_WORD_SEPARATORS = re.compile(r"[\s,]+")
+
+
+def name_words(value: str) -> list[str]:
+    """The words of a name, case-folded (commas, as in "CHAN, Tai Man", separate words too)."""
+    return [w for w in _WORD_SEPARATORS.split(unicodedata.normalize("NFC", value).casefold()) if w]
+
+
+def default_family_name(name_en: str) -> str:
+    """The family name certexam assumed before it asked (the first word: "Chan Tai Man", "Li Ming")."""
+    words = normalise_name(name_en).replace(",", " ").split()
+    return words[0] if words else ""
+
+
+def family_name_problem(family: str, name_en: str) -> str | None:
+    """Why `family` cannot be the family name of `name_en` (a code above), or None: it must be a name,
+    and one or more whole words of the English name in their order ("Costa", "Pereira da Costa")."""
+    found = name_problem(family)
+    if found is not None:
+        return found
+    wanted, words = name_words(family), name_words(name_en)
+    if not any(words[i:i + len(wanted)] == wanted for i in range(len(words) - len(wanted) + 1)):
+        return NAME_FAMILY_NOT_IN_NAME
+    return None

@@ -29,6 +29,7 @@ class Certificate(Base):
     expires_on: Mapped[date | None]
     holder_name_zh: Mapped[str] = mapped_column(String(100))  # as printed, frozen at issue
     holder_name_en: Mapped[str] = mapped_column(String(200))
+    holder_name_family: Mapped[str] = mapped_column(String(100))  # what the public lookup matches
     photo_path: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[CertStatus] = mapped_column(str_enum(CertStatus, "certificate_status", 16), index=True)
     status_changed_at: Mapped[datetime | None]

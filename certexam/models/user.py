@@ -60,6 +60,7 @@ class User(Base):
     role: Mapped[Role] = mapped_column(_enum(Role, "role"), index=True)
     name_zh: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str] = mapped_column(String(200))
+    name_family: Mapped[str] = mapped_column(String(100))  # as written in name_en (issue 19.11)
     id_type: Mapped[IdDocumentType | None] = mapped_column(_enum(IdDocumentType, "id_document_type"))
     id_number: Mapped[str | None] = mapped_column(String(40))  # never shown in full on any page
     photo_path: Mapped[str | None] = mapped_column(String(200))  # relative to instance/uploads

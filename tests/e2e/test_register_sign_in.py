@@ -32,6 +32,7 @@ def test_register_and_sign_in(live_server: Any, page: Any, button: str, tag: str
     assert page.locator("html").get_attribute("lang") == tag
     page.locator("#name_zh").fill("陈美玲")
     page.locator("#name_en").fill("Chen Meiling")
+    page.locator("#name_family").fill("Chen")
     page.locator("#email").fill(email)
     page.locator("#id_type").select_option("prc_id")
     page.locator("#id_number").fill(prc_id(n))
@@ -67,5 +68,5 @@ def test_keyboard_only_registration(live_server: Any, page: Any) -> None:
             order.append(el)
         if el == "submit":
             break
-    assert order == ["name_zh", "name_en", "email", "id_type", "id_number", "photo", "password", "confirm",
+    assert order == ["name_zh", "name_en", "name_family", "email", "id_type", "id_number", "photo", "password", "confirm",
                      "submit"]

@@ -17,7 +17,7 @@ from tests.conftest import post_form
 from tests.factories import PASSWORD, candidate, prc_id, sign_in
 
 REG = {
-    "name_zh": "李小龙", "name_en": "Li Xiaolong", "email": "Li.XL@Example.com", "id_type": "prc_id",
+    "name_zh": "李小龙", "name_en": "Li Xiaolong", "name_family": "Li", "email": "Li.XL@Example.com", "id_type": "prc_id",
     "id_number": "110101199003070011", "password": "long-enough-pw", "confirm": "long-enough-pw",
 }
 

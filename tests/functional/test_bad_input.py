@@ -14,7 +14,7 @@ from certexam.models import Role, User
 from tests.conftest import csrf_from, make_app, post_form
 from tests.factories import PASSWORD, sign_in, staff
 
-REG = {"name_zh": "李小龙", "name_en": "Li Xiaolong", "email": "li@example.com", "id_type": "prc_id",
+REG = {"name_zh": "李小龙", "name_en": "Li Xiaolong", "name_family": "Li", "email": "li@example.com", "id_type": "prc_id",
        "id_number": "110101199003070011", "password": "long-enough-pw", "confirm": "long-enough-pw"}
 
 

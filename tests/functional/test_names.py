@@ -13,8 +13,8 @@ from certexam.models import Organisation, Role, User
 from tests.conftest import post_form
 from tests.factories import PASSWORD, sign_in, staff, uscc
 
-REG = {"name_zh": "李小龙", "name_en": "Li Xiaolong", "email": "li.xl@example.com", "id_type": "prc_id",
-       "id_number": "110101199003070011", "password": "tea-at-the-harbour-9", "confirm": "tea-at-the-harbour-9"}
+REG = {"name_zh": "李小龙", "name_en": "Li Xiaolong", "name_family": "Li", "email": "li.xl@example.com",
+       "id_type": "prc_id", "id_number": "110101199003070011", "password": "tea-at-the-harbour-9", "confirm": "tea-at-the-harbour-9"}
 EN = {"Accept-Language": "en"}
 
 
@@ -45,9 +45,25 @@ def test_admin_forms_refuse_them_too(app: Flask) -> None:
     admin = staff(app, Role.ADMIN)
     client = app.test_client()
     sign_in(client, admin.email)
-    resp = post_form(client, "/admin/users", {"role": "grader", "name_zh": "职员", "name_en": "Grader\u202eWong",
+    resp = post_form(client, "/admin/users", {"role": "marker", "name_zh": "职员", "name_en": "Grader\u202eWong",
                                               "email": "gw@example.com", "password": PASSWORD}, headers=EN)
     assert "invisible formatting" in resp.get_data(as_text=True) and _count(app, User) == 1
     org = post_form(client, "/admin/organisations", {"name": "\u200b\u200b", "credit_code": uscc(901),
                                                      "city": "深圳", "category": "fintech"}, headers=EN)
     assert "invisible formatting" in org.get_data(as_text=True) and _count(app, Organisation) == 0
+
+
+@pytest.mark.parametrize("family,stored,says", [
+    ("Li", "Li", None), (" li ", "li", None), ("Xiaolong", "Xiaolong", None),
+    ("Lee", None, "as it is in the name in English"), ("Li Xiao", None, "as it is in the name in English"),
+    ("Li\u202e", None, "invisible formatting"),
+])
+def test_registration_asks_for_the_family_name(app: Flask, client: FlaskClient, family: str, stored: str | None,
+                                               says: str | None) -> None:
+    """Issue 19.11: the family name is asked for, NFC and character-checked like the other names, and one or
+    more whole words of the English name (where a verifier reads it)."""
+    resp = post_form(client, "/auth/register", {**REG, "name_family": family}, headers=EN)
+    with app.app_context():
+        assert db.session().scalar(select(User.name_family)) == stored
+    if says is not None:
+        assert resp.status_code == 200 and says in resp.get_data(as_text=True)

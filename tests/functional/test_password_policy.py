@@ -19,7 +19,7 @@ from certexam.services.platform.mail import outbox
 from tests.conftest import post_form
 from tests.factories import PASSWORD, candidate, sign_in, staff
 
-REG = {"name_zh": "李小龙", "name_en": "Li Xiaolong", "email": "li.xl@example.com", "id_type": "prc_id",
+REG = {"name_zh": "李小龙", "name_en": "Li Xiaolong", "name_family": "Li", "email": "li.xl@example.com", "id_type": "prc_id",
        "id_number": "110101199003070011"}
 EN = {"Accept-Language": "en"}
 

@@ -92,7 +92,8 @@ def issue(app: Flask, user: User, level: int = 1, direction: str | None = None, 
 _password_hash: list[str] = []  # argon2 costs ~0.2 s of CPU: hash once, reuse for every holder
 
 
-def make_holder(app: Flask, name_zh: str = "张三", name_en: str = "Zhang San", photo: bytes | None = None) -> User:
+def make_holder(app: Flask, name_zh: str = "张三", name_en: str = "Zhang San", photo: bytes | None = None,
+                name_family: str | None = None) -> User:
     """A candidate account written straight to the table (who can sign in with factories.PASSWORD)."""
     if not _password_hash:
         _password_hash.append(passwords.hash_password(PASSWORD_FOR_SIGN_IN))
@@ -101,7 +102,8 @@ def make_holder(app: Flask, name_zh: str = "张三", name_en: str = "Zhang San",
         @db.use_case
         def add() -> User:
             user = User(email=f"holder{n}@example.com", password_hash=_password_hash[0], role=Role.CANDIDATE,
-                        name_zh=name_zh, name_en=name_en, photo_path=uploads.store_photo(photo) if photo else None,
+                        name_zh=name_zh, name_en=name_en, name_family=name_family or name_en.split(maxsplit=1)[0],
+                        photo_path=uploads.store_photo(photo) if photo else None,
                         created_at=db.utcnow())
             db.session().add(user)
             db.session().flush()
@@ -317,7 +319,7 @@ def test_masked_outcome_never_carries_the_full_name(shared: Flask, passphrase_en
     cert = issue(shared, make_holder(shared, name_zh=name_zh, name_en=name_en))
     with shared.app_context():
         outcomes = [cert_verify.check_token(cert.token), cert_verify.check_token(cert.token, "Someone Else"),
-                    cert_verify.lookup(cert.number, name_zh[0])]
+                    cert_verify.lookup(cert.number, name_en.split(maxsplit=1)[0])]
         matched = cert_verify.check_token(cert.token, name_en.upper())
     for outcome in outcomes:
         assert outcome is not None and outcome.name_zh is None and outcome.name_en is None
@@ -328,19 +330,37 @@ def test_masked_outcome_never_carries_the_full_name(shared: Flask, passphrase_en
 
 
 @pytest.mark.parametrize(("typed", "expected"), [
-    ("欧阳", True), ("欧", True), ("欧阳明华", True), ("ouyang", True), (" OUYANG ", True), ("Minghua", True),
-    ("Minghua Ouyang", True), ("ｏｕｙａｎｇ", True),  # full-width letters fold (NFKC)
-    ("阳", False), ("明华", False), ("Ou", False), ("", False), ("Ouyang Ming", False), ("歐陽", False),
+    ("ouyang", True), (" OUYANG ", True), ("Ouyang", True), ("ｏｕｙａｎｇ", True),  # full-width letters fold (NFKC)
+    ("Minghua", False), ("Minghua Ouyang", False), ("欧阳", False), ("欧阳明华", False), ("Ou", False), ("", False),
 ])
 def test_surname_matching(typed: str, expected: bool) -> None:
-    assert cert_verify.surname_matches(typed, "欧阳明华", "Ouyang Minghua") is expected
+    """Issue 19.11: the family-name field alone, case-folded; no other word of the name."""
+    assert cert_verify.surname_matches(typed, "Ouyang") is expected
+    assert cert_verify.surname_matches(typed, "") is False
+
+
+def test_lookup_matches_the_family_name_only(shared: Flask, passphrase_env: None) -> None:
+    """Issue 19.11: "Tai" and "Man" found "Chan Tai Man" before; now only "Chan" does, case-folded."""
+    cert = issue(shared, make_holder(shared, name_zh="陳大文", name_en="Chan Tai Man", name_family="Chan"))
+    costa = issue(shared, make_holder(shared, name_zh="高美娜", name_en="Maria Fernanda Pereira da Costa",
+                                      name_family="Pereira da Costa"))
+    with shared.app_context():
+        assert cert.holder_name_family == "Chan"
+        for typed in ("Tai", "Man", "Tai Man", "Chan Tai Man", "陳", "陳大文"):
+            assert cert_verify.lookup(cert.number, typed) is None, typed
+        for typed in ("chan", "CHAN", " Chan "):
+            assert cert_verify.lookup(cert.number, typed) is not None, typed
+        assert cert_verify.lookup(costa.number, "pereira da costa") is not None
+        for typed in ("Costa", "Maria", "Fernanda"):
+            assert cert_verify.lookup(costa.number, typed) is None, typed
 
 
 def test_lookup_needs_a_known_number_and_the_surname(shared: Flask, passphrase_env: None) -> None:
     cert = issue(shared, make_holder(shared, name_zh="李明", name_en="Li Ming"))
     with shared.app_context():
-        assert cert_verify.lookup(cert.number.lower(), "李") is not None
+        assert cert_verify.lookup(cert.number.lower(), "Li") is not None
         assert cert_verify.lookup(f" {cert.number} ", "li") is not None
+        assert cert_verify.lookup(cert.number, "李") is None  # the family-name field is as in the English name
         assert cert_verify.lookup(cert.number, "Wang") is None
         wrong_check = cert.number[:-1] + ("0" if cert.number[-1] != "0" else "1")
         assert cert_verify.lookup(wrong_check, "Li") is None

@@ -5,10 +5,13 @@ from __future__ import annotations
 import pytest
 
 from certexam.domain.identity import (
+    NAME_FAMILY_NOT_IN_NAME,
     NAME_FORMAT,
     NAME_LINE_BREAK,
     NAME_NO_LETTER,
     NAME_NOT_TEXT,
+    default_family_name,
+    family_name_problem,
     name_problem,
     normalise_name,
 )
@@ -35,3 +38,18 @@ def test_accepted(name: str) -> None:
 def test_normalised_to_nfc_with_single_spaces() -> None:
     assert normalise_name("  Jose\u0301   da Silva ") == "Jos\u00e9 da Silva"
     assert name_problem(normalise_name("Jose\tda Silva")) == NAME_LINE_BREAK  # not folded away: refused
+
+
+@pytest.mark.parametrize("family,name_en,code", [
+    ("Chan", "Chan Tai Man", None), ("chan", "CHAN, Tai Man", None), ("Costa", "Maria Fernanda da Costa", None),
+    ("Pereira da Costa", "Maria Pereira da Costa", None), ("Sousa", "Ana Sousa", None),
+    ("Cha", "Chan Tai Man", NAME_FAMILY_NOT_IN_NAME), ("Tai Chan", "Chan Tai Man", NAME_FAMILY_NOT_IN_NAME),
+    ("Chan\u200b", "Chan Tai Man", NAME_FORMAT), ("", "Chan Tai Man", NAME_NO_LETTER),
+])
+def test_family_name_is_words_of_the_english_name(family: str, name_en: str, code: str | None) -> None:
+    assert family_name_problem(normalise_name(family), name_en) == code
+
+
+def test_default_family_name_is_the_first_word() -> None:
+    assert [default_family_name(n) for n in ("Chan Tai Man", "CHAN, Tai Man", " Li  Ming", "")] == \
+        ["Chan", "CHAN", "Li", ""]

@@ -15,10 +15,13 @@ from sqlalchemy.orm import Session
 from certexam import db
 from certexam.domain import passwords as password_rules
 from certexam.domain.identity import (
+    NAME_FAMILY_NOT_IN_NAME,
     NAME_FORMAT,
     NAME_LINE_BREAK,
     NAME_NO_LETTER,
     NAME_NOT_TEXT,
+    default_family_name,
+    family_name_problem,
     id_number_problem,
     name_problem,
     normalise_id_number,
@@ -51,6 +54,7 @@ class Registration:
     id_number: str
     photo: bytes | None = None
     locale: str | None = None
+    name_family: str | None = None  # as written in name_en; None: its first word (callers before issue 19.11)
 
 
 def normal_email(email: str) -> str:
@@ -74,6 +78,18 @@ def checked_name(value: str, field: str) -> str:
         NAME_NOT_TEXT: _("A name may only contain characters that are text (not private-use or unassigned ones)."),
         NAME_NO_LETTER: _("A name must contain at least one letter."),
     }[found], field)
+
+
+def checked_family_name(value: str | None, name_en: str, field: str = "name_family") -> str:
+    """The family name NFC-normalised and one or more words of `name_en` (issue 19.11: the public lookup
+    matches it alone); None or blank takes the first word of `name_en`, certexam's earlier convention."""
+    family = normalise_name(value or "") or default_family_name(name_en)
+    found = family_name_problem(family, name_en)
+    if found == NAME_FAMILY_NOT_IN_NAME:
+        raise UserError(_("Write the family name as it is in the name in English or pinyin."), field)
+    if found is not None:
+        checked_name(family, field)  # says which character is refused
+    return family
 
 
 def _password_problems() -> dict[str, str]:
@@ -103,6 +119,7 @@ def register_candidate(reg: Registration, *, password_hash: str | None = None) -
     """
     sess = db.session()
     name_zh, name_en = checked_name(reg.name_zh, "name_zh"), checked_name(reg.name_en, "name_en")
+    name_family = checked_family_name(reg.name_family, name_en)
     _check_password(reg.password, reg.email, (name_zh, name_en), (reg.id_number,))
     number = normalise_id_number(reg.id_number)
     problem = id_number_problem(reg.id_type, number)
@@ -118,7 +135,7 @@ def register_candidate(reg: Registration, *, password_hash: str | None = None) -
     photo_path = uploads.store_photo(reg.photo) if reg.photo else None
     user = User(
         email=normal_email(reg.email), password_hash=password_hash or passwords.hash_password(reg.password),
-        role=Role.CANDIDATE, name_zh=name_zh, name_en=name_en,
+        role=Role.CANDIDATE, name_zh=name_zh, name_en=name_en, name_family=name_family,
         id_type=doc_type, id_number=number, photo_path=photo_path, locale=reg.locale,
         created_at=clock.now(),
     )
@@ -207,7 +224,8 @@ def create_staff_account(
     else:
         organisation_id = None
     user = User(email=normal_email(email), password_hash=password_hash or passwords.hash_password(password), role=role,
-                name_zh=name_zh, name_en=name_en, organisation_id=organisation_id,
+                name_zh=name_zh, name_en=name_en, name_family=default_family_name(name_en),
+                organisation_id=organisation_id,
                 created_at=clock.now())
     sess.add(user)
     sess.flush()

@@ -9,6 +9,7 @@ the new one.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
@@ -20,6 +21,7 @@ from certexam.domain.certno import normalise
 from certexam.domain.verdict import CertStatus
 from certexam.errors import Conflict, NotFound, UserError
 from certexam.models import Certificate, User
+from certexam.services.accounts.users import checked_family_name, checked_name
 from certexam.services.certificates import keys
 from certexam.services.certificates.issue import (
     IssueRequest,
@@ -37,6 +39,15 @@ TRANSITIONS: dict[str, tuple[frozenset[CertStatus], CertStatus]] = {
     SUSPEND: (frozenset({CertStatus.VALID}), CertStatus.SUSPENDED),
     REINSTATE: (frozenset({CertStatus.SUSPENDED}), CertStatus.VALID),
 }
+@dataclass(frozen=True)
+class HolderNames:
+    """The corrected names of a re-issue, as typed."""
+
+    zh: str
+    en: str
+    family: str | None = None
+
+
 REASON_MAX = 2000  # characters: a reason is a note for the file, not a document
 PAGE_SIZE = 50
 
@@ -95,28 +106,30 @@ def change_status(actor: User | None, number: str, action: str, reason: str) -> 
 
 
 @db.use_case
-def _reissue_row(actor: User | None, number: str, name_zh: str, name_en: str, reason: str,
+def _reissue_row(actor: User | None, number: str, names: HolderNames, reason: str,
                  token_key: SigningKey, issued_on: date) -> Certificate:
     sess = db.session()
     why = _reason(reason)
-    name_zh, name_en = name_zh.strip(), name_en.strip()
+    name_zh, name_en = checked_name(names.zh, "name_zh"), checked_name(names.en, "name_en")
+    name_family = checked_family_name(names.family, name_en)
     check_names(name_zh, name_en)
     old = _locked(number)
     if old.status == CertStatus.REVOKED:
         raise Conflict(_("A revoked certificate cannot be re-issued."))
-    if (name_zh, name_en) == (old.holder_name_zh, old.holder_name_en):
+    if (name_zh, name_en, name_family) == (old.holder_name_zh, old.holder_name_en, old.holder_name_family):
         raise UserError(_("The corrected name is the same as on the certificate."), "name_zh")
     holder = sess.get(User, old.user_id)
     assert holder is not None  # a foreign key guards it
     actor_id = actor.id if actor else None
-    if (holder.name_zh, holder.name_en) != (name_zh, name_en):
+    if (holder.name_zh, holder.name_en, holder.name_family) != (name_zh, name_en, name_family):
         audit.record(sess, "user.name_correct", "user", holder.id, actor_id=actor_id,
-                     before={"name_zh": holder.name_zh, "name_en": holder.name_en},
-                     after={"name_zh": name_zh, "name_en": name_en})
-        holder.name_zh, holder.name_en = name_zh, name_en
+                     before={"name_zh": holder.name_zh, "name_en": holder.name_en,
+                             "name_family": holder.name_family},
+                     after={"name_zh": name_zh, "name_en": name_en, "name_family": name_family})
+        holder.name_zh, holder.name_en, holder.name_family = name_zh, name_en, name_family
     lock_for_issue(sess, holder.id, old.level, issued_on.year)
     req = IssueRequest(holder.id, old.level, old.direction, old.sitting_id, old.passed_on, issued_on)
-    new = new_certificate(sess, actor, req, token_key, name_zh, name_en, old.photo_path)
+    new = new_certificate(sess, actor, req, token_key, name_zh, name_en, old.photo_path, name_family)
     before = {"status": old.status, "holder_name_zh": old.holder_name_zh, "holder_name_en": old.holder_name_en}
     old.status, old.status_changed_at = CertStatus.REVOKED, clock.now()
     old.status_reason, old.replaced_by_id = f"re-issued as {new.number}: {why}", new.id
@@ -125,10 +138,13 @@ def _reissue_row(actor: User | None, number: str, name_zh: str, name_en: str, re
     return new
 
 
-def reissue(actor: User | None, number: str, name_zh: str, name_en: str, reason: str) -> Certificate:
-    """Issue a corrected certificate under a new number; the old one is revoked and points to it."""
+def reissue(actor: User | None, number: str, name_zh: str, name_en: str, reason: str,
+            name_family: str | None = None) -> Certificate:
+    """Issue a corrected certificate under a new number; the old one is revoked and points to it.
+    `name_family` None or blank: the first word of `name_en` (services/accounts/users.checked_family_name)."""
     issuing = keys.issuing_keys()
-    new = _reissue_row(actor, number, name_zh, name_en, reason, issuing.token_key, clock.today())
+    new = _reissue_row(actor, number, HolderNames(name_zh, name_en, name_family), reason, issuing.token_key,
+                       clock.today())
     attach_pdf(new, issuing)
     return new
 

@@ -143,7 +143,7 @@ def _issue(sess: Session, actor: User | None, sitting: Sitting, row: Result, old
     lock_for_issue(sess, holder.id, sitting.level, today.year)
     req = IssueRequest(holder.id, sitting.level, direction, sitting.id, passed.passed_on, max(today, passed.passed_on))
     new = new_certificate(sess, actor, req, token.get(), holder.name_zh.strip(), holder.name_en.strip(),
-                          holder.photo_path)
+                          holder.photo_path, holder.name_family)
     audit.record(sess, "certificate.follow_result", "certificate", new.id, actor_id=actor.id if actor else None,
                  after={"number": new.number, "result": row.status, **why})
     if old is not None:

@@ -124,7 +124,7 @@ def current_certificate(sess: Session, user_id: int, level: int, sitting_id: int
 
 
 def new_certificate(sess: Session, actor: User | None, req: IssueRequest, token_key: SigningKey,
-                    name_zh: str, name_en: str, photo_path: str | None) -> Certificate:
+                    name_zh: str, name_en: str, photo_path: str | None, name_family: str) -> Certificate:
     """Allocate the next serial, sign the token and add the row.
 
     Runs inside the caller's transaction, which must hold lock_for_issue() for this holder and year.
@@ -140,7 +140,7 @@ def new_certificate(sess: Session, actor: User | None, req: IssueRequest, token_
         number=number, user_id=req.user_id, level=req.level, year=year, serial=last + 1,
         direction=req.direction, sitting_id=req.sitting_id, passed_on=req.passed_on,
         issued_on=req.issued_on, expires_on=None, holder_name_zh=name_zh, holder_name_en=name_en,
-        photo_path=photo_path, status=CertStatus.VALID, key_id=token_key.kid,
+        holder_name_family=name_family, photo_path=photo_path, status=CertStatus.VALID, key_id=token_key.kid,
         token=sign_token(claims, token_key), created_at=clock.now())
     sess.add(cert)
     sess.flush()
@@ -158,7 +158,8 @@ def _register(actor: User | None, req: IssueRequest, token_key: SigningKey) -> C
     existing = current_certificate(sess, req.user_id, req.level, req.sitting_id)
     if existing is not None and not revoked_for_result(existing):
         return existing
-    new = new_certificate(sess, actor, req, token_key, user.name_zh.strip(), user.name_en.strip(), user.photo_path)
+    new = new_certificate(sess, actor, req, token_key, user.name_zh.strip(), user.name_en.strip(), user.photo_path,
+                          user.name_family)
     if existing is not None:  # the result became a pass again: the new certificate replaces the revoked one
         link_replacement(sess, actor, existing, new)
     return new
@@ -251,5 +252,5 @@ def ensure_demo_certificate(email: str) -> str:
         raise NotFound(_("No such account."))
     sitting_id, passed_on = _demo_pass(user.id, clock.today())
     cert = issue_certificate(None, user.id, 1, None, sitting_id, passed_on, max(passed_on, clock.today()))
-    surname = user.name_en.split()[0]
+    surname = user.name_family
     return (f"  certificate {cert.number} ({email}); look it up at /verify with the surname {surname}")

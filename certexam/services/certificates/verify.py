@@ -24,8 +24,6 @@ from certexam.services.certificates import keys
 from certexam.services.certificates.issue import find_by_number
 from certexam.services.platform import clock
 
-SURNAME_MAX_CJK = 2  # compound Chinese surnames (欧阳, 司马) have two characters; most have one
-
 
 @dataclass(frozen=True)
 class VerifyOutcome:
@@ -104,26 +102,21 @@ def _digest(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8")).digest()
 
 
-def surname_matches(typed: str, name_zh: str, name_en: str) -> bool:
-    """True when ``typed`` is the holder's surname (or whole name), compared in constant time.
+def surname_matches(typed: str, family: str) -> bool:
+    """True when ``typed`` is the holder's family name, compared in constant time.
 
-    Chinese: the first one or two characters (compound surnames).  Other
-    scripts: any one word of the name, as the surname's place varies.
+    Issue 19.11: only the family-name field recorded on the certificate counts (NFKC, case-folded,
+    white space collapsed: domain/masking.matching_key). Any word of the English name did before, so
+    "Tai" and "Man" found "Chan Tai Man", and a number's holder was cheap to probe.
     """
-    key = matching_key(typed)
-    zh, en = matching_key(name_zh), matching_key(name_en)
-    candidates = [zh[:n] for n in range(1, SURNAME_MAX_CJK + 1)] + en.split(" ")
-    wanted = _digest(key)
-    matched = False
-    for candidate in candidates:  # no early exit: every candidate costs the same
-        matched |= hmac.compare_digest(wanted, _digest(candidate)) and bool(candidate)
-    matched |= name_matches(typed, name_zh, name_en)
-    return matched and bool(key)
+    key, wanted = matching_key(typed), matching_key(family)
+    same = hmac.compare_digest(_digest(key), _digest(wanted))
+    return same and bool(key) and bool(wanted)
 
 
 def lookup(number: str, surname: str, typed_name: str | None = None,
            now: datetime | None = None) -> VerifyOutcome | None:
-    """Look a certificate up by number and holder surname; None when they do not match.
+    """Look a certificate up by number and holder family name; None when they do not match.
 
     An unknown number and a wrong surname give the same None, so the form
     cannot be used to find out which numbers exist.
@@ -131,8 +124,8 @@ def lookup(number: str, surname: str, typed_name: str | None = None,
     now = now or clock.now()
     cert = find_by_number(number) if is_valid_number(number) else None
     if cert is None:
-        surname_matches(surname, "", "")  # about the same work as a real check
+        surname_matches(surname, "")  # about the same work as a real check
         return None
-    if not surname_matches(surname, cert.holder_name_zh, cert.holder_name_en):
+    if not surname_matches(surname, cert.holder_name_family):
         return None
     return outcome_for(verify_token(cert.token, keys.verification_keys()), cert, now, typed_name)
