@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from certexam.domain import difficulty as difficulty_rules
 from certexam.domain.catalogue import DIRECTIONS, MODULES_BY_CODE
 
 DIRECTION_MODULE = "@direction"  # a section drawing from the candidate's own direction module
@@ -54,6 +55,8 @@ class Blueprint:
     level: int
     papers: tuple[Paper, ...]
     scoring: ScoringSettings = field(default_factory=ScoringSettings)
+    # Issue 21: every form's expected score within a tolerance of one target (domain/difficulty.py).
+    difficulty: difficulty_rules.DifficultySettings = difficulty_rules.DEFAULT
 
     def resolve(self, section: Section, direction: str | None) -> str:
         """The module a section draws from for a candidate of `direction`."""
@@ -109,6 +112,7 @@ def problems(bp: Blueprint) -> list[str]:
                         ("top_share", sc.top_share)):
         if not 0 <= value <= 1:
             out.append(f"{name} must be between 0 and 1")
+    out += difficulty_rules.problems(bp.difficulty)
     return out
 
 
@@ -173,6 +177,7 @@ def to_dict(bp: Blueprint) -> dict[str, object]:
                     **({"calculator": True} if p.calculator is True else {})} for p in bp.papers],
         "scoring": {"pass_rule": bp.scoring.pass_rule, "pass_mark": str(bp.scoring.pass_mark),
                     "ethics_min_rate": str(bp.scoring.ethics_min_rate), "top_share": str(bp.scoring.top_share)},
+        "difficulty": difficulty_rules.to_dict(bp.difficulty),
     }
 
 
@@ -193,6 +198,7 @@ def from_dict(doc: dict[str, object]) -> Blueprint:
             ethics_min_rate=Fraction(str(sc.get("ethics_min_rate", "3/5"))),  # type: ignore[attr-defined]
             top_share=Fraction(str(sc.get("top_share", "2/5"))),  # type: ignore[attr-defined]
         )
-        return Blueprint(int(doc["level"]), papers, scoring)  # type: ignore[call-overload]
+        return Blueprint(int(doc["level"]), papers, scoring,  # type: ignore[call-overload]
+                         difficulty_rules.from_dict(doc.get("difficulty")))
     except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
         raise ValueError(f"malformed blueprint: {exc}") from exc
