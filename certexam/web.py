@@ -32,19 +32,29 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def roles_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Allow only signed-in users with one of `roles`: others get 401 (then sign-in) or 403."""
+_READS = frozenset({"GET", "HEAD"})
+
+
+def _allowed(roles: tuple[Role, ...], read: tuple[Role, ...]) -> bool:
+    """The signed-in user holds one of `roles`, or one of `read` and only reads (GET/HEAD)."""
+    return bool(current_user.has_role(*roles) or (read and request.method in _READS and current_user.has_role(*read)))
+
+
+def roles_required(*roles: Role, read: tuple[Role, ...] = ()) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Allow only signed-in users holding one of `roles` (or one of `read`, for GET and HEAD only: the
+    read-only auditor, issue 19.6): others get 401 (then sign-in) or 403."""
 
     def decorator(fn: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(fn)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()  # type: ignore[no-any-return]
-            if current_user.role not in roles:
+            if not _allowed(roles, read):
                 abort(403)
             return fn(*args, **kwargs)
 
         wrapper.allowed_roles = roles  # type: ignore[attr-defined]  # read by the route-table test
+        wrapper.read_roles = read  # type: ignore[attr-defined]
         return wrapper
 
     return decorator
@@ -91,7 +101,7 @@ class BoundedInt(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def api_roles(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, Any]]:
+def api_roles(*roles: Role, read: tuple[Role, ...] = ()) -> Callable[[Callable[P, R]], Callable[P, Any]]:
     """Like roles_required, but answers 401/403 as JSON instead of redirecting to sign-in."""
 
     def decorator(fn: Callable[P, R]) -> Callable[P, Any]:
@@ -99,11 +109,12 @@ def api_roles(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, Any]]:
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
             if not current_user.is_authenticated:
                 return jsonify(error=_("Sign in first.")), 401
-            if current_user.role not in roles:
+            if not _allowed(roles, read):
                 return jsonify(error=_("You do not have access to this page.")), 403
             return fn(*args, **kwargs)  # a UserError becomes JSON in the error handler below
 
         wrapper.allowed_roles = roles  # type: ignore[attr-defined]  # read by the route-table test
+        wrapper.read_roles = read  # type: ignore[attr-defined]
         return wrapper
 
     return decorator

@@ -12,19 +12,20 @@ from sqlalchemy import func, select
 from certexam import db
 from certexam.admin import bp
 from certexam.admin.forms import (
+    GRANTABLE,
     ORG_CATEGORIES,
-    STAFF_ROLES,
+    ROLE_LABELS,
     AccountActionForm,
     AccountRoleForm,
     OrganisationForm,
     StaffAccountForm,
 )
 from certexam.errors import UserError
-from certexam.models import AuditEntry, Organisation, OrgCategory, Role, User
+from certexam.models import STAFF_ROLES, AuditEntry, Organisation, OrgCategory, Role, User, UserRole
 from certexam.services.accounts import organisations, status
 from certexam.services.accounts import users as accounts
 from certexam.services.platform import audit as audit_service
-from certexam.web import flash_form_errors, object_id, page_number, roles_required, show_error
+from certexam.web import object_id, page_number, roles_required, show_error
 
 PAGE_SIZE = 50
 
@@ -32,15 +33,19 @@ PAGE_SIZE = 50
 
 
 @bp.route("/")
-@roles_required(Role.ADMIN)
+@roles_required(*sorted(STAFF_ROLES))
 def dashboard() -> Any:
+    """Every staff member's starting page: the menu shows what their roles open."""
     sess = db.session()
-    counts = dict(sess.execute(select(User.role, func.count()).group_by(User.role)).all())
-    return render_template("admin/dashboard.html", counts=counts)
+    counts: dict[str, int] = dict(sess.execute(  # type: ignore[arg-type]
+        select(User.role, func.count()).where(User.active).group_by(User.role)).all())
+    counts.update(sess.execute(select(UserRole.role, func.count()).join(User, User.id == UserRole.user_id)
+                               .where(User.active).group_by(UserRole.role)).all())
+    return render_template("admin/dashboard.html", counts=counts, role_labels=ROLE_LABELS)
 
 
 @bp.route("/users", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@roles_required(Role.SYSTEM_ADMIN)
 def users() -> Any:
     sess = db.session()
     form = StaffAccountForm()
@@ -49,7 +54,7 @@ def users() -> Any:
     if form.validate_on_submit():
         try:
             accounts.create_staff_account(
-                current_user, form.email.data or "", form.password.data or "", Role(form.role.data),
+                current_user, form.email.data or "", form.password.data or "", {Role(r) for r in form.role.data or []},
                 form.name_zh.data or "", form.name_en.data or "", form.organisation_id.data or None)
         except UserError as exc:
             show_error(form, exc)
@@ -59,27 +64,31 @@ def users() -> Any:
     page = page_number(1_000_000)
     rows = sess.scalars(select(User).order_by(User.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return render_template("admin/users.html", form=form, users=rows, page=page, page_size=PAGE_SIZE,
-                           role_labels=STAFF_ROLES)
+                           role_labels=ROLE_LABELS)
 
 
-@bp.route("/users/<user_id>/role", methods=["POST"])
-@roles_required(Role.ADMIN)
+@bp.route("/users/<user_id>/role", methods=["GET", "POST"])
+@roles_required(Role.SYSTEM_ADMIN)
 def user_role(user_id: str) -> Any:
-    form = AccountRoleForm()
+    """Grant and remove a staff account's roles (issue 19.6)."""
+    user = db.session().get(User, object_id(user_id))
+    if user is None:
+        abort(404)
+    form = AccountRoleForm(data={"role": sorted(r.value for r in user.roles)} if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            status.set_role(current_user, object_id(user_id), Role(form.role.data))
+            status.set_roles(current_user, user.id, {Role(r) for r in form.role.data or []})
         except UserError as exc:
-            flash(exc.message, "error")
+            show_error(form, exc)
         else:
-            flash(_("The role is changed; every session of the account has ended."), "success")
-    else:
-        flash_form_errors(form)
-    return redirect(url_for("admin.users"))
+            flash(_("The roles are saved; every session of the account has ended."), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/roles.html", form=form, account=user, role_labels=ROLE_LABELS,
+                           grantable=GRANTABLE), 400 if form.errors else 200
 
 
 @bp.route("/users/<user_id>/<step>", methods=["POST"])
-@roles_required(Role.ADMIN)
+@roles_required(Role.SYSTEM_ADMIN)
 def user_active(user_id: str, step: str) -> Any:
     if step not in ("deactivate", "reactivate"):
         abort(404)
@@ -95,7 +104,7 @@ def user_active(user_id: str, step: str) -> Any:
 
 
 @bp.route("/organisations", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@roles_required(Role.SYSTEM_ADMIN)
 def organisation_list() -> Any:
     sess = db.session()
     form = OrganisationForm()
@@ -113,7 +122,7 @@ def organisation_list() -> Any:
 
 
 @bp.route("/audit")
-@roles_required(Role.ADMIN)
+@roles_required(Role.SYSTEM_ADMIN, read=(Role.AUDITOR,))
 def audit_log() -> Any:
     sess = db.session()
     page = page_number(1_000_000)

@@ -20,16 +20,17 @@ def users_group() -> None:
 @click.password_option()
 @with_appcontext
 def create_admin_command(email: str, name_zh: str, name_en: str, password: str) -> None:
-    """Create an administrator account."""
+    """Create a system administrator account (accounts, roles and keys; issue 19.6). Other staff
+    roles are granted on the administration's user page."""
     from certexam.errors import UserError
     from certexam.models import Role
     from certexam.services.accounts import users as accounts
 
     try:
-        user = accounts.create_staff_account(None, email, password, Role.ADMIN, name_zh, name_en)
+        user = accounts.create_staff_account(None, email, password, Role.SYSTEM_ADMIN, name_zh, name_en)
     except UserError as exc:
         raise click.ClickException(exc.message) from exc
-    click.echo(f"Administrator {user.email} created (id {user.id}).")
+    click.echo(f"System administrator {user.email} created (id {user.id}).")
 
 
 @users_group.command("token")

@@ -20,16 +20,30 @@ from datetime import timedelta
 from certexam import db
 from certexam.cli import demo_bonus, demo_certs, demo_clock, demo_exams, demo_holders, demo_results
 from certexam.cli.demo_people import DEMO_PASSWORD, shared_hash
-from certexam.models import Role
+from certexam.models import STAFF_ROLES, Role
 from certexam.services.accounts import users as accounts
 from certexam.services.certificates import issue, keys
 from certexam.services.platform import clock
 
-STAFF = [
-    ("admin@demo.certexam", Role.ADMIN, "管理员", "Demo Administrator"),
-    ("grader@demo.certexam", Role.GRADER, "阅卷员", "Demo Grader"),
-    ("grader2@demo.certexam", Role.GRADER, "阅卷员二", "Second Grader"),
-    ("grader3@demo.certexam", Role.GRADER, "阅卷员三", "Third Grader"),
+# The administrator holds every staff role (the demo's story is loaded as them); then one person per
+# staff role (issue 19.6), and a second results and payment officer for the four-eyes confirmations.
+STAFF: list[tuple[str, frozenset[Role], str, str]] = [
+    ("admin@demo.certexam", STAFF_ROLES, "管理员", "Demo Administrator"),
+    ("sysadmin@demo.certexam", frozenset({Role.SYSTEM_ADMIN}), "系统管理员", "Demo System Administrator"),
+    ("author@demo.certexam", frozenset({Role.ITEM_AUTHOR}), "命题员", "Demo Item Author"),
+    ("reviewer@demo.certexam", frozenset({Role.ITEM_REVIEWER}), "审题员", "Demo Item Reviewer"),
+    ("proctor@demo.certexam", frozenset({Role.PROCTOR}), "监考员", "Demo Proctor"),
+    ("grader@demo.certexam", frozenset({Role.MARKER}), "阅卷员", "Demo Grader"),
+    ("grader2@demo.certexam", frozenset({Role.MARKER}), "阅卷员二", "Second Grader"),
+    ("grader3@demo.certexam", frozenset({Role.MARKER}), "阅卷员三", "Third Grader"),
+    ("results@demo.certexam", frozenset({Role.RESULTS_OFFICER}), "成绩专员", "Demo Results Officer"),
+    ("results2@demo.certexam", frozenset({Role.RESULTS_OFFICER}), "成绩专员二", "Second Results Officer"),
+    ("certificates@demo.certexam", frozenset({Role.CERTIFICATE_OFFICER}), "证书专员", "Demo Certificate Officer"),
+    ("bonus.checker@demo.certexam", frozenset({Role.BONUS_CHECKER}), "奖励初审员", "Demo Bonus Checker"),
+    ("bonus.approver@demo.certexam", frozenset({Role.BONUS_APPROVER}), "奖励审批员", "Demo Bonus Approver"),
+    ("payments@demo.certexam", frozenset({Role.PAYMENT_OFFICER}), "付款专员", "Demo Payment Officer"),
+    ("payments2@demo.certexam", frozenset({Role.PAYMENT_OFFICER}), "付款专员二", "Second Payment Officer"),
+    ("auditor@demo.certexam", frozenset({Role.AUDITOR}), "审计员", "Demo Auditor"),
 ]
 # ID numbers are made-up but well-formed (valid check characters).
 CANDIDATES = [
@@ -43,20 +57,21 @@ CANDIDATES = [
 def _accounts() -> list[str]:
     sess = db.session()
     lines = [f"Demo sign-ins (password for all: {DEMO_PASSWORD}):"]
-    for email, role, name_zh, name_en in STAFF:
+    for email, roles, name_zh, name_en in STAFF:
         if accounts.find_by_email(sess, email) is None:
-            accounts.create_staff_account(None, email, DEMO_PASSWORD, role, name_zh, name_en,
+            accounts.create_staff_account(None, email, DEMO_PASSWORD, roles, name_zh, name_en,
                                           password_hash=shared_hash())
-        lines.append(f"  {role.value:<10} {email}")
+        label = "all staff roles" if roles == STAFF_ROLES else ", ".join(sorted(r.value for r in roles))
+        lines.append(f"  {label:<19} {email}")
     for org in demo_holders.ORGS:
         if org.employer:
-            lines.append(f"  {Role.EMPLOYER.value:<10} {org.employer[0]}")
+            lines.append(f"  {Role.EMPLOYER.value:<19} {org.employer[0]}")
     for email, name_zh, name_en, id_type, id_number in CANDIDATES:
         if accounts.find_by_email(sess, email) is None:
             accounts.register_candidate(accounts.Registration(
                 email=email, password=DEMO_PASSWORD, name_zh=name_zh, name_en=name_en,
                 id_type=id_type, id_number=id_number), password_hash=shared_hash())
-        lines.append(f"  candidate  {email}")
+        lines.append(f"  {Role.CANDIDATE.value:<19} {email}")
     return lines
 
 

@@ -36,11 +36,22 @@ from certexam.models.result import (
     RecheckStatus,
     Result,
 )
-from certexam.models.user import IdDocumentType, Organisation, OrgCategory, Role, User
+from certexam.models.user import (
+    STAFF_ROLES,
+    AccountKind,
+    FourEyesRequest,
+    IdDocumentType,
+    Organisation,
+    OrgCategory,
+    Role,
+    User,
+    UserRole,
+)
 
 __all__ = [
     "ApiToken", "Attempt", "AttemptEvent", "AttemptItem", "AttemptKind", "AttemptStatus", "SubmitReason", "BlueprintRecord", "Certificate", "ExamBan", "LevelPass", "Registration", "Response",
     "Sitting", "SittingPaper",
     "AuditEntry", "AuditHead", "BankItem", "BankItemVersion", "IdDocumentType", "OrgCategory", "Organisation", "Role", "User",
+    "AccountKind", "FourEyesRequest", "STAFF_ROLES", "UserRole",
     "BonusApplication", "BudgetYear", "EmploymentRecord", "EvidenceFile", "FraudCase", "Grant", "Objection", "Payout", "PayoutBatch", "SocialInsuranceMonth",
     "CorrectionAction", "KeyCorrection", "Mark", "MarkingAssignment", "MisconductRuling", "Recheck", "RecheckStatus", "Result"]

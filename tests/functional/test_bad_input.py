@@ -43,7 +43,7 @@ def test_a_nul_in_an_admin_form_is_400(site: Any) -> None:
     admin = staff(site, Role.ADMIN)
     client = site.test_client()
     sign_in(client, admin.email)
-    resp = post_form(client, "/admin/users", {"role": "grader", "name_zh": "职\x00员", "name_en": "Staff",
+    resp = post_form(client, "/admin/users", {"role": "marker", "name_zh": "职\x00员", "name_en": "Staff",
                                               "email": "g@example.com", "password": PASSWORD})
     assert resp.status_code == 400 and _users(site) == 1
 

@@ -65,7 +65,7 @@ def test_staff_accounts_apply_the_policy(app: Flask) -> None:
     admin = staff(app, Role.ADMIN)
     client = app.test_client()
     sign_in(client, admin.email)
-    resp = post_form(client, "/admin/users", {"role": "grader", "name_zh": "职员", "name_en": "Grader Wong",
+    resp = post_form(client, "/admin/users", {"role": "marker", "name_zh": "职员", "name_en": "Grader Wong",
                                               "email": "gw@example.com", "password": "password12"}, headers=EN)
     assert "commonly used" in resp.get_data(as_text=True) and _accounts(app) == 1
 

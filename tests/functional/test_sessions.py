@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from certexam import db, sessions
-from certexam.models import Response, Role, User
+from certexam.models import Response, Role, User, UserRole
 from certexam.services.platform.mail import outbox
 from tests.conftest import csrf_from, make_app, post_form
 from tests.exam_setup import enrol, load_bank, open_sitting
@@ -95,11 +95,12 @@ def test_role_change_ends_every_session(app: Flask) -> None:
     device = app.test_client()
     sign_in(device, grader.email)
     admin = _as_admin(app)
-    resp = post_form(admin, f"/admin/users/{grader.id}/role", {"role": Role.ADMIN.value}, get_url="/admin/users")
+    resp = post_form(admin, f"/admin/users/{grader.id}/role", {"role": [Role.MARKER.value, Role.PROCTOR.value]},
+                     get_url=f"/admin/users/{grader.id}/role")
     assert resp.status_code == 302
     assert not _signed_in(device)
     with app.app_context():
-        assert db.session().get(User, grader.id).role == Role.ADMIN  # type: ignore[union-attr]
+        assert db.session().get(User, grader.id).roles == {Role.MARKER, Role.PROCTOR}  # type: ignore[union-attr]
 
 
 def test_deactivation_ends_every_session_and_reactivation_does_not_revive_them(app: Flask) -> None:
@@ -117,7 +118,7 @@ def test_deactivation_ends_every_session_and_reactivation_does_not_revive_them(a
 def test_an_administrator_cannot_lock_themselves_out(app: Flask) -> None:
     admin = _as_admin(app)
     with app.app_context():
-        me = db.session().scalar(select(User).where(User.role == Role.ADMIN))
+        me = db.session().scalar(select(User).where(User.staff_roles.any(UserRole.role == Role.SYSTEM_ADMIN)))
     assert me is not None
     post_form(admin, f"/admin/users/{me.id}/deactivate", {}, get_url="/admin/users")
     assert _signed_in(admin)

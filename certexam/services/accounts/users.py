@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from flask import current_app
@@ -28,7 +29,7 @@ from certexam.domain.identity import (
     normalise_name,
 )
 from certexam.errors import Conflict, UserError
-from certexam.models import IdDocumentType, Organisation, Role, User
+from certexam.models import AccountKind, IdDocumentType, Organisation, Role, User, UserRole
 from certexam.services.accounts import passwords, sessions
 from certexam.services.platform import audit, clock, mail, uploads
 
@@ -135,7 +136,7 @@ def register_candidate(reg: Registration, *, password_hash: str | None = None) -
     photo_path = uploads.store_photo(reg.photo) if reg.photo else None
     user = User(
         email=normal_email(reg.email), password_hash=password_hash or passwords.hash_password(reg.password),
-        role=Role.CANDIDATE, name_zh=name_zh, name_en=name_en, name_family=name_family,
+        role=AccountKind.CANDIDATE, name_zh=name_zh, name_en=name_en, name_family=name_family,
         id_type=doc_type, id_number=number, photo_path=photo_path, locale=reg.locale,
         created_at=clock.now(),
     )
@@ -203,34 +204,45 @@ def change_password(user: User, current: str, new_password: str) -> User:
 
 @db.use_case
 def create_staff_account(
-    actor: User | None, email: str, password: str, role: Role, name_zh: str, name_en: str,
+    actor: User | None, email: str, password: str, role: Role | Collection[Role], name_zh: str, name_en: str,
     organisation_id: int | None = None, *, password_hash: str | None = None,
 ) -> User:
-    """An administrator (or the CLI, actor None) creates an employer, grader or admin.
+    """A system administrator (or the CLI, actor None) creates an employer, or a staff account with
+    one or more staff roles (issue 19.6: `role` is a role or a collection of staff roles).
 
     `password_hash`: as for register_candidate.
     """
     sess = db.session()
-    if role == Role.CANDIDATE:
+    roles = frozenset({role} if isinstance(role, Role) else role)
+    if Role.CANDIDATE in roles:
         raise UserError(_("Candidates register themselves."), "role")
+    if not roles:
+        raise UserError(_("Choose at least one role."), "role")
+    if Role.EMPLOYER in roles and len(roles) > 1:
+        raise UserError(_("An employer account has no staff roles."), "role")
     name_zh, name_en = checked_name(name_zh, "name_zh"), checked_name(name_en, "name_en")
     _check_password(password, email, (name_zh, name_en))
     if find_by_email(sess, email) is not None:
         raise Conflict(_("An account with this email already exists."), "email")
-    if role == Role.EMPLOYER:
+    if Role.EMPLOYER in roles:
         if organisation_id is None or not 0 < organisation_id <= MAX_ROW_ID \
                 or sess.get(Organisation, organisation_id) is None:
             raise UserError(_("An employer account needs an organisation."), "organisation_id")
     else:
         organisation_id = None
-    user = User(email=normal_email(email), password_hash=password_hash or passwords.hash_password(password), role=role,
+    at = clock.now()
+    user = User(email=normal_email(email), password_hash=password_hash or passwords.hash_password(password),
+                role=AccountKind.EMPLOYER if Role.EMPLOYER in roles else AccountKind.STAFF,
                 name_zh=name_zh, name_en=name_en, name_family=default_family_name(name_en),
-                organisation_id=organisation_id,
-                created_at=clock.now())
+                organisation_id=organisation_id, created_at=at)
+    if user.role == AccountKind.STAFF:
+        user.staff_roles = [UserRole(role=r, granted_at=at, granted_by_id=actor.id if actor else None)
+                            for r in sorted(roles)]
     sess.add(user)
     sess.flush()
     audit.record(sess, "user.create", "user", user.id, actor_id=actor.id if actor else None,
-                 after={"email": user.email, "role": role.value, "organisation_id": organisation_id})
+                 after={"email": user.email, "role": user.role.value, "roles": sorted(r.value for r in roles),
+                        "organisation_id": organisation_id})
     return user
 
 

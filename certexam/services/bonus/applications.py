@@ -177,16 +177,17 @@ def checklist(app: BonusApplication, now: datetime | None = None) -> list[CheckI
     ]
 
 
-def require_admin(actor: User) -> None:
-    if actor.role != Role.ADMIN:
-        raise Forbidden(_("Only administrators can do this."))
+def require_admin(actor: User, *roles: Role) -> None:
+    """The actor holds one of the duty's `roles` (issue 19.6; the views check the same before)."""
+    if not actor.has_role(*roles):
+        raise Forbidden(_("Your roles do not include this step."))
 
 
 @db.use_case
 def check(admin: User, application_id: int, complete: bool, note: str,
           now: datetime | None = None) -> BonusApplication:
     """The completeness check: on to review, or back to the holder with what is missing."""
-    require_admin(admin)
+    require_admin(admin, Role.BONUS_CHECKER)
     at = clock.now(now)
     app = get(application_id, lock=True)
     if app.status != ApplicationStatus.SUBMITTED:

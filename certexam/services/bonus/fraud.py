@@ -46,7 +46,7 @@ def _holder(user_id: int) -> User:
 def record_finding(admin: User, user_id: int, finding: str, found_on: date,
                    application_id: int | None = None, now: datetime | None = None) -> FraudCase:
     """Record a finding against a holder, with every consequence, in one transaction."""
-    require_admin(admin)
+    require_admin(admin, Role.BONUS_APPROVER)
     sess = db.session()
     at = clock.now(now)
     holder = _holder(user_id)
@@ -94,7 +94,7 @@ def interest_on(case: FraudCase, on: date) -> int:
 @db.use_case
 def record_recovery(admin: User, case_id: int, recovered_on: date, now: datetime | None = None) -> FraudCase:
     """Record that the amount and its interest were repaid on `recovered_on`."""
-    require_admin(admin)
+    require_admin(admin, Role.PAYMENT_OFFICER)
     sess = db.session()
     at = clock.now(now)
     case = sess.scalar(select(FraudCase).where(FraudCase.id == case_id).with_for_update())

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from certexam import db
 from certexam.domain.masking import mask_name
 from certexam.errors import Conflict, NotFound, UserError
-from certexam.models import BonusApplication, Objection, User
+from certexam.models import BonusApplication, Objection, Role, User
 from certexam.models.bonus import ApplicationStatus, ObjectionStatus
 from certexam.services.bonus import budget as bonus_budget
 from certexam.services.bonus import eligibility as bonus_eligibility
@@ -40,7 +40,7 @@ def notice_span(on: date) -> tuple[date, date]:
 def review(admin: User, application_id: int, approve: bool, note: str,
            now: datetime | None = None) -> BonusApplication:
     """Approve for the public notice (the holder must still be eligible) or reject with a reason."""
-    require_admin(admin)
+    require_admin(admin, Role.BONUS_APPROVER)
     at = clock.now(now)
     app = get(application_id, lock=True)
     if app.status != ApplicationStatus.UNDER_REVIEW:
@@ -66,7 +66,7 @@ def review(admin: User, application_id: int, approve: bool, note: str,
 def record_objection(admin: User, application_id: int, received_on: date, objector: str, text: str,
                      now: datetime | None = None) -> Objection:
     """Record an objection received while the application is on notice."""
-    require_admin(admin)
+    require_admin(admin, Role.BONUS_CHECKER, Role.BONUS_APPROVER)
     at = clock.now(now)
     app = get(application_id, lock=True)
     if app.status != ApplicationStatus.IN_NOTICE:
@@ -88,7 +88,7 @@ def record_objection(admin: User, application_id: int, received_on: date, object
 def resolve_objection(admin: User, objection_id: int, uphold: bool, resolution: str,
                       now: datetime | None = None) -> Objection:
     """Uphold (the application is rejected) or dismiss an objection; a reason is required."""
-    require_admin(admin)
+    require_admin(admin, Role.BONUS_APPROVER)
     at = clock.now(now)
     sess = db.session()
     obj = sess.scalar(select(Objection).where(Objection.id == objection_id).with_for_update())

@@ -159,7 +159,7 @@ def evidence_for(user: User, evidence_id: int) -> EvidenceFile:
 
 
 def _may_see(user: User, record: EmploymentRecord) -> bool:
-    if user.role == Role.ADMIN:
+    if user.has_role(Role.BONUS_CHECKER, Role.BONUS_APPROVER, Role.AUDITOR):
         return True
     if user.role == Role.EMPLOYER:
         return user.organisation_id is not None and record.organisation_id == user.organisation_id

@@ -35,6 +35,7 @@ from certexam.models import (
     Registration,
     Role,
     User,
+    UserRole,
 )
 from certexam.services.platform import audit, clock
 from certexam.services.results import scoring_input
@@ -108,7 +109,8 @@ def assign(actor: User, sitting_id: int, marker_ids: Sequence[int]) -> int:
     """Give every unassigned written answer of a sitting to two different markers; returns answers assigned."""
     sess = db.session()
     markers = sorted(set(marker_ids))
-    found = set(sess.scalars(select(User.id).where(User.id.in_(markers), User.role == Role.GRADER, User.active)))
+    found = set(sess.scalars(select(User.id).where(User.id.in_(markers), User.active,
+                                                    User.staff_roles.any(UserRole.role == Role.MARKER))))
     if len(found) != len(markers) or len(markers) < MARKERS_NEEDED:
         raise UserError(_("Choose at least three active markers (two mark, a third adjudicates)."))
     load = dict.fromkeys(markers, 0)
@@ -210,7 +212,7 @@ def _open_adjudication(sess: Session, a: MarkingAssignment, exclude: set[int]) -
                             .join(Registration, Registration.id == Attempt.registration_id)
                             .where(Registration.sitting_id == reg.sitting_id))) - exclude
     if not pool:  # every marker of the sitting marked this answer: any other active grader
-        pool = set(sess.scalars(select(User.id).where(User.role == Role.GRADER, User.active))) - exclude
+        pool = set(sess.scalars(select(User.id).where(User.active, User.staff_roles.any(UserRole.role == Role.MARKER)))) - exclude
     if not pool:
         raise UserError(_("No third marker is available to adjudicate."))
     load = dict(sess.execute(select(MarkingAssignment.marker_id, func.count()).where(
