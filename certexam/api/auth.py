@@ -32,7 +32,8 @@ from certexam.services.attempts.autosave_sql import Owner
 
 PREFIX = "/api/v1/"
 PUBLIC = frozenset({"api.openapi"})
-HOT = frozenset({"api.save_answer", "api.flag", "api.attempt_state", "api.paper", "api.start", "api.submit"})
+HOT = frozenset({"api.save_answer", "api.flag", "api.attempt_state", "api.paper", "api.start", "api.submit",
+                 "api.push"})  # the push poll (issue 18.6): every candidate's page holds one all day
 
 
 def authenticate() -> None:

@@ -2,16 +2,17 @@
 
 GET /api/v1/attempts/<id>/push?since=<marker> answers as soon as a proctor
 paused, resumed, added time to or ended the attempt after the event `marker`
-names, with the attempt's new state; otherwise after a bounded wait (25 s by
-default) with `changed: false`. Without `since` it answers at once with the
-current marker. See services/attempts/push.py for the mechanism and its limits.
+names, with the attempt's new state; otherwise after a bounded wait (50 s by
+default, less up to a random fifth) with `changed: false`. Without `since` it
+answers at once with the current marker. See services/attempts/push.py for the mechanism and its limits.
+The caller is checked inside the poll's statement, as for the autosave (api/auth.py HOT).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import current_app, g, jsonify, request
 from flask_babel import gettext as _
 
 from certexam import db
@@ -34,14 +35,15 @@ def _marker() -> int | None:
 
 @bp.get("/attempts/<int:attempt_id>/push")
 def push(attempt_id: int) -> Any:
-    user = _candidate()
-    owner = Owner(user_id=user.id)
     marker = _marker()
     device = (request.headers.get("X-Attempt-Device") or "")[:100] or None
-    # End the request's read transaction (loading the user) before waiting: a waiting request holds a
-    # thread, never a database connection.
-    db.rollback_request()
-    waited = push_service.wait(current_app._get_current_object(), owner, attempt_id, marker)  # type: ignore[attr-defined]
+    # The cheap way in, as the autosave's (api/auth.py HOT): the caller is checked inside the poll's own
+    # statement and no user is loaded. Refused there: authenticate fully, so the answer is 401, 403 or 404.
+    owner = g.get("owner")
+    waited = _wait(owner, attempt_id, marker) if owner is not None else None
+    if waited is None:
+        owner = Owner(user_id=_candidate().id)
+        waited = _wait(owner, attempt_id, marker)
     if waited is None:
         raise NotFound(_("This attempt does not exist."))
     body: dict[str, Any] = {"marker": waited.marker, "changed": waited.changed, "events": list(waited.kinds),
@@ -53,3 +55,10 @@ def push(attempt_id: int) -> Any:
     resp = jsonify(body)
     resp.headers["Cache-Control"] = "no-store"
     return resp
+
+
+def _wait(owner: Owner, attempt_id: int, marker: int | None) -> push_service.Waited | None:
+    # End the request's read transaction (loading the user, if it was) before waiting: a waiting request
+    # holds a thread, never a database connection.
+    db.rollback_request()
+    return push_service.wait(current_app._get_current_object(), owner, attempt_id, marker)  # type: ignore[attr-defined]

@@ -15,9 +15,11 @@ back later and the page keeps its 30 s clock resync (docs/deploy.md).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
+import random
 import threading
 import time
 from collections import deque
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.engine import Engine
 
 from certexam import db
@@ -36,7 +38,11 @@ log = logging.getLogger(__name__)
 
 # The events a proctor writes (services/attempts/proctoring.py) and the page must follow.
 PROCTOR_KINDS = ("pause", "resume", "time_added", "proctor_end")
-DEFAULTS = {"PUSH_WAIT_SECONDS": 25.0, "PUSH_MAX_WAITERS": 16, "PUSH_INTERVAL_SECONDS": 1.0}
+# The wait is long because nearly every poll ends in "nothing new" and costs a request's CPU (BENCHMARKS.md,
+# session 9): 50 s shortened by up to a fifth (wait_seconds) averages 45 s, against nginx's
+# proxy_read_timeout of 60 s in docs/deploy.md. The page's 30 s clock resync does not depend on it.
+DEFAULTS = {"PUSH_WAIT_SECONDS": 50.0, "PUSH_MAX_WAITERS": 16, "PUSH_INTERVAL_SECONDS": 1.0}
+WAIT_JITTER = 0.2
 RETRY_SECONDS = 30  # a refused wait (too many waiting): come back then; the 30 s resync covers the gap
 # An event id can be committed after a higher one was read (PostgreSQL sequences, SQLite's writers do
 # not interleave): each scan reads again from the highest id seen this long ago.
@@ -78,13 +84,17 @@ class Watcher:
         self.history: deque[tuple[float, int]] = deque()  # (monotonic time, highest event id then)
         self.scans = 0
 
-    def enter(self, attempt_id: int, limit: int) -> threading.Event | None:
-        """Register a waiter (None if `limit` already wait here); starts the thread if it is not running."""
+    def enter(self, attempt_id: int, limit: int, marker: int = 0) -> threading.Event | None:
+        """Register a waiter that has seen the attempt's events up to `marker` (None if `limit` already
+        wait here); starts the thread if it is not running."""
         with self.lock:
             if self.count >= limit:
                 return None
             self.count += 1
             woken = threading.Event()
+            # Not woken by the events the caller has (the scans look back over the last few seconds'
+            # events, which a caller's marker often includes: it would be answered early to no use).
+            self.latest[attempt_id] = max(self.latest.get(attempt_id, 0), marker)
             self.waiting.setdefault(attempt_id, []).append(woken)
             if self.thread is None:
                 self.thread = threading.Thread(target=self._run, name="certexam-push", daemon=True)
@@ -166,20 +176,32 @@ def watcher(app: Flask) -> Watcher:
 Events = list[tuple[int, str, Any]]  # (id, kind, detail)
 
 
-def _events_since(owner: Owner, attempt_id: int, marker: int) -> tuple[int, Events] | None:
-    """The attempt's newest proctor event id and its proctor events after `marker`, or None if the
-    attempt is not the owner's. Its own short connection, so that none is held while waiting."""
+@functools.cache
+def _statements(by_token: bool) -> tuple[Select[Any], Select[Any]]:
+    """The poll's two reads, built once per process (building a statement cost as much as running it):
+    the attempt's newest proctor event id if the attempt is the owner's (one row, else none), and the
+    attempt's proctor events after a marker. Parameters: p_aid, p_marker and Owner.params()."""
+    aid = bindparam("p_aid", type_=Integer)
     newest = (select(func.coalesce(func.max(_E.c.id), 0))
               .where(_E.c.attempt_id == _A.c.id, _E.c.kind.in_(PROCTOR_KINDS)).scalar_subquery())
+    top = select(newest).where(_A.c.id == aid, _A.c.user_id.in_(owner_ids(by_token)))
+    events = (select(_E.c.id, _E.c.kind, _E.c.detail)
+              .where(_E.c.attempt_id == aid, _E.c.kind.in_(PROCTOR_KINDS),
+                     _E.c.id > bindparam("p_marker", type_=Integer))
+              .order_by(_E.c.id))
+    return top, events
+
+
+def _events_since(owner: Owner, attempt_id: int, marker: int) -> tuple[int, Events] | None:
+    """The attempt's newest proctor event id and its proctor events after `marker`, or None if the
+    attempt is not the owner's (or the owner no active candidate). One short connection, so that none
+    is held while waiting; one statement when nothing is newer than `marker`, the usual answer."""
+    top_st, events_st = _statements(owner.by_token)
     with db.engine().connect() as conn:
-        top = conn.execute(select(newest).where(_A.c.id == attempt_id, _A.c.user_id.in_(owner_ids(owner.by_token))),
-                           owner.params()).scalar()
+        top = conn.execute(top_st, {"p_aid": attempt_id, **owner.params()}).scalar()
         if top is None:
             return None
-        rows = [] if top <= marker else conn.execute(
-            select(_E.c.id, _E.c.kind, _E.c.detail)
-            .where(_E.c.attempt_id == attempt_id, _E.c.kind.in_(PROCTOR_KINDS), _E.c.id > marker)
-            .order_by(_E.c.id)).all()
+        rows = [] if top <= marker else conn.execute(events_st, {"p_aid": attempt_id, "p_marker": marker}).all()
     return int(top), [(r[0], r[1], r[2]) for r in rows]
 
 
@@ -192,6 +214,12 @@ def _answer(top: int, events: Events, busy: bool = False) -> Waited:
             except (ValueError, TypeError, AttributeError):
                 pass
     return Waited(top, bool(events), tuple(k for _i, k, _d in events), added, busy)
+
+
+def wait_seconds(app: Flask, draw: float) -> float:
+    """This poll's bounded wait: PUSH_WAIT_SECONDS shortened by up to WAIT_JITTER of it (`draw` in
+    [0, 1)), so that pages which began together (a paper's start) do not keep polling in step."""
+    return setting(app, "PUSH_WAIT_SECONDS") * (1.0 - WAIT_JITTER * draw)
 
 
 def wait(app: Flask, owner: Owner, attempt_id: int, marker: int | None) -> Waited | None:
@@ -210,14 +238,20 @@ def wait(app: Flask, owner: Owner, attempt_id: int, marker: int | None) -> Waite
     if events:
         return _answer(top, events)
     w = watcher(app)
-    woken = w.enter(attempt_id, int(setting(app, "PUSH_MAX_WAITERS")))
+    woken = w.enter(attempt_id, int(setting(app, "PUSH_MAX_WAITERS")), marker)
     if woken is None:
         return _answer(top, [], busy=True)
     try:
         # Seen by the watcher already (it may have scanned between the read above and the registration)?
         if w.seen(attempt_id) <= marker:
-            woken.wait(setting(app, "PUSH_WAIT_SECONDS"))
+            woken.wait(wait_seconds(app, random.random()))
+        newer = w.seen(attempt_id) > marker
     finally:
         w.leave(attempt_id, woken)
+    if not newer:
+        # The wait ended and the watcher saw nothing newer: answer from the first read, without a
+        # second one (most polls of an exam day). An event the watcher has not scanned yet is not
+        # lost: the answer keeps the caller's marker, so the next poll returns it at once.
+        return _answer(top, [])
     found = _events_since(owner, attempt_id, marker)
     return None if found is None else _answer(*found)
