@@ -71,6 +71,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from certexam.main import bp as main_bp
     from certexam.results import bp as results_bp
     from certexam.sittings import bp as sittings_bp
+    from certexam.statistics import bp as statistics_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -82,6 +83,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(sittings_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(bonus_bp)
+    app.register_blueprint(statistics_bp)
 
     from certexam.api import auth as api_auth
 

@@ -11,7 +11,8 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "certexam"
-BLUEPRINTS = ("admin", "api", "auth", "bank", "bonus", "certificates", "exams", "main", "results", "sittings")
+BLUEPRINTS = ("admin", "api", "auth", "bank", "bonus", "certificates", "exams", "main", "results", "sittings",
+              "statistics")
 
 
 def _name(path: Path) -> str:

@@ -1,0 +1,67 @@
+"""Statistics pages: the programme office's figures (/admin/statistics) and the public page (/statistics)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, render_template
+from flask_babel import gettext as _
+
+from certexam.domain import statistics as rules
+from certexam.models import Role
+from certexam.services.statistics import figures
+from certexam.statistics import bp, chart, tables
+from certexam.web import roles_required
+
+READERS = (Role.ADMIN,)
+"""Who reads the programme office page: read only, so later any read-only staff role may join."""
+
+
+def _csv(table: tables.Table, prefix: str) -> Response:
+    return Response(tables.to_csv(table), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{prefix}-{table.slug}.csv"',
+        "Cache-Control": "no-store"})
+
+
+def _staff_chart(p: figures.Programme) -> chart.Chart:
+    bars: list[tuple[str, int | None]] = [(str(y), n) for y, n in rules.cumulative(p.holders.new_holders_by_year)]
+    return chart.target_chart(bars or [(str(p.today.year), 0)], rules.TARGET_HOLDERS)
+
+
+def _public_chart(p: figures.Programme) -> chart.Chart:
+    now = p.holders.persons
+    return chart.target_chart([(_("October 2022"), sum(rules.REFERENCE_2022.values())),
+                               (_("Now"), None if rules.is_small(now) else now)], rules.TARGET_HOLDERS)
+
+
+@bp.route("/admin/statistics/")
+@roles_required(*READERS)
+def staff_page() -> Any:
+    p = figures.programme()
+    return render_template("statistics/staff.html", p=p, tables=tables.staff_tables(p), chart=_staff_chart(p),
+                           display=tables.display, count=tables.count, share=tables.share, target=rules.TARGET_HOLDERS, target_year=rules.TARGET_YEAR)
+
+
+@bp.route("/admin/statistics/<slug>.csv")
+@roles_required(*READERS)
+def staff_csv(slug: str) -> Any:
+    table = tables.find(tables.staff_tables(figures.programme()), slug)
+    if table is None:
+        abort(404)
+    return _csv(table, "statistics")
+
+
+@bp.route("/statistics/")
+def public_page() -> Any:
+    p = figures.programme()
+    return render_template("statistics/public.html", p=p, tables=tables.public_tables(p), chart=_public_chart(p),
+                           display=tables.display, count=tables.count, share=tables.share, target=rules.TARGET_HOLDERS, target_year=rules.TARGET_YEAR,
+                           small=rules.is_small(p.holders.persons))
+
+
+@bp.route("/statistics/<slug>.csv")
+def public_csv(slug: str) -> Any:
+    table = tables.find(tables.public_tables(figures.programme()), slug)
+    if table is None:
+        abort(404)
+    return _csv(table, "public-statistics")
