@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from certexam import db
 from certexam.bankio import reader
 from certexam.bankio.errors import ParseResult
+from certexam.bankio.moodle_map import MoodleOptions
 from certexam.domain import item_codec
 from certexam.domain.bank_workflow import Action, VersionStatus, WorkflowError, next_status
 from certexam.domain.catalogue import MODULES_BY_CODE
@@ -30,9 +31,12 @@ def existing_ids(sess: Session) -> set[str]:
     return set(sess.scalars(select(BankItem.external_id)))
 
 
-def validate(sources: Iterable[reader.Source]) -> ParseResult:
-    """Parse and check files against the bank as it is; writes nothing."""
-    return reader.read_files(list(sources), existing_ids(db.session()))
+def validate(sources: Iterable[reader.Source], moodle: MoodleOptions | None = None) -> ParseResult:
+    """Parse and check files against the bank as it is; writes nothing.
+
+    ``moodle``: the Moodle files' category mapping and choices (skip unsupported questions, essay subtype).
+    """
+    return reader.read_files(list(sources), existing_ids(db.session()), moodle=moodle)
 
 
 @dataclass
