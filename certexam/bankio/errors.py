@@ -45,6 +45,7 @@ class ParseResult:
 
     items: tuple[Item, ...] = ()
     errors: tuple[BankError, ...] = ()
+    notes: tuple[BankError, ...] = ()  # what the import changed or left out, said with or without errors
 
     def __post_init__(self) -> None:
         if self.items and self.errors:
@@ -67,6 +68,7 @@ class Located:
     line: int | None
     lines: dict[str, int] = field(default_factory=dict)
     broken: set[str] = field(default_factory=set)  # fields already reported as malformed
+    renumber: str | None = None  # not None: the item needs an id (the unusable one it came with, or "")
 
     def line_of(self, path: str) -> int | None:
         while path:
@@ -85,9 +87,13 @@ class Loaded:
     file: str
     items: list[Located] = field(default_factory=list)
     errors: list[BankError] = field(default_factory=list)
+    notes: list[BankError] = field(default_factory=list)
 
     def error(self, line: int | None, message: str, item_id: str | None = None) -> None:
         self.errors.append(BankError(self.file, line, item_id or None, message))
+
+    def note(self, line: int | None, message: str, item_id: str | None = None) -> None:
+        self.notes.append(BankError(self.file, line, item_id or None, message))
 
 
 def decode(data: bytes, loaded: Loaded) -> str | None:
@@ -153,4 +159,5 @@ def finish(files: Sequence[Loaded], existing_ids: Set[str] = frozenset()) -> Par
         errors.append(BankError(file, located.line_of(problem.path), located.item.id, problem.message))
     order = {loaded.file: i for i, loaded in enumerate(files)}
     errors.sort(key=lambda e: (order.get(e.file, 0), e.line or 0))
-    return ParseResult(() if errors else tuple(items), tuple(errors))
+    notes = tuple(note for loaded in files for note in loaded.notes)
+    return ParseResult(() if errors else tuple(items), tuple(errors), notes)

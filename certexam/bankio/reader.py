@@ -12,8 +12,9 @@ import re
 from collections.abc import Callable, Iterable, Sequence, Set
 from pathlib import Path, PurePath
 
-from certexam.bankio import csv_format, moodle_xml, yaml_format
+from certexam.bankio import csv_format, moodle_export, moodle_xml, yaml_format
 from certexam.bankio.errors import MAX_FILE_BYTES, BankError, ExportError, Loaded, ParseResult, finish
+from certexam.bankio.moodle_map import MoodleOptions, assign_ids
 from certexam.domain.catalogue import MODULES_BY_CODE
 from certexam.domain.items import Item
 
@@ -27,12 +28,12 @@ _LOADERS: dict[str, Callable[[bytes, str], Loaded]] = {
 _DUMPERS: dict[str, Callable[[Sequence[Item]], bytes]] = {
     "yaml": yaml_format.dump_yaml,
     "csv": csv_format.dump_csv,
-    "moodle": moodle_xml.dump_moodle,
+    "moodle": moodle_export.dump_moodle,
 }
 _REASONS: dict[str, Callable[[Item], str | None]] = {
     "yaml": lambda item: None,
     "csv": csv_format.unsupported_reason,
-    "moodle": moodle_xml.unsupported_reason,
+    "moodle": moodle_export.unsupported_reason,
 }
 _YAML_HEAD = re.compile(rb"^format:\s*['\"]?certexam-bank/", re.MULTILINE)
 
@@ -53,7 +54,7 @@ def detect_format(name: str, data: bytes) -> str | None:
     return "csv" if first_line.startswith(b"id,") or b",id," in first_line else None
 
 
-def _load(source: Source, fmt: str | None) -> Loaded:
+def _load(source: Source, fmt: str | None, moodle: MoodleOptions | None) -> Loaded:
     if isinstance(source, tuple):
         name, data = source
     else:
@@ -70,24 +71,30 @@ def _load(source: Source, fmt: str | None) -> Loaded:
         loaded = Loaded(name)
         loaded.error(None, "The format of this file is unknown: name it .yaml, .csv or .xml.")
         return loaded
+    if chosen == "moodle":
+        return moodle_xml.load_moodle(data, name, moodle)
     return _LOADERS[chosen](data, name)
 
 
-def read_files(sources: Iterable[Source], existing_ids: Set[str] = frozenset(), fmt: str | None = None) -> ParseResult:
+def read_files(sources: Iterable[Source], existing_ids: Set[str] = frozenset(), fmt: str | None = None,
+               moodle: MoodleOptions | None = None) -> ParseResult:
     """Parse and check several files as one import (all-or-nothing).
 
-    ``existing_ids`` are ids already in the bank, which enemies may name.
-    ``fmt`` forces a format instead of detecting it per file.
+    ``existing_ids`` are ids already in the bank, which enemies may name and
+    new ids follow.  ``fmt`` forces a format instead of detecting it per file.
+    ``moodle`` holds the Moodle files' category mapping and choices.
     """
-    loaded = [_load(source, fmt) for source in sources]
+    loaded = [_load(source, fmt, moodle) for source in sources]
     if not loaded:
         return ParseResult(errors=(BankError("", None, None, "No files were given."),))
+    assign_ids(loaded, existing_ids)
     return finish(loaded, existing_ids)
 
 
-def read_bytes(name: str, data: bytes, existing_ids: Set[str] = frozenset(), fmt: str | None = None) -> ParseResult:
+def read_bytes(name: str, data: bytes, existing_ids: Set[str] = frozenset(), fmt: str | None = None,
+               moodle: MoodleOptions | None = None) -> ParseResult:
     """Parse and check one uploaded file."""
-    return read_files([(name, data)], existing_ids, fmt)
+    return read_files([(name, data)], existing_ids, fmt, moodle)
 
 
 def unsupported(items: Iterable[Item], fmt: str) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ which for accepted text changes only such immaterial details.
 
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
 
@@ -135,3 +136,86 @@ def html_problems(text: str) -> list[str]:
     near = original.tokens[at] if at < len(original.tokens) else None
     return [f"malformed HTML near {_show(near)}: sanitising would change the text "
             f"(check that tags are complete and properly nested){_HINT}"]
+
+
+# ---- HTML written by Moodle's editors (Atto, TinyMCE) --------------------------------------------------------
+# Moodle's editors write presentation (<p dir="ltr" style="text-align: left;">, <span>, <b>, <div>) that the
+# safe subset leaves out.  Such markup is brought into the subset: attributes go, <b>/<i> become <strong>/<em>,
+# headings and divs become paragraphs, wrappers (<span>, <a>, <font>) keep only their content.  What would lose
+# content a candidate needs (scripts, frames, media, forms, images outside the bank's assets) is not dropped
+# silently: it is reported, and the question is not imported.
+_RENAMED = {"b": "strong", "i": "em", "div": "p", "tt": "code", "kbd": "code", "samp": "code", "var": "em"}
+_HEADINGS = frozenset(f"h{n}" for n in range(1, 7))  # a heading becomes a paragraph in bold
+_LOSSY = frozenset({"script", "style", "iframe", "frame", "object", "embed", "applet", "audio", "video", "source",
+                    "track", "canvas", "svg", "math", "form", "input", "select", "textarea", "button", "map"})
+_VOID = frozenset({"br", "img", "hr", "wbr", "col", "area", "input", "source", "track", "embed", "meta", "link"})
+_EMPTY_P = re.compile(r"<p>\s*(?:<br>\s*)*</p>")
+PLUGINFILE = "@@PLUGINFILE@@"
+
+
+class _Rewriter(HTMLParser):
+    """Re-writes Moodle's HTML with renamed tags and no attributes except img's; collects what would be lost."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.lost: list[str] = []
+
+    def _lose(self, what: str) -> None:
+        if what not in self.lost:
+            self.lost.append(what)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _LOSSY:
+            self._lose(f"<{tag}>")
+            return
+        if tag == "img":
+            src, alt = dict(attrs).get("src") or "", dict(attrs).get("alt") or ""
+            if not ASSET_SRC.fullmatch(src):
+                self._lose("a file embedded from Moodle (" + src.replace(PLUGINFILE + "/", "")[:60] + ")"
+                           if src.startswith(PLUGINFILE) else f"an image outside the bank's assets ({src[:60]})")
+                return
+            self.out.append(f'<img src="{html.escape(src)}" alt="{html.escape(alt)}">')
+            return
+        if tag in _HEADINGS:
+            self.out.append("<p><strong>")
+            return
+        name = _RENAMED.get(tag, tag)
+        if name in ALLOWED_TAGS:
+            self.out.append(f"<{name}>")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in _VOID and tag not in _LOSSY:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HEADINGS:
+            self.out.append("</strong></p>")
+            return
+        name = _RENAMED.get(tag, tag)
+        if name in ALLOWED_TAGS and tag not in _VOID:
+            self.out.append(f"</{name}>")
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(html.escape(data, quote=False))
+
+
+def from_moodle_html(text: str) -> tuple[str, list[str]]:
+    """Moodle's HTML brought into the safe subset, and what could not be brought (empty when all could).
+
+    The result is in nh3's normal form, so :func:`html_problems` accepts it.
+    """
+    rewriter = _Rewriter()
+    try:
+        rewriter.feed(text)
+        rewriter.close()
+    except Exception:  # html.parser has no documented errors; any failure means unreadable markup
+        return text, ["the text could not be read as HTML"]
+    cleaned = _EMPTY_P.sub("", _CLEANER.clean("".join(rewriter.out))).strip()
+    return cleaned, rewriter.lost
+
+
+def plain_to_html(text: str) -> str:
+    """Moodle's plain-text formats (moodle_auto_format, plain_text, markdown) as safe text: escaped."""
+    return html.escape(text, quote=False)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TextIO
 
 import click
 from flask.cli import with_appcontext
 
 from certexam.bankio import reader
 from certexam.bankio.errors import ParseResult
+from certexam.bankio.moodle_map import DEFAULT_ESSAY_SUBTYPE, MoodleOptions, build_options
+from certexam.domain.items import SUBTYPES
 
 
 def _print_errors(result: ParseResult, importing: bool) -> None:
@@ -17,6 +21,39 @@ def _print_errors(result: ParseResult, importing: bool) -> None:
         where = e.file + (f":{e.line}" if e.line else "") + (f" [{e.item_id}]" if e.item_id else "")
         click.echo(f"{where}: {e.message}", err=True)
     click.echo(f"{len(result.errors)} error(s)" + ("; nothing was imported." if importing else "."), err=True)
+
+
+def _print_notes(result: ParseResult) -> None:
+    for e in result.notes:
+        where = e.file + (f":{e.line}" if e.line else "") + (f" [{e.item_id}]" if e.item_id else "")
+        click.echo(f"{where}: note: {e.message}", err=True)
+
+
+def moodle_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The Moodle XML choices of `bank import` (issue 22): category mapping, unsupported questions, essays."""
+    for option in reversed([
+        click.option("--map", "map_lines", multiple=True, metavar="CATEGORY=MODULE",
+                     help="Map a Moodle category (and its sub-categories) to a module, e.g. 'Iota/Kappa=L1-ETH'."),
+        click.option("--map-file", type=click.File("r", encoding="utf-8"),
+                     help="A file of CATEGORY=MODULE lines (# comments allowed)."),
+        click.option("--skip-unsupported", is_flag=True,
+                     help="Leave out Moodle questions certexam cannot hold (listed) instead of importing nothing."),
+        click.option("--essay-subtype", type=click.Choice(SUBTYPES), default=DEFAULT_ESSAY_SUBTYPE,
+                     show_default=True, help="The subtype of Moodle essays that carry no certexam:subtype tag."),
+    ]):
+        command = option(command)
+    return command
+
+
+def moodle_choices(map_lines: tuple[str, ...], map_file: TextIO | None, skip_unsupported: bool,
+                   essay_subtype: str) -> MoodleOptions:
+    """The options as the reader takes them; exit 1 on a bad mapping."""
+    options, errors = build_options(map_lines, (map_file.name, map_file.read()) if map_file else None,
+                                    skip_unsupported=skip_unsupported, essay_subtype=essay_subtype)
+    if errors:
+        _print_errors(ParseResult(errors=tuple(errors)), importing=True)
+        sys.exit(1)
+    return options
 
 
 def expand(paths: tuple[str, ...]) -> list[str]:
@@ -38,12 +75,14 @@ def bank_group() -> None:
 
 @bank_group.command("validate")
 @click.argument("files", nargs=-1, required=True)
+@moodle_options
 @with_appcontext
-def validate_command(files: tuple[str, ...]) -> None:
+def validate_command(files: tuple[str, ...], **moodle: Any) -> None:
     """Check bank files without writing anything; exit 1 on any error."""
     from certexam.services.bank import items as bank
 
-    result = bank.validate(expand(files))
+    result = bank.validate(expand(files), moodle_choices(**moodle))
+    _print_notes(result)
     if result.errors:
         _print_errors(result, importing=False)
         sys.exit(1)
@@ -53,13 +92,15 @@ def validate_command(files: tuple[str, ...]) -> None:
 @bank_group.command("import")
 @click.argument("files", nargs=-1, required=True)
 @click.option("--approve", is_flag=True, help="Approve the imported versions at once (trusted bulk load; audited).")
+@moodle_options
 @with_appcontext
-def import_command(files: tuple[str, ...], approve: bool) -> None:
+def import_command(files: tuple[str, ...], approve: bool, **moodle: Any) -> None:
     """Import bank files: all of them, or nothing if any has an error."""
     from certexam.services.bank import items as bank
 
     paths = expand(files)
-    result = bank.validate(paths)
+    result = bank.validate(paths, moodle_choices(**moodle))
+    _print_notes(result)
     if result.errors:
         _print_errors(result, importing=True)
         sys.exit(1)

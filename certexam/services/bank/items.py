@@ -18,9 +18,10 @@ from certexam.bankio.moodle_map import MoodleOptions
 from certexam.domain import item_codec
 from certexam.domain.bank_workflow import Action, VersionStatus, WorkflowError, next_status
 from certexam.domain.catalogue import MODULES_BY_CODE
+from certexam.domain.duties import import_reviewer
 from certexam.domain.items import Item
-from certexam.errors import NotFound, UserError
-from certexam.models import AttemptItem, BankItem, BankItemVersion, User
+from certexam.errors import Forbidden, NotFound, UserError
+from certexam.models import AttemptItem, BankItem, BankItemVersion, Role, User
 from certexam.services.platform import audit, clock
 
 Progress = Callable[[int], None]
@@ -70,16 +71,27 @@ def _supersede(sess: Session, bank_item: BankItem, version: BankItemVersion) -> 
 
 @db.use_case
 def import_items(items: Sequence[Item], actor: User | None, *, approve: bool = False,
-                 source: str = "", progress: Progress | None = None) -> ImportReport:
+                 source: str = "", progress: Progress | None = None, reviewer: User | None = None) -> ImportReport:
     """Store parsed items as new versions in one transaction.
 
     An item whose content equals its newest version is left alone. With
-    `approve` (the CLI's trusted bulk load, audited) the new versions are
-    approved at once; otherwise they are drafts awaiting review.
+    `approve` (the CLI's bulk load, audited) the new versions are approved at
+    once by `reviewer`, an item reviewer who is not the importer `actor`
+    (issue 19.6: four eyes; `certexam bank import --approve` names both);
+    otherwise they are drafts awaiting review. Without a reviewer only code
+    loads approved items (the demo, test fixtures).
     """
     sess = db.session()
     now = clock.now()
     actor_id = actor.id if actor else None
+    if reviewer is not None:
+        if not approve:
+            raise UserError(_("A reviewer is named only to approve the imported versions."))
+        if not (reviewer.active and reviewer.has_role(Role.ITEM_REVIEWER)):
+            raise Forbidden(_("%(email)s is not an active item reviewer.", email=reviewer.email))
+        if import_reviewer(actor_id, reviewer.id) is not None:
+            raise Forbidden(_("The importer cannot review their own import: name a different item reviewer."))
+    reviewer_id = reviewer.id if reviewer is not None else actor_id
     status = VersionStatus.APPROVED if approve else VersionStatus.DRAFT
     by_ext = {bi.external_id: bi for bi in sess.scalars(
         select(BankItem).where(BankItem.external_id.in_([i.id for i in items])))} if items else {}
@@ -107,7 +119,7 @@ def import_items(items: Sequence[Item], actor: User | None, *, approve: bool = F
             version = BankItemVersion(
                 item_id=bank_item.id, version_no=bank_item.latest_version_no + 1, content=item_codec.to_json(item),
                 content_hash=digest, status=status, created_by_id=actor_id, created_at=now,
-                reviewed_by_id=actor_id if approve else None, reviewed_at=now if approve else None)
+                reviewed_by_id=reviewer_id if approve else None, reviewed_at=now if approve else None)
             sess.add(version)
             sess.flush()
             _apply_version(sess, bank_item, version, item)
@@ -118,7 +130,8 @@ def import_items(items: Sequence[Item], actor: User | None, *, approve: bool = F
     label = source if len(source) <= AUDIT_ID_CHARS else source[: AUDIT_ID_CHARS - 1] + "…"
     audit.record(sess, "bank.import", "bank", label or None, actor_id=actor_id,
                  after={"created": report.created, "updated": report.updated, "unchanged": report.unchanged,
-                        "approved": approve, "source": source, "items": report.ids[:200]})
+                        "approved": approve, "reviewer": reviewer_id if approve else None, "source": source,
+                        "items": report.ids[:200]})
     return report
 
 
@@ -178,6 +191,15 @@ WORKFLOW_MESSAGES = {  # lazy: marked for extraction, translated when shown
 }
 
 
+# Who may take each step (issue 19.6); the four-eyes rule itself is domain/bank_workflow.py.
+ACTION_ROLES: dict[Action, tuple[Role, ...]] = {
+    Action.SUBMIT: (Role.ITEM_AUTHOR,),
+    Action.APPROVE: (Role.ITEM_REVIEWER,),
+    Action.RETURN: (Role.ITEM_REVIEWER,),
+    Action.RETIRE: (Role.ITEM_REVIEWER,),
+}
+
+
 @db.use_case
 def transition(actor: User, version_id: int, action: Action, note: str | None = None) -> BankItemVersion:
     """Move a version through the review workflow."""
@@ -185,6 +207,8 @@ def transition(actor: User, version_id: int, action: Action, note: str | None = 
     version = sess.get(BankItemVersion, version_id)
     if version is None:
         raise NotFound(_("This item version does not exist."))
+    if not actor.has_role(*ACTION_ROLES[action]):
+        raise Forbidden(_("Your roles do not include this step."))
     bank_item = version.item
     before = version.status
     try:
