@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Enum, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certexam.db import Base
@@ -64,5 +64,9 @@ class BankItemVersion(Base):
     retired_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     retired_at: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(Text)  # the reviewer's comment when returned
+    # Difficulty statistics (issue 21; domain/difficulty.py): the facility (0..1) and the responses it
+    # rests on, from item analysis or pretesting. Not content: outside the hash, updated in place.
+    facility: Mapped[float | None] = mapped_column(Float)
+    facility_n: Mapped[int | None]
 
     item: Mapped[BankItem] = relationship(back_populates="versions", foreign_keys=[item_id])

@@ -19,7 +19,7 @@ from certexam.errors import UserError
 from certexam.models import Attempt, Registration, Role, Sitting, User
 from certexam.services.attempts import proctoring
 from certexam.services.platform import clock
-from certexam.services.sittings import blueprints
+from certexam.services.sittings import blueprints, form_check
 from certexam.services.sittings import schedule as sittings
 from certexam.sittings import bp
 from certexam.sittings import forms as F
@@ -65,7 +65,7 @@ def _helpers() -> dict[str, Any]:
 
 
 @bp.route("/")
-@roles_required(Role.RESULTS_OFFICER, read=(Role.PROCTOR, Role.AUDITOR))
+@roles_required(Role.ADMIN)
 def sitting_list() -> Any:
     sess = db.session()
     counts = dict(sess.execute(select(Registration.sitting_id, func.count()).group_by(Registration.sitting_id)).all())
@@ -74,7 +74,7 @@ def sitting_list() -> Any:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(Role.RESULTS_OFFICER)
+@roles_required(Role.ADMIN)
 def new() -> Any:
     sittings.ensure_default_blueprints()
     records = {r.name: r for r in blueprints.all_blueprints()}
@@ -116,7 +116,7 @@ def new() -> Any:
 
 
 @bp.route("/<sitting_id>")
-@roles_required(Role.RESULTS_OFFICER, read=(Role.PROCTOR, Role.AUDITOR))
+@roles_required(Role.ADMIN)
 def detail(sitting_id: str) -> Any:
     sitting = _sitting(sitting_id)
     sess = db.session()
@@ -127,11 +127,12 @@ def detail(sitting_id: str) -> Any:
     total = sess.scalar(select(func.count()).select_from(Registration)
                         .where(Registration.sitting_id == sitting.id)) or 0
     return render_template("sittings/detail.html", sitting=sitting, blueprint=sittings.blueprint_of(sitting),
-                           registrations=regs, total=total, page=page, page_size=PAGE_SIZE)
+                           registrations=regs, total=total, page=page, page_size=PAGE_SIZE,
+                           spreads=form_check.spreads(sess, sitting), sample_forms=form_check.SAMPLE_FORMS)
 
 
 @bp.post("/<sitting_id>/registrations/<registration_id>/accommodation")
-@roles_required(Role.RESULTS_OFFICER)
+@roles_required(Role.ADMIN)
 def accommodation(sitting_id: str, registration_id: str) -> Any:
     sitting = _sitting(sitting_id)
     reg = db.session().get(Registration, _id(registration_id))
@@ -159,13 +160,13 @@ def _live(sitting: Sitting) -> dict[str, Any]:
 
 
 @bp.route("/<sitting_id>/proctor")
-@roles_required(Role.PROCTOR)
+@roles_required(Role.ADMIN)
 def proctor(sitting_id: str) -> Any:
     return render_template("sittings/proctor.html", **_live(_sitting(sitting_id)))
 
 
 @bp.route("/<sitting_id>/proctor/live")
-@roles_required(Role.PROCTOR)
+@roles_required(Role.ADMIN)
 def proctor_live(sitting_id: str) -> Any:
     """The live table alone, for proctor.js to refresh without reloading the page."""
     resp = render_template("sittings/_live_table.html", **_live(_sitting(sitting_id)))
@@ -173,7 +174,7 @@ def proctor_live(sitting_id: str) -> Any:
 
 
 @bp.post("/<sitting_id>/proctor/<attempt_id>")
-@roles_required(Role.PROCTOR)
+@roles_required(Role.ADMIN)
 def proctor_action(sitting_id: str, attempt_id: str) -> Any:
     sitting = _sitting(sitting_id)
     attempt = db.session().get(Attempt, _id(attempt_id))
@@ -228,7 +229,7 @@ def _confirm_end(sitting: Sitting, attempt: Attempt, reason: str) -> str | None:
 
 
 @bp.route("/blueprints")
-@roles_required(Role.RESULTS_OFFICER, read=(Role.ITEM_REVIEWER, Role.AUDITOR))
+@roles_required(Role.ADMIN)
 def blueprint_list() -> Any:
     sittings.ensure_default_blueprints()
     records = [(r, bp_rules.from_dict(json.loads(r.spec))) for r in blueprints.all_blueprints()]
@@ -243,7 +244,7 @@ def _blueprint(raw: str) -> Any:
 
 
 @bp.route("/blueprints/<blueprint_id>", methods=["GET", "POST"])
-@roles_required(Role.RESULTS_OFFICER, read=(Role.ITEM_REVIEWER, Role.AUDITOR))
+@roles_required(Role.ADMIN)
 def blueprint_edit(blueprint_id: str) -> Any:
     record = _blueprint(blueprint_id)
     form = BlueprintForm()
@@ -269,7 +270,7 @@ def blueprint_edit(blueprint_id: str) -> Any:
 
 
 @bp.post("/blueprints/<blueprint_id>/copy")
-@roles_required(Role.RESULTS_OFFICER)
+@roles_required(Role.ADMIN)
 def blueprint_copy(blueprint_id: str) -> Any:
     record = _blueprint(blueprint_id)
     form = BlueprintCopyForm()

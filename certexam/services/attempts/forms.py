@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import secrets
 from datetime import timedelta
 from fractions import Fraction
@@ -19,12 +20,14 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from certexam.domain import timing as T
-from certexam.domain.assembly import AssemblyError, FormEntry, assemble
+from certexam.domain.assembly import AssemblyError, FormEntry, assemble_form
 from certexam.domain.blueprint import Blueprint, Paper
 from certexam.errors import UserError
 from certexam.models import Attempt, AttemptEvent, AttemptItem, AttemptKind, AttemptStatus, Registration
 from certexam.services.bank import item_cache
 from certexam.services.platform import clock
+
+log = logging.getLogger(__name__)
 
 
 def event(sess: Session, attempt: Attempt, kind: str, detail: dict[str, Any] | None = None,
@@ -72,10 +75,15 @@ def draw(sess: Session, bp: Blueprint, paper: Paper, seed: int, direction: str |
     modules = {bp.resolve(s, direction) for s in paper.sections}
     try:
         source = item_cache.drawable(sess, modules)
-        entries = assemble(bp, paper, source.pool, seed, direction)
+        form = assemble_form(bp, paper, source.pool, seed, direction)
     except AssemblyError as exc:
         raise UserError(_("This paper cannot be assembled from the approved items: %(why)s", why=str(exc))) from exc
-    return Drawn(seed, entries, source, answer_limits(paper))
+    if not form.within:
+        # Still handed out: refusing a candidate at the start helps nobody. The sitting page warned
+        # before the exam (services/sittings/form_check.py); the seed rebuilds this form for review.
+        log.warning("paper %s seed %d: expected score %.2f is outside %.2f +- %.2f",
+                    paper.code, seed, form.expected, form.target, form.tolerance)
+    return Drawn(seed, form.entries, source, answer_limits(paper))
 
 
 @functools.lru_cache(maxsize=64)

@@ -131,9 +131,17 @@ class Drawable(NamedTuple):
     hash_of: Mapping[int, str]
 
 
-# Keyed by the (version, hash, bank item) rows it was built from, so a change to the bank (another
+# Keyed by the (version, hash, bank item, statistics) rows it was built from, so a change to the bank (another
 # approved version) is another key; a handful of papers' module sets at a time.
-_drawables: BoundedCache[tuple[tuple[int, str, int], ...], Drawable] = BoundedCache(64)
+_Row = tuple[int, str, int, float | None, int | None]  # version, content hash, bank item, facility, n
+_drawables: BoundedCache[tuple[_Row, ...], Drawable] = BoundedCache(64)
+
+
+def _points(item: Item) -> int:
+    """An item's maximum, as scoring counts it (results/scoring_input.py): an item set's children each."""
+    if item.children:
+        return sum(c.max_points or 1 for c in item.children)
+    return item.max_points or 1
 
 
 def drawable(sess: Session, modules: set[str]) -> Drawable:
@@ -143,18 +151,22 @@ def drawable(sess: Session, modules: set[str]) -> Drawable:
     is reused while they stay the same. Building it (about 100 pool entries, each item's option
     keys) was a sixth of a start's CPU in the start minute (profiled, issue 4).
     """
-    rows = tuple((version_id, digest, item_id) for version_id, digest, item_id in sess.execute(
-        select(BankItemVersion.id, BankItemVersion.content_hash, BankItemVersion.item_id)
+    # The difficulty statistics are in the key (issue 21): new statistics build a new pool.
+    rows: tuple[_Row, ...] = tuple((v, h, i, f, n) for v, h, i, f, n in sess.execute(
+        select(BankItemVersion.id, BankItemVersion.content_hash, BankItemVersion.item_id,
+               BankItemVersion.facility, BankItemVersion.facility_n)
         .join(BankItem, BankItem.approved_version_id == BankItemVersion.id)
         .where(BankItem.module.in_(sorted(modules))).order_by(BankItemVersion.id)))
     found = _drawables.get(rows)
     if found is None:
-        items = _items(sess, {version_id: digest for version_id, digest, _ in rows})
+        items = _items(sess, {version_id: digest for version_id, digest, *_ in rows})
+        stats = {version_id: (facility, n or 0) for version_id, _, _, facility, n in rows}
         pool = tuple(PoolItem(version_id, item.id, item.module, item.type, item.subtype, item.option_keys(),
-                              tuple(c.option_keys() for c in item.children), frozenset(item.enemies))
+                              tuple(c.option_keys() for c in item.children), frozenset(item.enemies),
+                              *stats[version_id], _points(item))
                      for version_id, item in sorted(items.items()))
-        found = Drawable(pool, MappingProxyType({v: item_id for v, _, item_id in rows}), MappingProxyType(items),
-                         MappingProxyType({v: digest for v, digest, _ in rows}))
+        found = Drawable(pool, MappingProxyType({v: item_id for v, _, item_id, *_ in rows}),
+                         MappingProxyType(items), MappingProxyType({v: digest for v, digest, *_ in rows}))
         _drawables.put(rows, found)
     return found
 

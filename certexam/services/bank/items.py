@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from certexam import db
@@ -95,17 +95,20 @@ def import_items(items: Sequence[Item], actor: User | None, *, approve: bool = F
     status = VersionStatus.APPROVED if approve else VersionStatus.DRAFT
     by_ext = {bi.external_id: bi for bi in sess.scalars(
         select(BankItem).where(BankItem.external_id.in_([i.id for i in items])))} if items else {}
-    latest_hash = dict(sess.execute(
-        select(BankItemVersion.item_id, BankItemVersion.content_hash)
+    latest = {item_id: (digest, version_id) for item_id, digest, version_id in sess.execute(
+        select(BankItemVersion.item_id, BankItemVersion.content_hash, BankItemVersion.id)
         .join(BankItem, BankItem.id == BankItemVersion.item_id)
         .where(BankItem.external_id.in_(list(by_ext)), BankItemVersion.version_no == BankItem.latest_version_no)
-    ).all()) if by_ext else {}
+    )} if by_ext else {}
     report = ImportReport()
     for n, item in enumerate(items, 1):
         digest = item_codec.content_hash(item)
         bank_item = by_ext.get(item.id)
-        if bank_item is not None and latest_hash.get(bank_item.id) == digest:
+        if bank_item is not None and latest.get(bank_item.id, ("", 0))[0] == digest:
             report.unchanged += 1
+            if item.stats is not None:  # issue 21: new statistics are no new content, so no new version
+                sess.execute(update(BankItemVersion).where(BankItemVersion.id == latest[bank_item.id][1])
+                             .values(facility=item.stats.facility, facility_n=item.stats.n))
         else:
             if bank_item is None:
                 bank_item = BankItem(external_id=item.id, level=0, module=item.module, type=item.type,
@@ -119,7 +122,8 @@ def import_items(items: Sequence[Item], actor: User | None, *, approve: bool = F
             version = BankItemVersion(
                 item_id=bank_item.id, version_no=bank_item.latest_version_no + 1, content=item_codec.to_json(item),
                 content_hash=digest, status=status, created_by_id=actor_id, created_at=now,
-                reviewed_by_id=reviewer_id if approve else None, reviewed_at=now if approve else None)
+                reviewed_by_id=reviewer_id if approve else None, reviewed_at=now if approve else None,
+                facility=item.stats.facility if item.stats else None, facility_n=item.stats.n if item.stats else None)
             sess.add(version)
             sess.flush()
             _apply_version(sess, bank_item, version, item)
