@@ -63,3 +63,18 @@ def sign_in(client: Any, email: str, password: str = PASSWORD) -> Any:
     from tests.conftest import post_form
 
     return post_form(client, "/auth/sign-in", {"email": email, "password": password})
+
+
+SECOND_OFFICER = "second.results.officer@example.com"
+
+
+def release_by_two(actor: User, sitting_id: int) -> Any:
+    """Release a sitting's results with four eyes (issue 19.6), in the caller's app context: a second
+    results officer asks for the release, then `actor` confirms it; returns the release's report."""
+    from certexam import db
+    from certexam.services.results import release as results
+
+    asker = accounts.find_by_email(db.session(), SECOND_OFFICER) or accounts.create_staff_account(
+        None, SECOND_OFFICER, PASSWORD, Role.RESULTS_OFFICER, "二审", "Second Officer")
+    results.request_release(asker, sitting_id)
+    return results.release(actor, sitting_id)

@@ -33,7 +33,7 @@ PAGE_SIZE = 50
 
 
 @bp.route("/")
-@roles_required(*sorted(STAFF_ROLES))
+@roles_required(*sorted(STAFF_ROLES - {Role.AUDITOR}), read=(Role.AUDITOR,))
 def dashboard() -> Any:
     """Every staff member's starting page: the menu shows what their roles open."""
     sess = db.session()

@@ -46,7 +46,7 @@ def _back(application_id: int) -> Any:
 
 
 @bp.route("/admin/bonus/")
-@roles_required(Role.ADMIN)
+@roles_required(Role.BONUS_CHECKER, Role.BONUS_APPROVER, Role.PAYMENT_OFFICER, read=(Role.AUDITOR,))
 def admin_dashboard() -> Any:
     overview = bonus_budget.overview()
     counts = {status: n for status, n in db.session().execute(
@@ -57,7 +57,7 @@ def admin_dashboard() -> Any:
 
 
 @bp.route("/admin/bonus/applications")
-@roles_required(Role.ADMIN)
+@roles_required(Role.BONUS_CHECKER, Role.BONUS_APPROVER, Role.PAYMENT_OFFICER, read=(Role.AUDITOR,))
 def admin_applications() -> Any:
     status = request.args.get("status", "")
     stmt = select(BonusApplication).order_by(BonusApplication.id.desc()).limit(PAGE_SIZE)
@@ -70,7 +70,7 @@ def admin_applications() -> Any:
 
 
 @bp.route("/admin/bonus/applications/<application_id>")
-@roles_required(Role.ADMIN)
+@roles_required(Role.BONUS_CHECKER, Role.BONUS_APPROVER, Role.PAYMENT_OFFICER, read=(Role.AUDITOR,))
 def admin_application(application_id: str) -> Any:
     app = bonus_applications.get(object_id(application_id))
     on = clock.today()
@@ -103,21 +103,21 @@ def _decide(aid: int, form: CheckForm | ReviewForm) -> Any:
 
 
 @bp.route("/admin/bonus/applications/<application_id>/check", methods=["POST"])
-@roles_required(Role.ADMIN)
+@roles_required(Role.BONUS_CHECKER)
 def admin_check(application_id: str) -> Any:
     """The completeness check: on to review, or back to the holder."""
     return _decide(object_id(application_id), CheckForm())
 
 
 @bp.route("/admin/bonus/applications/<application_id>/review", methods=["POST"])
-@roles_required(Role.ADMIN)
+@roles_required(Role.BONUS_APPROVER)
 def admin_review(application_id: str) -> Any:
     """Approve for the public notice, or reject."""
     return _decide(object_id(application_id), ReviewForm())
 
 
 @bp.route("/admin/bonus/applications/<application_id>/objections", methods=["POST"])
-@roles_required(Role.ADMIN)
+@roles_required(Role.BONUS_CHECKER, Role.BONUS_APPROVER)
 def admin_objection(application_id: str) -> Any:
     aid = object_id(application_id)
     form = ObjectionForm()
@@ -136,7 +136,7 @@ def admin_objection(application_id: str) -> Any:
 
 
 @bp.route("/admin/bonus/objections/<objection_id>/resolve", methods=["POST"])
-@roles_required(Role.ADMIN)
+@roles_required(Role.BONUS_APPROVER)
 def admin_resolve(objection_id: str) -> Any:
     form = ResolveForm()
     oid = object_id(objection_id)
@@ -154,7 +154,7 @@ def admin_resolve(objection_id: str) -> Any:
 
 
 @bp.route("/admin/bonus/notices/close", methods=["POST"])
-@roles_required(Role.ADMIN)
+@roles_required(Role.BONUS_APPROVER)
 def admin_close_notices() -> Any:
     if ActionForm().validate_on_submit():
         outcomes = bonus_notice.close_ended_notices()
@@ -165,7 +165,7 @@ def admin_close_notices() -> Any:
 
 
 @bp.route("/admin/bonus/social-insurance", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@roles_required(Role.BONUS_CHECKER, read=(Role.AUDITOR,))
 def admin_social_insurance() -> Any:
     form = ImportForm()
     errors: list[tuple[int, str]] = []
@@ -183,7 +183,7 @@ def admin_social_insurance() -> Any:
 
 
 @bp.route("/admin/bonus/payouts", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@roles_required(Role.PAYMENT_OFFICER, read=(Role.AUDITOR,))
 def admin_payouts() -> Any:
     action = ActionForm()
     if request.method == "POST" and action.validate_on_submit():
@@ -199,7 +199,7 @@ def admin_payouts() -> Any:
 
 
 @bp.route("/admin/bonus/payouts/<batch_id>.csv")
-@roles_required(Role.ADMIN)
+@roles_required(Role.PAYMENT_OFFICER)
 def admin_batch_csv(batch_id: str) -> Any:
     batch = bonus_payouts.get_batch(object_id(batch_id))
     data = bonus_payouts.export_csv(batch)
@@ -210,7 +210,7 @@ def admin_batch_csv(batch_id: str) -> Any:
 
 
 @bp.route("/admin/bonus/payouts/<batch_id>/paid", methods=["POST"])
-@roles_required(Role.ADMIN)
+@roles_required(Role.PAYMENT_OFFICER)
 def admin_batch_paid(batch_id: str) -> Any:
     form = PaidForm()
     bid = object_id(batch_id)
@@ -236,7 +236,7 @@ def _find_holder(text: str) -> User | None:
 
 
 @bp.route("/admin/bonus/fraud", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@roles_required(Role.BONUS_APPROVER, read=(Role.AUDITOR,))
 def admin_fraud() -> Any:
     form = FraudForm()
     if form.validate_on_submit():
@@ -257,7 +257,7 @@ def admin_fraud() -> Any:
 
 
 @bp.route("/admin/bonus/fraud/<case_id>/recovered", methods=["POST"])
-@roles_required(Role.ADMIN)
+@roles_required(Role.PAYMENT_OFFICER)
 def admin_fraud_recovered(case_id: str) -> Any:
     form = RecoveryForm()
     if form.validate_on_submit():

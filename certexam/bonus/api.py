@@ -78,7 +78,7 @@ def _int_arg(name: str, default: int, highest: int) -> int:
 
 
 @bp.get("/api/v1/bonus/admin/applications")
-@api_roles(Role.ADMIN)
+@api_roles(Role.BONUS_CHECKER, Role.BONUS_APPROVER, Role.PAYMENT_OFFICER, read=(Role.AUDITOR,))
 def api_admin_applications() -> Any:
     status = request.args.get("status")
     stmt = select(BonusApplication).order_by(BonusApplication.id.desc())
@@ -96,7 +96,7 @@ def _masked_account(account: str) -> str:
 
 
 @bp.get("/api/v1/bonus/admin/payouts")
-@api_roles(Role.ADMIN)
+@api_roles(Role.PAYMENT_OFFICER, read=(Role.AUDITOR,))
 def api_admin_payouts() -> Any:
     """Payment batches with their lines, and funded bonuses not yet in a batch."""
     batches = [{

@@ -112,7 +112,7 @@ def evidence_upload(record_id: str) -> Any:
 
 
 @bp.route("/bonus/evidence/<evidence_id>")
-@roles_required(Role.CANDIDATE, Role.EMPLOYER, Role.ADMIN)
+@roles_required(Role.CANDIDATE, Role.EMPLOYER, Role.BONUS_CHECKER, Role.BONUS_APPROVER, read=(Role.AUDITOR,))
 def evidence_download(evidence_id: str) -> Any:
     """An evidence file, always as a download with its checked type, never rendered by the browser."""
     ev = bonus_records.evidence_for(current_user, object_id(evidence_id))

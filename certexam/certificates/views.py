@@ -224,7 +224,7 @@ def download(number: str) -> Any:
 
 
 @bp.route("/admin/certificates")
-@roles_required(Role.ADMIN)
+@roles_required(Role.CERTIFICATE_OFFICER, read=(Role.AUDITOR,))
 def admin_list() -> Any:
     """Search the register; with ?number=, show one certificate and its actions."""
     query = request.args.get("q", "")[:200]
@@ -257,7 +257,7 @@ def _holder(cert: Certificate) -> str:
 
 
 @bp.route("/admin/certificates/status", methods=["POST"])
-@roles_required(Role.ADMIN)
+@roles_required(Role.CERTIFICATE_OFFICER)
 def admin_status() -> Any:
     """Suspend or reinstate at once; revoke (final) only after a confirmation naming the holder."""
     form = StatusForm()
@@ -290,7 +290,7 @@ def admin_status() -> Any:
 
 
 @bp.route("/admin/certificates/reissue", methods=["POST"])
-@roles_required(Role.ADMIN)
+@roles_required(Role.CERTIFICATE_OFFICER)
 def admin_reissue() -> Any:
     """Re-issue under a new number after a confirmation: the old certificate is revoked for good."""
     form = ReissueForm()

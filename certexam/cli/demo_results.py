@@ -131,6 +131,8 @@ def _release(demo: DemoClock, sitting: Sitting, on: date, preview: bool = True) 
     if preview:
         demo.set(local(on - timedelta(days=3), 16))
         results.compute(admin, sitting.id)
+    demo.set(local(on, 9, 30))  # four eyes (issue 19.6): a results officer asks, a second one confirms
+    results.request_release(_user("results@demo.certexam"), sitting.id)
     demo.set(local(on, 10))
     results.release(admin, sitting.id)
 

@@ -73,7 +73,7 @@ def admin_json(r: Result, admission_no: str, direction: str | None) -> dict[str,
 
 
 @bp.get("/api/v1/results/sittings/<int:sitting_id>")
-@api_roles(Role.ADMIN)
+@api_roles(Role.RESULTS_OFFICER, read=(Role.AUDITOR,))
 def api_admin_sitting(sitting_id: int) -> Any:
     sitting = _sitting(sitting_id)
     rows = results.sitting_results(db.session(), sitting_id)
@@ -83,14 +83,22 @@ def api_admin_sitting(sitting_id: int) -> Any:
 
 
 @bp.post("/api/v1/results/sittings/<int:sitting_id>/release")
-@api_roles(Role.ADMIN)
+@api_roles(Role.RESULTS_OFFICER)
 def api_release(sitting_id: int) -> Any:
+    """Four eyes (issue 19.6): the first results officer's call asks for the release (202); a
+    different results officer's call confirms it and the results go out (200)."""
+    asked = results.release_request(sitting_id)
+    if asked is None:
+        row = results.request_release(current_user, sitting_id)
+        return jsonify(status="requested", requested_by=row.requested_by_id,
+                       requested_at=row.requested_at.isoformat()), 202
     report = results.release(current_user, sitting_id)
-    return jsonify(results=report.results, certificates=report.certificates, problem=report.problem)
+    return jsonify(status="released", results=report.results, certificates=report.certificates,
+                   problem=report.problem)
 
 
 @bp.get("/api/v1/results/sittings/<int:sitting_id>/marking")
-@api_roles(Role.ADMIN)
+@api_roles(Role.RESULTS_OFFICER, read=(Role.AUDITOR,))
 def api_marking(sitting_id: int) -> Any:
     _sitting(sitting_id)
     sess = db.session()
@@ -105,7 +113,7 @@ def _scale(s: Any) -> dict[str, Any]:
 
 
 @bp.get("/api/v1/results/sittings/<int:sitting_id>/item-analysis")
-@api_roles(Role.ADMIN)
+@api_roles(Role.RESULTS_OFFICER, read=(Role.AUDITOR,))
 def api_item_analysis(sitting_id: int) -> Any:
     sitting = _sitting(sitting_id)
     forms = []

@@ -78,11 +78,19 @@ OPENAPI_PATHS: dict[str, Any] = {
             **_errors(401, 403, 400)}}},
     "/api/v1/results/sittings/{sitting_id}/release": {"post": {
         "tags": ["results"], "summary": "Release a sitting's results, record passes, e-mail candidates",
-        "description": "Refused while any result waits for marking. Needs the X-CSRFToken header.",
+        "description": "Four eyes: a results officer's call asks for the release (202); a different results "
+                       "officer's call confirms it and the results go out (200); the asker's second call is 403. "
+                       "Refused while any result waits for marking. A session needs the X-CSRFToken header.",
         "parameters": [_SITTING_ID],
         "responses": {"200": _json({"type": "object", "properties": {
+            "status": {"enum": ["released"]},
             "results": {"type": "integer"}, "certificates": {"type": ["integer", "null"]},
-            "problem": {"type": ["string", "null"]}}}), **_errors(400, 401, 403, 404, 409)}}},
+            "problem": {"type": ["string", "null"]}}}, "Released (the second officer's confirmation)"),
+            "202": _json({"type": "object", "properties": {
+                "status": {"enum": ["requested"]}, "requested_by": {"type": "integer"},
+                "requested_at": {"type": "string", "format": "date-time"}}},
+                "Asked for: waiting for a second results officer"),
+            **_errors(400, 401, 403, 404, 409)}}},
     "/api/v1/results/sittings/{sitting_id}/marking": {"get": {
         "tags": ["results"], "summary": "Marking progress and marker statistics of a sitting",
         "parameters": [_SITTING_ID],

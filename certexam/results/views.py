@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from certexam import confirmation, db
-from certexam.domain.scoring_types import PASS, PENDING
+from certexam import db
 from certexam.errors import UserError
-from certexam.models import Registration, Role, Sitting, User
+from certexam.models import Registration, Role, Sitting, User, UserRole
 from certexam.results import bp
 from certexam.results.forms import (
     ActionForm,
@@ -86,13 +84,13 @@ def recheck_request(result_id: int) -> Any:
 # --- markers --------------------------------------------------------------------------------------
 
 @bp.route("/marking/")
-@roles_required(Role.GRADER)
+@roles_required(Role.MARKER)
 def marking_queue() -> Any:
     return render_template("results/marking_queue.html", tasks=marking.queue(current_user))
 
 
 @bp.route("/marking/tasks/<int:assignment_id>", methods=["GET", "POST"])
-@roles_required(Role.GRADER)
+@roles_required(Role.MARKER)
 def marking_task(assignment_id: int) -> Any:
     try:
         task = marking.task(current_user, assignment_id)
@@ -112,7 +110,7 @@ def marking_task(assignment_id: int) -> Any:
 # --- administrators -----------------------------------------------------------------------------
 
 @bp.route("/admin/results/")
-@roles_required(Role.ADMIN)
+@roles_required(Role.RESULTS_OFFICER, read=(Role.AUDITOR,))
 def admin_sittings() -> Any:
     sittings = db.session().scalars(select(Sitting).order_by(Sitting.id.desc())).all()
     return render_template("results/admin_sittings.html", sittings=sittings)
@@ -133,13 +131,14 @@ def _sitting_or_404(sitting_id: int) -> Sitting:
 
 
 @bp.route("/admin/results/<sitting_id>")
-@roles_required(Role.ADMIN)
+@roles_required(Role.RESULTS_OFFICER, read=(Role.AUDITOR,))
 def admin_sitting(sitting_id: str) -> Any:  # untyped in the URL: the role check answers first
     sid = _id(sitting_id)
     sess = db.session()
     sitting = _sitting_or_404(sid)
     rows = results.sitting_results(sess, sid)
-    graders = sess.scalars(select(User).where(User.role == Role.GRADER, User.active).order_by(User.name_en)).all()
+    graders = sess.scalars(select(User).where(User.active, User.staff_roles.any(UserRole.role == Role.MARKER))
+                           .order_by(User.name_en)).all()
     assign = AssignForm()
     assign.markers.choices = [(g.id, f"{g.name_en} <{g.email}>") for g in graders]
     misconduct = MisconductForm()
@@ -150,7 +149,8 @@ def admin_sitting(sitting_id: str) -> Any:  # untyped in the URL: the role check
         "results/admin_sitting.html", sitting=sitting, rows=rows, progress=marking.progress(sess, sid),
         stats=marking.marker_statistics(sess, sid), action=ActionForm(), assign=assign,
         misconduct=misconduct, keyfix=KeyCorrectionForm(), corrections=results_keys.corrections(sid),
-        certificate_job=_job_line(jobs.certificates_job(sid)), json=json, **_ctx())
+        certificate_job=_job_line(jobs.certificates_job(sid)), json=json,
+        release_request=results.release_request(sid), **_ctx())
 
 
 def _job_line(job: jobs.Job | None) -> str | None:
@@ -176,7 +176,7 @@ def _job_line(job: jobs.Job | None) -> str | None:
 
 
 @bp.post("/admin/results/<sitting_id>/compute")
-@roles_required(Role.ADMIN)
+@roles_required(Role.RESULTS_OFFICER)
 def admin_compute(sitting_id: str) -> Any:  # untyped in the URL: the role check answers first
     sid = _id(sitting_id)
     if ActionForm().validate_on_submit():
@@ -189,56 +189,8 @@ def admin_compute(sitting_id: str) -> Any:  # untyped in the URL: the role check
     return redirect(url_for("results.admin_sitting", sitting_id=sid))
 
 
-@bp.post("/admin/results/<sitting_id>/release")
-@roles_required(Role.ADMIN)
-def admin_release(sitting_id: str) -> Any:  # untyped in the URL: the role check answers first
-    """Release after a confirmation that says how many candidates are told and certificates issued."""
-    sid = _id(sitting_id)
-    back = redirect(url_for("results.admin_sitting", sitting_id=sid))
-    if not ActionForm().validate_on_submit():
-        return back
-    sitting = _sitting_or_404(sid)
-    if sitting.results_released_at is not None:  # the menu no longer offers it; a stale page may
-        flash(_("These results have already been released."), "error")
-        return back
-    counts = Counter(str(r.status) for r, _reg, _user in results.sitting_results(db.session(), sid))
-    if not counts:
-        flash(_("There are no results to release."), "error")
-        return back
-    expect = f"{counts.total()}/{counts[PASS]}"  # the confirmation holds for these numbers only
-    if not confirmation.confirmed() or request.form.get("expect") != expect:
-        return _confirm_release(sitting, counts, expect, changed=confirmation.confirmed())
-    try:
-        report = results.release(current_user, sid)
-        flash(_("%(n)d results released; candidates have been told by email.", n=report.results), "success")
-        if report.certificates is not None:
-            flash(_("%(n)d certificates issued.", n=report.certificates), "success")
-        else:
-            flash(_("Certificates were not issued; issue them from the certificates pages."), "error")
-    except UserError as exc:
-        _fail(exc)
-    return back
-
-
-def _confirm_release(sitting: Sitting, counts: Counter[str], expect: str, changed: bool) -> str:
-    told, certs = format_decimal(counts.total()), format_decimal(counts[PASS])
-    warning = None
-    if changed:
-        warning = _("The numbers changed since the confirmation was shown: check them again.")
-    elif counts[PENDING]:
-        warning = _("%(n)s results were still pending when last computed: compute again first, or the "
-                    "release will be refused.", n=format_decimal(counts[PENDING]))
-    return confirmation.page(
-        title=_("Release the results of %(sitting)s", sitting=sitting.name),
-        statement=_("Release results of %(sitting)s: %(told)s candidates will be told their result by email "
-                    "and %(certs)s certificates issued.", sitting=sitting.name, told=told, certs=certs),
-        details=[f"{STATUS_LABELS.get(status, status)}: {format_decimal(n)}" for status, n in sorted(counts.items())],
-        warning=warning, button=_("Release the results"), fields={"expect": expect},
-        cancel_url=url_for("results.admin_sitting", sitting_id=sitting.id))
-
-
 @bp.post("/admin/results/<sitting_id>/certificate-pdfs")
-@roles_required(Role.ADMIN)
+@roles_required(Role.RESULTS_OFFICER, Role.CERTIFICATE_OFFICER)
 def admin_certificate_pdfs(sitting_id: str) -> Any:  # untyped in the URL: the role check answers first
     """Queue the sitting's certificates with their PDFs for the worker; the page shows its progress."""
     sid = _id(sitting_id)
@@ -254,7 +206,7 @@ def admin_certificate_pdfs(sitting_id: str) -> Any:  # untyped in the URL: the r
 
 
 @bp.post("/admin/results/<sitting_id>/assign")
-@roles_required(Role.ADMIN)
+@roles_required(Role.RESULTS_OFFICER)
 def admin_assign(sitting_id: str) -> Any:  # untyped in the URL: the role check answers first
     sid = _id(sitting_id)
     form = AssignForm()
@@ -268,7 +220,7 @@ def admin_assign(sitting_id: str) -> Any:  # untyped in the URL: the role check 
 
 
 @bp.post("/admin/results/<sitting_id>/misconduct")
-@roles_required(Role.ADMIN)
+@roles_required(Role.RESULTS_OFFICER)
 def admin_misconduct(sitting_id: str) -> Any:  # untyped in the URL: the role check answers first
     sid = _id(sitting_id)
     form = MisconductForm()
@@ -288,7 +240,7 @@ def admin_misconduct(sitting_id: str) -> Any:  # untyped in the URL: the role ch
 
 
 @bp.post("/admin/results/<sitting_id>/key-corrections")
-@roles_required(Role.ADMIN)
+@roles_required(Role.RESULTS_OFFICER)
 def admin_key_correction(sitting_id: str) -> Any:  # untyped in the URL: the role check answers first
     sid = _id(sitting_id)
     form = KeyCorrectionForm()
@@ -311,14 +263,14 @@ def admin_key_correction(sitting_id: str) -> Any:  # untyped in the URL: the rol
 
 
 @bp.route("/admin/results/rechecks")
-@roles_required(Role.ADMIN)
+@roles_required(Role.RESULTS_OFFICER, read=(Role.AUDITOR,))
 def admin_rechecks() -> Any:
     return render_template("results/admin_rechecks.html", items=results_recheck.open_rechecks(),
                            form=RecheckAnswerForm())
 
 
 @bp.post("/admin/results/rechecks/<recheck_id>")
-@roles_required(Role.ADMIN)
+@roles_required(Role.RESULTS_OFFICER)
 def admin_recheck_answer(recheck_id: str) -> Any:
     rid = _id(recheck_id)
     form = RecheckAnswerForm()
@@ -339,7 +291,7 @@ def admin_recheck_answer(recheck_id: str) -> Any:
 
 
 @bp.route("/admin/results/<sitting_id>/analysis")
-@roles_required(Role.ADMIN)
+@roles_required(Role.RESULTS_OFFICER, read=(Role.AUDITOR,))
 def admin_analysis(sitting_id: str) -> Any:  # untyped in the URL: the role check answers first
     sid = _id(sitting_id)
     sess = db.session()
@@ -356,7 +308,7 @@ def admin_analysis(sitting_id: str) -> Any:  # untyped in the URL: the role chec
 
 
 @bp.route("/admin/results/<sitting_id>/analysis.csv")
-@roles_required(Role.ADMIN)
+@roles_required(Role.RESULTS_OFFICER, read=(Role.AUDITOR,))
 def admin_analysis_csv(sitting_id: str) -> Any:  # untyped in the URL: the role check answers first
     sid = _id(sitting_id)
     sitting = _sitting_or_404(sid)

@@ -65,7 +65,7 @@ def _helpers() -> dict[str, Any]:
 
 
 @bp.route("/")
-@roles_required(Role.ADMIN)
+@roles_required(Role.RESULTS_OFFICER, read=(Role.PROCTOR, Role.AUDITOR))
 def sitting_list() -> Any:
     sess = db.session()
     counts = dict(sess.execute(select(Registration.sitting_id, func.count()).group_by(Registration.sitting_id)).all())
@@ -74,7 +74,7 @@ def sitting_list() -> Any:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@roles_required(Role.RESULTS_OFFICER)
 def new() -> Any:
     sittings.ensure_default_blueprints()
     records = {r.name: r for r in blueprints.all_blueprints()}
@@ -116,7 +116,7 @@ def new() -> Any:
 
 
 @bp.route("/<sitting_id>")
-@roles_required(Role.ADMIN)
+@roles_required(Role.RESULTS_OFFICER, read=(Role.PROCTOR, Role.AUDITOR))
 def detail(sitting_id: str) -> Any:
     sitting = _sitting(sitting_id)
     sess = db.session()
@@ -132,7 +132,7 @@ def detail(sitting_id: str) -> Any:
 
 
 @bp.post("/<sitting_id>/registrations/<registration_id>/accommodation")
-@roles_required(Role.ADMIN)
+@roles_required(Role.RESULTS_OFFICER)
 def accommodation(sitting_id: str, registration_id: str) -> Any:
     sitting = _sitting(sitting_id)
     reg = db.session().get(Registration, _id(registration_id))
@@ -160,13 +160,13 @@ def _live(sitting: Sitting) -> dict[str, Any]:
 
 
 @bp.route("/<sitting_id>/proctor")
-@roles_required(Role.ADMIN)
+@roles_required(Role.PROCTOR)
 def proctor(sitting_id: str) -> Any:
     return render_template("sittings/proctor.html", **_live(_sitting(sitting_id)))
 
 
 @bp.route("/<sitting_id>/proctor/live")
-@roles_required(Role.ADMIN)
+@roles_required(Role.PROCTOR)
 def proctor_live(sitting_id: str) -> Any:
     """The live table alone, for proctor.js to refresh without reloading the page."""
     resp = render_template("sittings/_live_table.html", **_live(_sitting(sitting_id)))
@@ -174,7 +174,7 @@ def proctor_live(sitting_id: str) -> Any:
 
 
 @bp.post("/<sitting_id>/proctor/<attempt_id>")
-@roles_required(Role.ADMIN)
+@roles_required(Role.PROCTOR)
 def proctor_action(sitting_id: str, attempt_id: str) -> Any:
     sitting = _sitting(sitting_id)
     attempt = db.session().get(Attempt, _id(attempt_id))
@@ -229,7 +229,7 @@ def _confirm_end(sitting: Sitting, attempt: Attempt, reason: str) -> str | None:
 
 
 @bp.route("/blueprints")
-@roles_required(Role.ADMIN)
+@roles_required(Role.RESULTS_OFFICER, read=(Role.ITEM_REVIEWER, Role.AUDITOR))
 def blueprint_list() -> Any:
     sittings.ensure_default_blueprints()
     records = [(r, bp_rules.from_dict(json.loads(r.spec))) for r in blueprints.all_blueprints()]
@@ -244,7 +244,7 @@ def _blueprint(raw: str) -> Any:
 
 
 @bp.route("/blueprints/<blueprint_id>", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@roles_required(Role.RESULTS_OFFICER, read=(Role.ITEM_REVIEWER, Role.AUDITOR))
 def blueprint_edit(blueprint_id: str) -> Any:
     record = _blueprint(blueprint_id)
     form = BlueprintForm()
@@ -270,7 +270,7 @@ def blueprint_edit(blueprint_id: str) -> Any:
 
 
 @bp.post("/blueprints/<blueprint_id>/copy")
-@roles_required(Role.ADMIN)
+@roles_required(Role.RESULTS_OFFICER)
 def blueprint_copy(blueprint_id: str) -> Any:
     record = _blueprint(blueprint_id)
     form = BlueprintCopyForm()

@@ -8,12 +8,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from certexam import db
-from certexam.models import Role, User
+from certexam.models import STAFF_ROLES, Role, User
 from tests.conftest import csrf_from, post_form
 from tests.factories import candidate, sign_in, staff
 
 PUBLIC = "public"
 SIGNED_IN = "signed-in"
+STAFF = "staff"  # staff roles only; which ones: the route x role table of docs/security.md (issue 19.6),
+# pinned by tests/functional/test_route_roles.py
 # endpoint -> who may use it. A new route must be added here, or the first test fails.
 ROUTE_TABLE: dict[str, object] = {
     "static": PUBLIC,
@@ -28,12 +30,12 @@ ROUTE_TABLE: dict[str, object] = {
     "auth.forgot": PUBLIC,
     "auth.reset": PUBLIC,
     "auth.change_password": SIGNED_IN,
-    "admin.dashboard": {Role.ADMIN},
-    "admin.users": {Role.ADMIN},
-    "admin.user_role": {Role.ADMIN},
-    "admin.user_active": {Role.ADMIN},
-    "admin.organisation_list": {Role.ADMIN},
-    "admin.audit_log": {Role.ADMIN},
+    "admin.dashboard": STAFF,
+    "admin.users": STAFF,
+    "admin.user_role": STAFF,
+    "admin.user_active": STAFF,
+    "admin.organisation_list": STAFF,
+    "admin.audit_log": STAFF,
     "certificates.verify": PUBLIC,
     "certificates.lookup": PUBLIC,
     "certificates.receipt": PUBLIC,
@@ -41,14 +43,14 @@ ROUTE_TABLE: dict[str, object] = {
     "certificates.root_pem": PUBLIC,
     "certificates.mine": {Role.CANDIDATE},
     "certificates.download": {Role.CANDIDATE},
-    "certificates.admin_list": {Role.ADMIN},
-    "certificates.admin_status": {Role.ADMIN},
-    "certificates.admin_reissue": {Role.ADMIN},
+    "certificates.admin_list": STAFF,
+    "certificates.admin_status": STAFF,
+    "certificates.admin_reissue": STAFF,
     "bonus.holder_home": {Role.CANDIDATE},
     "bonus.period_new": {Role.CANDIDATE},
     "bonus.period_delete": {Role.CANDIDATE},
     "bonus.evidence_upload": {Role.CANDIDATE},
-    "bonus.evidence_download": {Role.CANDIDATE, Role.EMPLOYER, Role.ADMIN},
+    "bonus.evidence_download": {Role.CANDIDATE, Role.EMPLOYER, Role.BONUS_CHECKER, Role.BONUS_APPROVER},
     "bonus.apply": {Role.CANDIDATE},
     "bonus.application_detail": {Role.CANDIDATE},
     "bonus.application_step": {Role.CANDIDATE},
@@ -56,48 +58,49 @@ ROUTE_TABLE: dict[str, object] = {
     "bonus.employer_decide": {Role.EMPLOYER},
     "bonus.public_notice": PUBLIC,
     "bonus.public_fraud": PUBLIC,
-    "bonus.admin_dashboard": {Role.ADMIN},
-    "bonus.admin_applications": {Role.ADMIN},
-    "bonus.admin_application": {Role.ADMIN},
-    "bonus.admin_check": {Role.ADMIN},
-    "bonus.admin_review": {Role.ADMIN},
-    "bonus.admin_objection": {Role.ADMIN},
-    "bonus.admin_resolve": {Role.ADMIN},
-    "bonus.admin_close_notices": {Role.ADMIN},
-    "bonus.admin_social_insurance": {Role.ADMIN},
-    "bonus.admin_payouts": {Role.ADMIN},
-    "bonus.admin_batch_csv": {Role.ADMIN},
-    "bonus.admin_batch_paid": {Role.ADMIN},
-    "bonus.admin_fraud": {Role.ADMIN},
-    "bonus.admin_fraud_recovered": {Role.ADMIN},
+    "bonus.admin_dashboard": STAFF,
+    "bonus.admin_applications": STAFF,
+    "bonus.admin_application": STAFF,
+    "bonus.admin_check": STAFF,
+    "bonus.admin_review": STAFF,
+    "bonus.admin_objection": STAFF,
+    "bonus.admin_resolve": STAFF,
+    "bonus.admin_close_notices": STAFF,
+    "bonus.admin_social_insurance": STAFF,
+    "bonus.admin_payouts": STAFF,
+    "bonus.admin_batch_csv": STAFF,
+    "bonus.admin_batch_paid": STAFF,
+    "bonus.admin_fraud": STAFF,
+    "bonus.admin_fraud_recovered": STAFF,
     # JSON API: 401/403 as JSON, never a redirect to sign-in; roles checked in tests/functional/test_bonus_pages.py
     "bonus.api_eligibility": "json:candidate",
     "bonus.api_applications": "json:candidate",
-    "bonus.api_admin_applications": "json:admin",
-    "bonus.api_admin_payouts": "json:admin",
+    "bonus.api_admin_applications": "json:staff",
+    "bonus.api_admin_payouts": "json:staff",
     "results.mine": {Role.CANDIDATE},
     "results.detail": {Role.CANDIDATE},
     "results.recheck_request": {Role.CANDIDATE},
-    "results.marking_queue": {Role.GRADER},
-    "results.marking_task": {Role.GRADER},
-    "results.admin_sittings": {Role.ADMIN},
-    "results.admin_sitting": {Role.ADMIN},
-    "results.admin_compute": {Role.ADMIN},
-    "results.admin_release": {Role.ADMIN},
-    "results.admin_certificate_pdfs": {Role.ADMIN},
-    "results.admin_assign": {Role.ADMIN},
-    "results.admin_misconduct": {Role.ADMIN},
-    "results.admin_key_correction": {Role.ADMIN},
-    "results.admin_rechecks": {Role.ADMIN},
-    "results.admin_recheck_answer": {Role.ADMIN},
-    "results.admin_analysis": {Role.ADMIN},
-    "results.admin_analysis_csv": {Role.ADMIN},
+    "results.marking_queue": STAFF,
+    "results.marking_task": STAFF,
+    "results.admin_sittings": STAFF,
+    "results.admin_sitting": STAFF,
+    "results.admin_compute": STAFF,
+    "results.admin_release": STAFF,
+    "results.admin_release_withdraw": STAFF,
+    "results.admin_certificate_pdfs": STAFF,
+    "results.admin_assign": STAFF,
+    "results.admin_misconduct": STAFF,
+    "results.admin_key_correction": STAFF,
+    "results.admin_rechecks": STAFF,
+    "results.admin_recheck_answer": STAFF,
+    "results.admin_analysis": STAFF,
+    "results.admin_analysis_csv": STAFF,
     "results.api_mine": "json:candidate",
     "results.api_result": "json:candidate",
-    "results.api_admin_sitting": "json:admin",
-    "results.api_release": "json:admin",
-    "results.api_marking": "json:admin",
-    "results.api_item_analysis": "json:admin",
+    "results.api_admin_sitting": "json:staff",
+    "results.api_release": "json:staff",
+    "results.api_marking": "json:staff",
+    "results.api_item_analysis": "json:staff",
     "exams.index": {Role.CANDIDATE},
     "exams.register": {Role.CANDIDATE},
     "exams.ticket": {Role.CANDIDATE},
@@ -117,26 +120,26 @@ ROUTE_TABLE: dict[str, object] = {
     "api.submit": "candidate-api",
     "api.event": "candidate-api",
     "api.push": "candidate-api",  # issue 18.6: the proctor push channel, owner checked in SQL like state
-    "bank.item_list": {Role.ADMIN},
-    "bank.new": {Role.ADMIN},
-    "bank.edit": {Role.ADMIN},
-    "bank.preview": {Role.ADMIN},
-    "bank.detail": {Role.ADMIN},
-    "bank.transition": {Role.ADMIN},
-    "bank.diff": {Role.ADMIN},
-    "bank.review": {Role.ADMIN},
-    "bank.import_page": {Role.ADMIN},
-    "bank.export": {Role.ADMIN},
-    "sittings.sitting_list": {Role.ADMIN},
-    "sittings.new": {Role.ADMIN},
-    "sittings.detail": {Role.ADMIN},
-    "sittings.accommodation": {Role.ADMIN},
-    "sittings.proctor": {Role.ADMIN},
-    "sittings.proctor_live": {Role.ADMIN},
-    "sittings.proctor_action": {Role.ADMIN},
-    "sittings.blueprint_list": {Role.ADMIN},
-    "sittings.blueprint_edit": {Role.ADMIN},
-    "sittings.blueprint_copy": {Role.ADMIN},
+    "bank.item_list": STAFF,
+    "bank.new": STAFF,
+    "bank.edit": STAFF,
+    "bank.preview": STAFF,
+    "bank.detail": STAFF,
+    "bank.transition": STAFF,
+    "bank.diff": STAFF,
+    "bank.review": STAFF,
+    "bank.import_page": STAFF,
+    "bank.export": STAFF,
+    "sittings.sitting_list": STAFF,
+    "sittings.new": STAFF,
+    "sittings.detail": STAFF,
+    "sittings.accommodation": STAFF,
+    "sittings.proctor": STAFF,
+    "sittings.proctor_live": STAFF,
+    "sittings.proctor_action": STAFF,
+    "sittings.blueprint_list": STAFF,
+    "sittings.blueprint_edit": STAFF,
+    "sittings.blueprint_copy": STAFF,
 }
 
 
@@ -147,9 +150,12 @@ def test_every_route_is_in_the_table(app: Flask) -> None:
 
 def test_declared_roles_match_the_table(app: Flask) -> None:
     for endpoint, allowed in ROUTE_TABLE.items():
+        view = app.view_functions[endpoint]
         if isinstance(allowed, set):
-            view = app.view_functions[endpoint]
             assert set(getattr(view, "allowed_roles", ())) == allowed, endpoint
+        elif allowed in (STAFF, "json:staff"):
+            roles = set(getattr(view, "allowed_roles", ())) | set(getattr(view, "read_roles", ()))
+            assert roles and roles <= STAFF_ROLES, endpoint
 
 
 def _get_paths(app: Flask, allowed_filter: object) -> list[str]:
@@ -161,28 +167,28 @@ def _get_paths(app: Flask, allowed_filter: object) -> list[str]:
     return paths
 
 
-@pytest.mark.parametrize("role", [Role.CANDIDATE, Role.EMPLOYER, Role.GRADER])
-def test_non_admins_get_403_on_every_admin_route(app: Flask, client: FlaskClient, role: Role) -> None:
+@pytest.mark.parametrize("role", [Role.CANDIDATE, Role.EMPLOYER])
+def test_non_staff_get_403_on_every_staff_route(app: Flask, client: FlaskClient, role: Role) -> None:
     user = candidate(app) if role == Role.CANDIDATE else staff(app, role)
     sign_in(client, user.email)
     token = csrf_from(client.get("/").get_data(as_text=True))  # a valid token: the role check must refuse
     for rule in app.url_map.iter_rules():
-        if ROUTE_TABLE[rule.endpoint] == {Role.ADMIN}:
+        if ROUTE_TABLE[rule.endpoint] == STAFF:
             for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
                 resp = client.open(rule.rule, method=method, data={"csrf_token": token})
                 assert resp.status_code == 403, (rule.rule, method, resp.status_code)
 
 
 def test_anonymous_is_sent_to_sign_in(app: Flask, client: FlaskClient) -> None:
-    for path in _get_paths(app, {Role.ADMIN}) + _get_paths(app, SIGNED_IN):
+    for path in _get_paths(app, STAFF) + _get_paths(app, SIGNED_IN):
         resp = client.get(path)
         assert resp.status_code == 302 and "/auth/sign-in" in resp.headers["Location"], path
 
 
 def test_admin_opens_every_admin_page(app: Flask, client: FlaskClient) -> None:
-    admin = staff(app, Role.ADMIN)
+    admin = staff(app, Role.ADMIN)  # every staff role
     sign_in(client, admin.email)
-    for path in _get_paths(app, {Role.ADMIN}):
+    for path in _get_paths(app, STAFF):
         assert client.get(path).status_code == 200, path
     assert "intact" in client.get("/admin/audit?verify=1", headers={"Accept-Language": "en"}).get_data(
         as_text=True)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from certexam import db
 from certexam.models import Result, Role
 from certexam.services.results import release as results
-from tests.factories import candidate, sign_in, staff
+from tests.factories import candidate, release_by_two, sign_in, staff
 from tests.integration.test_results_service import ETH_WRONG, L1_SMALL, banked_app, enrol, make_sitting, sit
 
 
@@ -27,7 +27,7 @@ def test_the_result_page_states_the_ethics_rule(tmp_path, language: str, says: s
     sit(app, user, reg, ETH_WRONG)
     with app.app_context():
         results.compute(admin, sid)
-        results.release(admin, sid)
+        release_by_two(admin, sid)
         rid = db.session().scalar(select(Result.id).where(Result.registration_id == reg))
     client = app.test_client()
     sign_in(client, user.email)

@@ -40,7 +40,7 @@ from certexam.services.results import release as results
 from tests.certificate_invariant import certificate_violations
 from tests.conftest import make_app
 from tests.exam_setup import BANK, load_bank
-from tests.factories import candidate, staff
+from tests.factories import candidate, release_by_two, staff
 from tests.integration.test_results_service import Strategy, enrol, make_sitting, sit
 
 PASSPHRASE = "test passphrase follow"
@@ -157,7 +157,7 @@ def test_key_corrections_and_voids_revoke_and_issue_certificates(app: Flask) -> 
     sit(app, people["suspended"], regs["suspended"], ethics_then(3, one_eco, {2, 3, 4}))
     with app.app_context():
         assert results.compute(admin, sid) == {"PASS": 3, "FAIL": 1}
-        report = results.release(admin, sid)
+        report = release_by_two(admin, sid)
         assert report.certificates == 3 and report.problem is None
     scene.check()
     first = scene.cert_of(people["edge"])
@@ -234,7 +234,7 @@ def test_rechecks_and_misconduct_keep_certificates_true(app: Flask) -> None:
         # misconduct before release: the cheat's pass becomes VOID, and gets no certificate
         results.rule_misconduct(admin, regs[cheat.id], 1, "a second screen on the proctor video")
         assert results.compute(admin, sid) == {"PASS": 1, "VOID": 1}
-        assert results.release(admin, sid).certificates == 1
+        assert release_by_two(admin, sid).certificates == 1
         with pytest.raises(Conflict):  # rulings come before release
             results.rule_misconduct(admin, regs[holder.id], 1, "late evidence")
     scene.check()
@@ -276,7 +276,7 @@ def test_a_change_that_needs_a_certificate_without_keys_is_refused_whole(app: Fl
     sit(app, user, enrol(app, user, sid), ethics_then(2, lambda item: True))  # ethics 2/5: a veto
     with app.app_context():
         results.compute(admin, sid)
-        results.release(admin, sid)
+        release_by_two(admin, sid)
     slot, version, _item = _ethics_slot(app, user, nth=2)  # an ethics item answered wrong
     with app.app_context():
         att = db.session().scalar(select(Attempt).where(Attempt.user_id == user.id))
@@ -310,7 +310,7 @@ def test_a_pass_that_could_not_be_certified_is_re_issued_by_the_issue_command(ap
     sit(app, user, enrol(app, user, sid), ethics_then(3, lambda item: True, {2, 3, 4}))
     with app.app_context():
         results.compute(admin, sid)
-        results.release(admin, sid)
+        release_by_two(admin, sid)
     first = Scene(app, admin, sid).cert_of(user)
     slot, version, item = _ethics_slot(app, user, nth=2)
     wrong = next(k for k in item.option_keys() if k != item.answer)

@@ -42,7 +42,7 @@ from certexam.services.sittings import schedule as sittings
 from tests.clocks import Clock
 from tests.conftest import PG, _pg_create, _pg_drop, make_app
 from tests.exam_setup import load_bank
-from tests.factories import candidate, staff
+from tests.factories import candidate, release_by_two, staff
 from tests.integration.test_results_service import RIGHT, enrol, sit
 
 TWO_PAPERS = bpr.Blueprint(1, (
@@ -140,7 +140,7 @@ def test_results_wait_for_every_entry_window_then_nothing_starts_after_release(w
     got = w.results()
     assert json.loads(got[rb].reasons) == ["ABSENT"] and rc not in got  # C never came: no result at all
     assert cycle.state_of(w.sitting_id) == CycleState.SCORED
-    assert results.release(w.admin, w.sitting_id).results == 2
+    assert release_by_two(w.admin, w.sitting_id).results == 2
     assert cycle.state_of(w.sitting_id) == CycleState.RELEASED
     # After release nothing in the sitting starts, even if someone reopened the entry window.
     with pytest.raises(attempts.AttemptClosed):
@@ -171,7 +171,7 @@ def test_a_start_planned_before_release_inserts_nothing_after_it(world: Cycle) -
     w.clock.advance(minutes=26)
     assert start_sql.insert_planned(plan, "en") is None  # the window closed since the plan
     results.compute(w.admin, w.sitting_id)
-    results.release(w.admin, w.sitting_id)
+    release_by_two(w.admin, w.sitting_id)
     late = plan._replace(entry_closes_at=w.clock.now + timedelta(hours=1))  # as if the window were still open
     assert start_sql.insert_planned(late, "en") is None
     assert db.session().scalars(select(Attempt.paper_code).where(Attempt.registration_id == rb)).all() == ["P1"]
@@ -214,7 +214,7 @@ def test_after_release_nothing_saves_or_submits(world: Cycle) -> None:
     sit(w.app, a, ra, RIGHT)
     w.clock.advance(minutes=26)
     results.compute(w.admin, w.sitting_id)
-    results.release(w.admin, w.sitting_id)
+    release_by_two(w.admin, w.sitting_id)
     att = db.session().scalars(select(Attempt).where(Attempt.registration_id == ra, Attempt.paper_code == "P2")).one()
     device = att.holder_token
     with pytest.raises(attempts.AttemptClosed):

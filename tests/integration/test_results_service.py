@@ -42,7 +42,7 @@ from certexam.services.results import scoring_input
 from certexam.services.sittings import schedule as sittings
 from tests.conftest import make_app
 from tests.exam_setup import BANK, load_bank
-from tests.factories import candidate, staff
+from tests.factories import candidate, release_by_two, staff
 
 L1_SMALL = bpr.Blueprint(1, (bpr.Paper("P1", "第一卷", "Paper 1", 60, (
     bpr.Section("L1-ETH", "single_choice", 5), bpr.Section("L1-STD", "single_choice", 3),
@@ -189,7 +189,7 @@ def test_results_stay_hidden_until_release_then_mail_and_level_pass(l1) -> None:
     with app.app_context():
         results.compute(admin, sid)
         assert results.my_results(good) == []
-        report = results.release(admin, sid)
+        report = release_by_two(admin, sid)
         assert report.results == 2 and report.problem  # no signing keys in this app: results still out
         mine = results.my_results(good)
         assert [r.result.status for r in mine] == ["PASS"] and not mine[0].show_rates
@@ -250,7 +250,7 @@ def test_misconduct_voids_and_bans(l1, years: tuple[int, ...], ok: bool) -> None
     row = _result(app, reg)
     assert (row.status, json.loads(row.reasons)) == ("VOID", ["MISCONDUCT"])
     with app.app_context():
-        results.release(admin, sid)
+        release_by_two(admin, sid)
         assert db.session().scalar(select(LevelPass).where(LevelPass.user_id == u.id)) is None
         with pytest.raises(Conflict):  # rulings come before release
             results.rule_misconduct(admin, reg, 1, "late evidence")
@@ -278,7 +278,7 @@ def test_recheck_request_answer_and_audited_change(l1) -> None:  # type: ignore[
     reg = enrol(app, u, sid)
     sit(app, u, reg, RIGHT)
     with app.app_context():
-        results.release(admin, sid)
+        release_by_two(admin, sid)
         row = _result(app, reg)
         other = candidate(app)
         with pytest.raises(NotFound):  # someone else's result
@@ -301,7 +301,7 @@ def test_recheck_refused_after_ten_working_days(l1) -> None:  # type: ignore[no-
     reg = enrol(app, u, sid)
     sit(app, u, reg, RIGHT)
     with app.app_context():
-        results.release(admin, sid)
+        release_by_two(admin, sid)
         sitting = db.session().get(Sitting, sid)
         sitting.results_released_at -= timedelta(days=20)
         db.session().commit()
@@ -340,7 +340,7 @@ def test_key_correction_rescores_released_results_with_audit(tmp_path) -> None: 
     for x, r in zip(users, regs, strict=True):
         sit(app, x, r, edge)
     with app.app_context():
-        results.release(admin, sid)
+        release_by_two(admin, sid)
     first = _result(app, regs[0])
     assert first.ethics_rate == "3/5" and first.status == "PASS"  # 6/10 and 3/5: both inclusive
     # Re-key an ethics item the candidates got right to a wrong option: they drop below both lines.
@@ -382,7 +382,7 @@ def test_compute_release_and_key_correction_on_postgres(tmp_path, pg_url) -> Non
         sit(app, u, r, strategy)
     with app.app_context():
         assert results.compute(admin, sid) == {"PASS": 1, "FAIL": 1}
-        assert results.release(admin, sid).results == 2
+        assert release_by_two(admin, sid).results == 2
         from certexam.models import Attempt
         att = db.session().scalar(select(Attempt).where(Attempt.registration_id == regs[0]))
         version = json.loads(att.form)[0]["v"]

@@ -56,7 +56,7 @@ from certexam.services.sittings import schedule as sittings
 from tests.certificate_invariant import certificate_violations
 from tests.conftest import make_app
 from tests.exam_setup import BANK
-from tests.factories import candidate, staff
+from tests.factories import candidate, release_by_two, staff
 from tests.integration.test_results_service import enrol
 
 L2 = bpr.Blueprint(2, (bpr.Paper("AM", "上午场", "Morning", 30, (
@@ -240,7 +240,7 @@ def test_a_level2_cycle_from_the_first_answer_to_certificates_that_follow(app: F
     ra, rb = _result(a, sid), _result(b, sid)
     assert (ra.rank, ra.cohort_size) == (1, 1) and ra.ethics_rate == "2/3"
     assert json.loads(rb.reasons) == ["ETHICS_VETO"] and rb.ethics_rate == "1/3"
-    report = results.release(admin, sid)
+    report = release_by_two(admin, sid)
     assert (report.results, report.certificates, report.problem) == (2, 1, None)
     assert cycle.state_of(sid) == CycleState.RELEASED
     [a_cert] = _certs(a)

@@ -17,7 +17,18 @@ from sqlalchemy.orm import Session
 from certexam import db
 from certexam.domain.scoring_types import FAIL, PASS, PENDING
 from certexam.errors import Conflict, Forbidden, NotFound, UserError
-from certexam.models import ExamBan, LevelPass, MisconductRuling, Registration, Result, Sitting, User
+from certexam.models import (
+    ExamBan,
+    FourEyesRequest,
+    LevelPass,
+    MisconductRuling,
+    Registration,
+    Result,
+    Role,
+    Sitting,
+    User,
+)
+from certexam.services.accounts import four_eyes
 from certexam.services.certificates.follow import Followed, follow_results
 from certexam.services.platform import audit, clock, mail
 from certexam.services.results import cycle
@@ -164,18 +175,11 @@ def _issue_certificates(sitting_id: int, actor: User) -> tuple[int | None, str |
         return None, str(exc)
 
 
-def release(actor: User, sitting_id: int) -> ReleaseReport:
-    """Release the results (one transaction), then issue certificates for the passes."""
-    count = _release(actor, sitting_id)
-    issued, problem = _issue_certificates(sitting_id, actor)
-    return ReleaseReport(count, issued, problem)
+RELEASE: Final = "results.release"  # the four-eyes action (services/accounts/four_eyes.py)
 
 
-@db.use_case
-def _release(actor: User, sitting_id: int) -> int:
-    """Publish a sitting's results, record level passes, tell every candidate by email."""
-    sess = db.session()
-    sitting = _sitting(sess, sitting_id, lock=True)
+def _releasable(sess: Session, sitting: Sitting) -> list[tuple[Result, dict[str, Any] | None, dict[str, Any]]]:
+    """Score the sitting again and refuse a release that cannot happen now."""
     if sitting.results_released_at is not None:
         raise Conflict(_("These results have already been released."))
     cycle.require_closed(sess, sitting)  # issue 18: nothing can start or run when results go out
@@ -186,6 +190,54 @@ def _release(actor: User, sitting_id: int) -> int:
     if pending:
         raise UserError(_("%(n)s results are still waiting for marking or papers: release them later.",
                           n=len(pending)))
+    return changes
+
+
+def _officer(actor: User) -> None:
+    if not actor.has_role(Role.RESULTS_OFFICER):
+        raise Forbidden(_("Only results officers release results."))
+
+
+def release_request(sitting_id: int) -> FourEyesRequest | None:
+    """The open request to release this sitting's results, if a first results officer made one."""
+    return four_eyes.pending(db.session(), RELEASE, sitting_id)
+
+
+@db.use_case
+def request_release(actor: User, sitting_id: int) -> FourEyesRequest:
+    """A first results officer asks for the release (issue 19.6: four eyes); a different results
+    officer confirms it with `release`. Refused now if the release would be refused then."""
+    _officer(actor)
+    sess = db.session()
+    sitting = _sitting(sess, sitting_id, lock=True)
+    changes = _releasable(sess, sitting)
+    counts = {str(s): sum(1 for r, _b, _a in changes if r.status == s) for s in {r.status for r, _b, _a in changes}}
+    return four_eyes.ask(sess, RELEASE, sitting.id, actor, counts, "sitting")
+
+
+@db.use_case
+def withdraw_release_request(actor: User, sitting_id: int) -> None:
+    """The asker changes their mind, or a second officer declines: the request goes, nothing is released."""
+    sess = db.session()
+    four_eyes.withdraw(sess, RELEASE, _sitting(sess, sitting_id, lock=True).id, actor, "sitting")
+
+
+def release(actor: User, sitting_id: int) -> ReleaseReport:
+    """A second results officer confirms the release another one asked for (issue 19.6): the results
+    go out in one transaction, then certificates are issued for the passes."""
+    count = _release(actor, sitting_id)
+    issued, problem = _issue_certificates(sitting_id, actor)
+    return ReleaseReport(count, issued, problem)
+
+
+@db.use_case
+def _release(actor: User, sitting_id: int) -> int:
+    """Publish a sitting's results, record level passes, tell every candidate by email."""
+    _officer(actor)
+    sess = db.session()
+    sitting = _sitting(sess, sitting_id, lock=True)
+    changes = _releasable(sess, sitting)
+    requested_by, _asked = four_eyes.confirm(sess, RELEASE, sitting.id, actor)
     now = clock.now()
     for row, _b, _a in changes:
         row.released = True
@@ -193,7 +245,8 @@ def _release(actor: User, sitting_id: int) -> int:
     sess.flush()
     sync_level_passes(sess, sitting)
     counts = {str(s): sum(1 for r, _b, _a in changes if r.status == s) for s in {r.status for r, _b, _a in changes}}
-    audit.record(sess, "results.release", "sitting", sitting.id, actor_id=actor.id, after=counts)
+    audit.record(sess, "results.release", "sitting", sitting.id, actor_id=actor.id,
+                 after={**counts, "requested_by": requested_by})
     for row, _b, _a in changes:
         user = sess.get(User, row.user_id)
         if user is not None:
@@ -263,5 +316,5 @@ def require_released(result: Result) -> None:
         raise Forbidden(_("This result has not been released."))
 
 
-__all__ = ["BAN_YEARS", "CandidateResult", "ReleaseReport", "compute", "my_result", "my_results", "passed_on", "release",
-           "rule_misconduct", "sitting_results", "snapshot", "sync_level_passes"]
+__all__ = ["BAN_YEARS", "RELEASE", "CandidateResult", "ReleaseReport", "compute", "my_result", "my_results", "passed_on",
+           "release", "release_request", "request_release", "rule_misconduct", "withdraw_release_request", "sitting_results", "snapshot", "sync_level_passes"]
