@@ -14,7 +14,9 @@ from certexam.statistics import bp, chart, tables
 from certexam.web import roles_required
 
 READERS = (Role.ADMIN,)
-"""Who reads the programme office page: read only, so later any read-only staff role may join."""
+"""Who opens the programme office page: the system administrator, and (the page only reads) the
+auditor, whose role may read but never write (issue 19.6)."""
+AUDIT = (Role.AUDITOR,)
 
 
 def _csv(table: tables.Table, prefix: str) -> Response:
@@ -35,7 +37,7 @@ def _public_chart(p: figures.Programme) -> chart.Chart:
 
 
 @bp.route("/admin/statistics/")
-@roles_required(*READERS)
+@roles_required(*READERS, read=AUDIT)
 def staff_page() -> Any:
     p = figures.programme()
     return render_template("statistics/staff.html", p=p, tables=tables.staff_tables(p), chart=_staff_chart(p),
@@ -43,7 +45,7 @@ def staff_page() -> Any:
 
 
 @bp.route("/admin/statistics/<slug>.csv")
-@roles_required(*READERS)
+@roles_required(*READERS, read=AUDIT)
 def staff_csv(slug: str) -> Any:
     table = tables.find(tables.staff_tables(figures.programme()), slug)
     if table is None:
