@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from certexam import db
 from certexam.bank.forms import ITEM_WORDS, item_word
-from certexam.domain.catalogue import DIRECTIONS, LANGUAGES
+from certexam.domain.blueprint import mock_blueprint
+from certexam.domain.catalogue import DIRECTIONS, LANGUAGES, MODULES_BY_CODE
 from certexam.errors import UserError
 from certexam.exams import bp
 from certexam.models import Attempt, Registration, Role, Sitting, SittingPaper
@@ -124,16 +125,22 @@ def attempt_page(attempt_id: int) -> Any:
         return redirect(url_for("exams.finished", attempt_id=attempt_id))
     sess = db.session()
     at_most: dict[int, int] = {}
+    calculator = False
     if attempt.registration_id is not None:
         reg = sess.get(Registration, attempt.registration_id)
         bp_ = blueprint_of(reg.sitting)  # type: ignore[union-attr]
         paper = next(p for p in bp_.papers if p.code == attempt.paper_code)
         at_most = {i: s.answer_at_most for i, s in enumerate(paper.sections) if s.answer_at_most}
+        calculator = paper.calculator
     items = paper_view.shown_items(sess, attempt, at_most)
+    if attempt.registration_id is None and items:
+        # A practice test keeps no level; its items' modules say it, and its blueprint says the calculator.
+        module = MODULES_BY_CODE.get(items[0].item.module)
+        calculator = module is not None and mock_blueprint(module.level).papers[0].calculator
     saved = paper_view.answers(sess, attempt)
     lang = str(get_locale())
     return render_template("exams/attempt.html", attempt=attempt, items=items, saved=saved, state=st,
-                           page_lang=lang, item_words=_item_words())
+                           page_lang=lang, item_words=_item_words(), calculator=calculator)
 
 
 @bp.route("/attempts/<int:attempt_id>/finished")

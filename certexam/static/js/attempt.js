@@ -23,7 +23,6 @@
   var offline = false;
   var retryDelay = 1000;
   var deadlineMono = performance.now() + (parseInt(root.dataset.remaining, 10) || 0) * 1000;
-  var warned = {};
   var pausedLeft = null;            // while paused, the server's frozen remaining seconds
   var paused = root.dataset.paused === "true";  // paused by the proctor: changes are queued, not sent
   if (paused) { pausedLeft = parseInt(root.dataset.remaining, 10) || 0; }
@@ -161,6 +160,7 @@
     });
   }
   function finishAndLeave(text) {
+    root.dataset.done = "true";  // attempt_marks.js forgets this attempt's marks as the page goes
     try { localStorage.removeItem(storeKey); localStorage.removeItem(viewKey); } catch (e) { /* ignore */ }
     queue = [];
     stop(text, "info");
@@ -343,24 +343,44 @@
 
   /* ---------- review and submit ---------- */
   var review = document.getElementById("review");
+  // Every question as a chip with its states in words and marks; the filter shows all, the unanswered
+  // or the flagged ones (issue 21).
+  var reviewList = document.getElementById("review-list");
+  function applyReviewFilter() {
+    var chosen = document.querySelector('input[name="review-filter"]:checked');
+    var want = chosen ? chosen.value : "all";
+    var shown = 0;
+    Array.prototype.forEach.call(reviewList.children, function (li) {
+      var on = want === "all" || li.classList.contains(want);
+      li.hidden = !on;
+      if (on) { shown += 1; }
+    });
+    document.getElementById("review-none").hidden = shown > 0;
+  }
+  document.getElementById("review-filter").addEventListener("change", applyReviewFilter);
   function fillReview() {
-    var un = document.getElementById("review-unanswered");
-    var fl = document.getElementById("review-flagged");
-    un.innerHTML = ""; fl.innerHTML = "";
+    reviewList.innerHTML = "";
     var a = 0, f = 0;
     questions.forEach(function (q) {
       var n = q.dataset.number;
-      var chip = function () {
-        var li = document.createElement("li");
-        var b = document.createElement("button");
-        b.type = "button"; b.className = "chip"; b.textContent = n;
-        b.addEventListener("click", function () { hideReview(); show(parseInt(n, 10) - 1, true); });
-        li.appendChild(b);
-        return li;
-      };
-      if (isAnswered(q)) { a += 1; } else { un.appendChild(chip()); }
-      if (questionFlagged(q)) { f += 1; fl.appendChild(chip()); }
+      var done = isAnswered(q), flag = questionFlagged(q);
+      var li = document.createElement("li");
+      li.className = (done ? "answered" : "unanswered") + (flag ? " flagged" : "");
+      var b = document.createElement("button");
+      b.type = "button"; b.className = "chip" + (done ? " answered" : "") + (flag ? " flagged" : "");
+      var num = document.createElement("span"); num.className = "nav-n"; num.textContent = n;
+      var mark = document.createElement("span"); mark.className = "nav-mark"; mark.setAttribute("aria-hidden", "true");
+      b.appendChild(num); b.appendChild(mark);
+      var states = [done ? navLabels.answered : navLabels.unanswered];
+      if (flag) { states.push(navLabels.flagged); }
+      b.setAttribute("aria-label", document.getElementById("nav-" + n).dataset.label + " (" + states.join(", ") + ")");
+      b.addEventListener("click", function () { hideReview(); show(parseInt(n, 10) - 1, true); });
+      li.appendChild(b);
+      reviewList.appendChild(li);
+      if (done) { a += 1; }
+      if (flag) { f += 1; }
     });
+    applyReviewFilter();
     var text = document.getElementById("review-summary").dataset.template
       .replace("{a}", a).replace("{t}", questions.length).replace("{f}", f);
     document.getElementById("review-summary").textContent = text;
@@ -401,10 +421,9 @@
     var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
     timerEl.textContent = (h ? h + ":" + String(m).padStart(2, "0") : String(m)) + ":" + String(s).padStart(2, "0");
     timerEl.classList.toggle("low", left <= 600);
-    // Announced once each to screen readers, never every second.
-    [[600, msg.msgWarn10, "w10"], [60, msg.msgWarn1, "w1"]].forEach(function (w) {
-      if (left <= w[0] && left > 0 && !warned[w[2]]) { warned[w[2]] = true; announce.textContent = w[1]; }
-    });
+    timerEl.dataset.left = String(left);
+    // The time alerts the candidate chose (attempt_keys.js) listen for this, once a second.
+    root.dispatchEvent(new CustomEvent("attempt:tick", {detail: {left: left}}));
     if (left === 0 && !stopped) { setTimeout(resync, 3000); }
   }
   function setPaused(on) {
