@@ -13,7 +13,6 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 
 from certexam.domain import difficulty, form_search
 from certexam.domain.blueprint import Blueprint, Paper
@@ -82,13 +81,14 @@ def aim(blueprint: Blueprint, paper: Paper, candidates: Sequence[Sequence[PoolIt
     Without a set target: the average expected score of each section's candidates times its count,
     which any pool meets; a paper's points are counted the same way (its items' average maximum)."""
     settings = blueprint.difficulty
-    mean_units = points = Fraction(0)
+    # Floats, each step rounded the same on every IEEE machine (Fractions cost a sixth of a draw).
+    mean_units = points = 0.0
     for section, cands in zip(paper.sections, candidates, strict=True):
         if cands:
-            mean_units += Fraction(section.count * sum(units[c.external_id] for c in cands), len(cands))
-            points += Fraction(section.count * sum(c.points for c in cands), len(cands))
-    target = mean_units if settings.target is None else settings.target * points * difficulty.SCALE
-    return round(target), round(settings.tolerance * points * difficulty.SCALE)
+            mean_units += section.count * sum(units[c.external_id] for c in cands) / len(cands)
+            points += section.count * sum(c.points for c in cands) / len(cands)
+    target = mean_units if settings.target is None else float(settings.target) * points * difficulty.SCALE
+    return round(target), round(float(settings.tolerance) * points * difficulty.SCALE)
 
 
 def unit_map(blueprint: Blueprint, items: Iterable[PoolItem]) -> dict[str, int]:

@@ -73,13 +73,20 @@ class Picks(Generic[C]):
 def fill(candidates: Sequence[Sequence[C]], counts: Sequence[int]) -> Picks[C] | None:
     """Step 1: each section's first fitting candidates in order; None if enemies leave one short."""
     picks: Picks[C] = Picks(len(counts))
+    taken, blocked = picks.taken, picks.blocked
     for s, (cands, need) in enumerate(zip(candidates, counts, strict=True)):
-        for item in cands:
-            if len(picks.chosen[s]) == need:
+        chosen = picks.chosen[s]
+        for item in cands:  # Picks.fits and .add written out: this loop is most of a start's assembly
+            if len(chosen) == need:
                 break
-            if picks.fits(item):
-                picks.add(s, item)
-        if len(picks.chosen[s]) < need:
+            xid, enemies = item.external_id, item.enemies
+            if xid in taken or blocked.get(xid) or (enemies and not enemies.isdisjoint(taken)):
+                continue
+            chosen.append(item)
+            taken.add(xid)
+            for e in enemies:
+                blocked[e] = blocked.get(e, 0) + 1
+        if len(chosen) < need:
             return None
     return picks
 

@@ -215,3 +215,13 @@ def test_shipped_bank_with_planted_enemies(pairs: list[tuple[str, str]], seed: i
     for paper in LEVEL1_DEFAULT.papers:
         form = assemble_form(LEVEL1_DEFAULT, paper, pool, seed, strict=True)
         check(LEVEL1_DEFAULT, paper, pool, form)
+
+
+@pytest.mark.parametrize("settings_doc", [[], {"min_n": 5.5}, {"min_n": True}, {"tolerance": "x"},
+                                          {"tolerance": "1/0"}, {"target": [1]}])
+def test_malformed_difficulty_settings_are_refused(settings_doc: object) -> None:
+    """The blueprint editor turns this ValueError into its list of problems (never a 500)."""
+    doc = to_dict(LEVEL1_DEFAULT)
+    doc["difficulty"] = settings_doc
+    with pytest.raises(ValueError, match="malformed blueprint"):
+        from_dict(doc)
