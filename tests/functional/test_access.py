@@ -140,6 +140,10 @@ ROUTE_TABLE: dict[str, object] = {
     "sittings.blueprint_list": STAFF,
     "sittings.blueprint_edit": STAFF,
     "sittings.blueprint_copy": STAFF,
+    "statistics.staff_page": STAFF,
+    "statistics.staff_csv": STAFF,
+    "statistics.public_page": PUBLIC,  # aggregate figures, small cells withheld (issue 23)
+    "statistics.public_csv": PUBLIC,
 }
 
 
