@@ -110,3 +110,12 @@ def units(facility: float | None, points: int, prior: float) -> int:
 def thin(facility: float | None, n: int, min_n: int) -> bool:
     """Whether an item's statistics are too thin to balance on (none, or fewer than min_n responses)."""
     return facility is None or n < min_n
+
+
+def pooled(old: ItemStats | None, facility: float, n: int) -> ItemStats:
+    """Statistics from new responses added to what an item had (pretest or earlier sittings):
+    the facility weighted by the responses each rests on, rounded to 4 places as stored."""
+    if old is None or old.n <= 0:
+        return ItemStats(round(facility, 4), n)
+    total = old.n + n
+    return ItemStats(round((old.facility * old.n + facility * n) / total, 4), total)
