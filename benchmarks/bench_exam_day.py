@@ -91,11 +91,17 @@ def push_pool(database_url: str, instance: Path, key: str, waiters: int, args: a
     return pool
 
 
-def push_stats(rec: Recorder) -> dict[str, Any]:
+def push_stats(rec: Recorder, pool_cpu_s: float | None = None) -> dict[str, Any]:
+    """The polls' answers and latency; with the push pool's CPU seconds over the same span, its CPU
+    per answered poll (the pool serves nothing else: its watcher and its polls, session 9)."""
     lat = rec.latencies.get("push", [])
-    return {"answers": rec.push_answers, "retry_after": rec.push_busy, "changed": rec.push_changed,
-            "errors": rec.errors.get("push", 0), "p50_ms": round(percentile(lat, 0.5) * 1e3, 1) if lat else 0.0,
-            "p99_ms": round(percentile(lat, 0.99) * 1e3, 1) if lat else 0.0}
+    out = {"answers": rec.push_answers, "retry_after": rec.push_busy, "changed": rec.push_changed,
+           "errors": rec.errors.get("push", 0), "p50_ms": round(percentile(lat, 0.5) * 1e3, 1) if lat else 0.0,
+           "p99_ms": round(percentile(lat, 0.99) * 1e3, 1) if lat else 0.0}
+    if pool_cpu_s is not None:
+        out["pool_cpu_s"] = round(pool_cpu_s, 1)
+        out["pool_cpu_ms_per_poll"] = round(pool_cpu_s * 1e3 / rec.push_answers, 2) if rec.push_answers else None
+    return out
 
 
 async def _saturate(app: Server, base: Server, cands: list[Any], concurrency: int, seconds: float,
@@ -113,6 +119,7 @@ async def _saturate(app: Server, base: Server, cands: list[Any], concurrency: in
         listeners = [asyncio.create_task(keep_listening(Client(c, [app.port], pushed, Policy(), [pool.port]),
                                                         o[0], o[1], scale, gate))
                      for c, o in zip(cands, opened, strict=True) if o is not None]
+    pool_cpu = pool.cpu_seconds() if pool is not None else 0.0
     seqs = [a[2] for a in attempts]
     acks: list[Ack] = []
     keys = {slot: [o["key"] for o in item["options"]] for slot, item in attempts[0][3]}
@@ -156,11 +163,12 @@ async def _saturate(app: Server, base: Server, cands: list[Any], concurrency: in
     for task in listeners:
         task.cancel()
     await asyncio.gather(*listeners, return_exceptions=True)
+    pool_cpu = pool.cpu_seconds() - pool_cpu if pool is not None else 0.0
     shares = [s["rps"] / u["rps"] for s, u in zip(rows["save"], rows["upsert"], strict=True)]
     if listeners:
-        print(f"  push during the autosave rounds: {push_stats(pushed)}", flush=True)
+        print(f"  push during the autosave rounds: {push_stats(pushed, pool_cpu)}", flush=True)
     return {"rows": rows, "autosave_share_of_upsert": [round(x, 3) for x in shares], "acks": acks,
-            "attempts": [a[0] for a in attempts], "push": push_stats(pushed) if listeners else None}
+            "attempts": [a[0] for a in attempts], "push": push_stats(pushed, pool_cpu) if listeners else None}
 
 
 def saturation(template: Database, settings: ServerSettings, args: argparse.Namespace) -> dict[str, Any]:
@@ -234,9 +242,11 @@ def day(template: Database, n_real: int, args: argparse.Namespace, settings: Ser
             pool = push_pool(database.url, template.workdir / f"inst-{n_real}-push", key, n_sim, args)
         asyncio.run(warm_up(warmers, server.port))
         meter = Meter([server, *([pool] if pool is not None else [])], database.kind == "postgres")
+        pool_cpu = pool.cpu_seconds() if pool is not None else 0.0
         rec = asyncio.run(exam_day(cands, [server.port], plan, Policy(tries=1, timeout=30.0), seed=seed,
                                    push_ports=[pool.port] if pool is not None else ()))
         usage = meter.read()
+        pool_cpu = pool.cpu_seconds() - pool_cpu if pool is not None else 0.0
         verdict = check(database.url, rec.acks, rec.submitted, rec.attempts)
     finally:
         server.stop()
@@ -258,7 +268,7 @@ def day(template: Database, n_real: int, args: argparse.Namespace, settings: Ser
             "errors": errors, "error_samples": rec.error_samples[:5], "finished": rec.finished,
             "requests": total, "rps": round(total / usage["wall_s"], 1), "endpoints": table,
             "verify": verdict.line(), "lost": len(verdict.lost), "problems": verdict.problems[:5],
-            "save_results": dict(rec.results), **usage, "push": push_stats(rec) if args.push else None,
+            "save_results": dict(rec.results), **usage, "push": push_stats(rec, pool_cpu) if args.push else None,
             "schedule_lag_p99_ms": round(percentile(rec.schedule_lag, 0.99) * 1e3, 1) if rec.schedule_lag else 0.0,
             "loop_lag_p99_ms": round(percentile(rec.loop_lag, 0.99) * 1e3, 1),
             "loop_lag_max_ms": round(max(rec.loop_lag, default=0.0) * 1e3, 1),

@@ -37,7 +37,7 @@ PG_ADMIN = "host=127.0.0.1 port={port} user=postgres dbname=postgres"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:{port}/{name}"
 LEVEL1_MODULES = tuple(sorted(p.stem for p in (ROOT / "question_bank" / "level1").glob("L1-*.yaml")))
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
-READY_TIMEOUT = 30.0  # seconds a fresh gunicorn gets to answer
+READY_TIMEOUT = 90.0  # seconds a fresh gunicorn gets to answer (30 failed on a machine at load 20-30)
 LATE_ENTRY_MINUTES = 120  # the compressed exam day must never hit the late-entry limit
 
 
