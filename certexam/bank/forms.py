@@ -139,9 +139,18 @@ class ActionForm(FlaskForm):
     note = TextAreaField(_l("Note for the author"), validators=[Optional(), Length(max=MAX_NOTE)])
 
 
+SUBTYPE_LABELS = {"short_answer": _l("Short-answer questions"), "skill": _l("Skill questions"),
+                  "proposal": _l("Proposal questions")}
+
+
 class ImportForm(FlaskForm):
     files = MultipleFileField(_l("Bank files (.yaml, .csv or Moodle .xml)"))
     submit_for_review = BooleanField(_l("Submit the imported versions for review"))
+    # Moodle XML (issue 22): its categories' modules, its unsupported questions, its essays' subtype
+    mapping = TextAreaField(_l("Moodle categories and their modules"), validators=[Optional(), Length(max=20_000)])
+    skip_unsupported = BooleanField(_l("Skip the questions certexam cannot hold (they are listed)"))
+    essay_subtype = SelectField(_l("Moodle essays are imported as"), default=SUBTYPES[0],
+                                choices=list(SUBTYPE_LABELS.items()))
     check = SubmitField(_l("Check only"))
     run = SubmitField(_l("Import"))
 

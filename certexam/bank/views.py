@@ -19,6 +19,7 @@ from certexam import db
 from certexam.bank import bp, forms
 from certexam.bank.forms import ActionForm, EditorForm, ImportForm, ListFilterForm, NewItemForm
 from certexam.bankio import reader
+from certexam.bankio.moodle_map import DEFAULT_ESSAY_SUBTYPE, build_options
 from certexam.domain import item_codec
 from certexam.domain.bank_workflow import Action, actions_for
 from certexam.domain.catalogue import MODULES_BY_CODE
@@ -74,7 +75,7 @@ def _int_arg(raw: str | None) -> int | None:
 
 
 @bp.route("/")
-@roles_required(Role.ITEM_AUTHOR, Role.ITEM_REVIEWER)
+@roles_required(Role.ADMIN)
 def item_list() -> Any:
     form = ListFilterForm(request.args)
     form.validate()
@@ -141,7 +142,7 @@ def _save(form: EditorForm, external_id: str | None, bank_item: BankItem | None)
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(Role.ITEM_AUTHOR)
+@roles_required(Role.ADMIN)
 def new() -> Any:
     form = EditorForm()
     if request.method == "GET":
@@ -154,7 +155,7 @@ def new() -> Any:
 
 
 @bp.route("/<external_id>/edit", methods=["GET", "POST"])
-@roles_required(Role.ITEM_AUTHOR)
+@roles_required(Role.ADMIN)
 def edit(external_id: str) -> Any:
     bank_item = _bank_item(external_id)
     form = EditorForm()
@@ -166,7 +167,7 @@ def edit(external_id: str) -> Any:
 
 
 @bp.route("/preview", methods=["POST"])
-@roles_required(Role.ITEM_AUTHOR, Role.ITEM_REVIEWER)
+@roles_required(Role.ADMIN)
 def preview() -> Any:
     """The editor's live preview: the item as candidates see it, in each language, or its errors."""
     text = request.form.get("text", "")
@@ -177,7 +178,7 @@ def preview() -> Any:
 # ---- one item: detail, workflow, history, diff -----------------------------------------------------------------
 
 @bp.route("/<external_id>")
-@roles_required(Role.ITEM_AUTHOR, Role.ITEM_REVIEWER)
+@roles_required(Role.ADMIN)
 def detail(external_id: str) -> Any:
     bank_item = _bank_item(external_id)
     shown_no = _int_arg(request.args.get("v")) or bank_item.latest_version_no
@@ -196,7 +197,7 @@ def detail(external_id: str) -> Any:
 
 
 @bp.route("/<external_id>/transition", methods=["POST"])
-@roles_required(Role.ITEM_AUTHOR, Role.ITEM_REVIEWER)
+@roles_required(Role.ADMIN)
 def transition(external_id: str) -> Any:
     bank_item = _bank_item(external_id)
     form = ActionForm()
@@ -236,7 +237,7 @@ def _diff_rows(lines: list[str], old_no: int, new_no: int) -> list[tuple[str, st
 
 
 @bp.route("/<external_id>/diff")
-@roles_required(Role.ITEM_AUTHOR, Role.ITEM_REVIEWER)
+@roles_required(Role.ADMIN)
 def diff(external_id: str) -> Any:
     bank_item = _bank_item(external_id)
     latest = bank_item.latest_version_no
@@ -250,7 +251,7 @@ def diff(external_id: str) -> Any:
 
 
 @bp.route("/review")
-@roles_required(Role.ITEM_REVIEWER)
+@roles_required(Role.ADMIN)
 def review() -> Any:
     queue = bank.review_queue(current_user)
     return render_template("bank/review.html", queue=queue, users=_users(v.created_by_id for v in queue))
@@ -273,27 +274,37 @@ def _import_and_submit(items: tuple[Item, ...], source: str, submit: bool) -> ba
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@roles_required(Role.ITEM_AUTHOR)
+@roles_required(Role.ADMIN)
 def import_page() -> Any:
     form = ImportForm()
     errors: list[Any] = []
+    notes: list[Any] = []
     checked = report = None
     names = ""
     if form.validate_on_submit():
         uploads = [f for f in request.files.getlist(form.files.name) if f.filename]
         sources = [(f.filename or "upload", f.read()) for f in uploads]
-        if not sources:
+        options, map_errors = build_options((form.mapping.data or "").splitlines(),
+                                            skip_unsupported=bool(form.skip_unsupported.data),
+                                            essay_subtype=form.essay_subtype.data or DEFAULT_ESSAY_SUBTYPE)
+        if map_errors:
+            form.mapping.errors = [_("Line %(n)s: %(problem)s", n=e.line or "—", problem=e.message)
+                                   for e in map_errors]
+        elif not sources:
             flash(_("Choose one or more files first."), "error")
         else:
-            result = bank.validate(sources)
-            errors = list(result.errors)
+            result = bank.validate(sources, options)
+            errors, notes = list(result.errors), list(result.notes)
             names = ", ".join(name for name, _data in sources)
+            if result.unmapped:  # the mapping the page asks for: a line to complete per unmapped category
+                form.mapping.data = "\n".join([*(form.mapping.data or "").strip().splitlines(),
+                                               *(f"{path} = " for path in result.unmapped)])
             if not errors and form.run.data:
                 report = _import_and_submit(result.items, names, bool(form.submit_for_review.data))
             elif not errors:
                 checked = len(result.items)
-    return render_template("bank/import.html", form=form, errors=errors, checked=checked, report=report,
-                           names=names)
+    return render_template("bank/import.html", form=form, errors=errors, notes=notes, checked=checked,
+                           report=report, names=names, modules=list(MODULES_BY_CODE))
 
 
 _MIME = {"yaml": "application/yaml", "csv": "text/csv; charset=utf-8", "moodle": "application/xml"}
@@ -308,7 +319,7 @@ def _zip(files: dict[str, bytes]) -> bytes:
 
 
 @bp.route("/export")
-@roles_required(Role.ITEM_AUTHOR, Role.ITEM_REVIEWER)
+@roles_required(Role.ADMIN)
 def export() -> Any:
     fmt = request.args.get("format")
     if fmt not in reader.FORMATS:

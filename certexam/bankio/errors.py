@@ -46,6 +46,7 @@ class ParseResult:
     items: tuple[Item, ...] = ()
     errors: tuple[BankError, ...] = ()
     notes: tuple[BankError, ...] = ()  # what the import changed or left out, said with or without errors
+    unmapped: tuple[str, ...] = ()  # Moodle categories holding questions that no mapping gives a module
 
     def __post_init__(self) -> None:
         if self.items and self.errors:
@@ -88,6 +89,7 @@ class Loaded:
     items: list[Located] = field(default_factory=list)
     errors: list[BankError] = field(default_factory=list)
     notes: list[BankError] = field(default_factory=list)
+    unmapped: list[str] = field(default_factory=list)
 
     def error(self, line: int | None, message: str, item_id: str | None = None) -> None:
         self.errors.append(BankError(self.file, line, item_id or None, message))
@@ -160,4 +162,5 @@ def finish(files: Sequence[Loaded], existing_ids: Set[str] = frozenset()) -> Par
     order = {loaded.file: i for i, loaded in enumerate(files)}
     errors.sort(key=lambda e: (order.get(e.file, 0), e.line or 0))
     notes = tuple(note for loaded in files for note in loaded.notes)
-    return ParseResult(() if errors else tuple(items), tuple(errors), notes)
+    unmapped = tuple(dict.fromkeys(path for loaded in files for path in loaded.unmapped))
+    return ParseResult(() if errors else tuple(items), tuple(errors), notes, unmapped)

@@ -304,6 +304,7 @@ def load_moodle(data: bytes, file: str, options: MoodleOptions | None = None) ->
             category.first = category.first or node.line
     for unmapped in (c for c in categories if c.questions and c.module is None):
         where = f"'{unmapped.path}'" if unmapped.path else "(no category: questions before the first category)"
+        loaded.unmapped.append(unmapped.path)
         loaded.error(unmapped.line or unmapped.first, f"The category {where} holds {unmapped.questions} question(s) and is mapped to "
                                     f"no module: map it, for example {unmapped.path}=L1-ETH.")
     if not loaded.items and not loaded.errors and not loaded.notes:
