@@ -75,7 +75,7 @@ def _int_arg(raw: str | None) -> int | None:
 
 
 @bp.route("/")
-@roles_required(Role.ADMIN)
+@roles_required(Role.ITEM_AUTHOR, Role.ITEM_REVIEWER)
 def item_list() -> Any:
     form = ListFilterForm(request.args)
     form.validate()
@@ -142,7 +142,7 @@ def _save(form: EditorForm, external_id: str | None, bank_item: BankItem | None)
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@roles_required(Role.ITEM_AUTHOR)
 def new() -> Any:
     form = EditorForm()
     if request.method == "GET":
@@ -155,7 +155,7 @@ def new() -> Any:
 
 
 @bp.route("/<external_id>/edit", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@roles_required(Role.ITEM_AUTHOR)
 def edit(external_id: str) -> Any:
     bank_item = _bank_item(external_id)
     form = EditorForm()
@@ -167,7 +167,7 @@ def edit(external_id: str) -> Any:
 
 
 @bp.route("/preview", methods=["POST"])
-@roles_required(Role.ADMIN)
+@roles_required(Role.ITEM_AUTHOR, Role.ITEM_REVIEWER)
 def preview() -> Any:
     """The editor's live preview: the item as candidates see it, in each language, or its errors."""
     text = request.form.get("text", "")
@@ -178,7 +178,7 @@ def preview() -> Any:
 # ---- one item: detail, workflow, history, diff -----------------------------------------------------------------
 
 @bp.route("/<external_id>")
-@roles_required(Role.ADMIN)
+@roles_required(Role.ITEM_AUTHOR, Role.ITEM_REVIEWER)
 def detail(external_id: str) -> Any:
     bank_item = _bank_item(external_id)
     shown_no = _int_arg(request.args.get("v")) or bank_item.latest_version_no
@@ -197,7 +197,7 @@ def detail(external_id: str) -> Any:
 
 
 @bp.route("/<external_id>/transition", methods=["POST"])
-@roles_required(Role.ADMIN)
+@roles_required(Role.ITEM_AUTHOR, Role.ITEM_REVIEWER)
 def transition(external_id: str) -> Any:
     bank_item = _bank_item(external_id)
     form = ActionForm()
@@ -237,7 +237,7 @@ def _diff_rows(lines: list[str], old_no: int, new_no: int) -> list[tuple[str, st
 
 
 @bp.route("/<external_id>/diff")
-@roles_required(Role.ADMIN)
+@roles_required(Role.ITEM_AUTHOR, Role.ITEM_REVIEWER)
 def diff(external_id: str) -> Any:
     bank_item = _bank_item(external_id)
     latest = bank_item.latest_version_no
@@ -251,7 +251,7 @@ def diff(external_id: str) -> Any:
 
 
 @bp.route("/review")
-@roles_required(Role.ADMIN)
+@roles_required(Role.ITEM_REVIEWER)
 def review() -> Any:
     queue = bank.review_queue(current_user)
     return render_template("bank/review.html", queue=queue, users=_users(v.created_by_id for v in queue))
@@ -274,7 +274,7 @@ def _import_and_submit(items: tuple[Item, ...], source: str, submit: bool) -> ba
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@roles_required(Role.ITEM_AUTHOR)
 def import_page() -> Any:
     form = ImportForm()
     errors: list[Any] = []
@@ -319,7 +319,7 @@ def _zip(files: dict[str, bytes]) -> bytes:
 
 
 @bp.route("/export")
-@roles_required(Role.ADMIN)
+@roles_required(Role.ITEM_AUTHOR, Role.ITEM_REVIEWER)
 def export() -> Any:
     fmt = request.args.get("format")
     if fmt not in reader.FORMATS:
