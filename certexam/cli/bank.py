@@ -10,10 +10,13 @@ from typing import Any, TextIO
 import click
 from flask.cli import with_appcontext
 
+from certexam import db
 from certexam.bankio import reader
 from certexam.bankio.errors import ParseResult
 from certexam.bankio.moodle_map import DEFAULT_ESSAY_SUBTYPE, MoodleOptions, build_options
 from certexam.domain.items import SUBTYPES
+from certexam.errors import UserError
+from certexam.models import User
 
 
 def _print_errors(result: ParseResult, importing: bool) -> None:
@@ -89,15 +92,43 @@ def validate_command(files: tuple[str, ...], **moodle: Any) -> None:
     click.echo(f"{len(result.items)} item(s) valid.")
 
 
+def _import_people(approve: bool, importer: str | None, reviewer: str | None) -> tuple[User | None, User | None]:
+    """The named importer and reviewer (issue 19.6: `--approve` skipped the four-eyes rule)."""
+    from certexam.models import Role
+    from certexam.services.accounts.users import find_by_email
+
+    if approve and not (importer and reviewer):
+        raise click.ClickException("--approve needs --importer EMAIL and --reviewer EMAIL: an item reviewer "
+                                   "other than the importer approves the imported versions.")
+    if reviewer and not approve:
+        raise click.ClickException("--reviewer is only for --approve.")
+    people: list[User | None] = []
+    for email, role, what in ((importer, Role.ITEM_AUTHOR, "item author"), (reviewer, Role.ITEM_REVIEWER,
+                                                                             "item reviewer")):
+        user = find_by_email(db.session(), email) if email else None
+        if email and (user is None or not user.active or not user.has_role(role)):
+            raise click.ClickException(f"{email} is not an active {what}.")
+        people.append(user)
+    if people[0] is not None and people[1] is not None and people[0].id == people[1].id:
+        raise click.ClickException("The importer cannot review their own import: name a different item reviewer.")
+    return people[0], people[1]
+
+
 @bank_group.command("import")
 @click.argument("files", nargs=-1, required=True)
-@click.option("--approve", is_flag=True, help="Approve the imported versions at once (trusted bulk load; audited).")
+@click.option("--approve", is_flag=True,
+              help="Approve the imported versions at once (bulk load; audited): needs --importer and --reviewer.")
+@click.option("--importer", metavar="EMAIL", help="The item author bringing the items in (recorded as their author).")
+@click.option("--reviewer", metavar="EMAIL",
+              help="With --approve: the item reviewer who approves them; never the importer (four eyes).")
 @moodle_options
 @with_appcontext
-def import_command(files: tuple[str, ...], approve: bool, **moodle: Any) -> None:
+def import_command(files: tuple[str, ...], approve: bool, importer: str | None, reviewer: str | None,
+                   **moodle: Any) -> None:
     """Import bank files: all of them, or nothing if any has an error."""
     from certexam.services.bank import items as bank
 
+    author, checker = _import_people(approve, importer, reviewer)
     paths = expand(files)
     result = bank.validate(paths, moodle_choices(**moodle))
     _print_notes(result)
@@ -112,7 +143,11 @@ def import_command(files: tuple[str, ...], approve: bool, **moodle: Any) -> None
             bar.update(n - last)
             last = n
 
-        report = bank.import_items(result.items, None, approve=approve, source=",".join(paths), progress=step)
+        try:
+            report = bank.import_items(result.items, author, approve=approve, source=",".join(paths), progress=step,
+                                       reviewer=checker)
+        except UserError as exc:
+            raise click.ClickException(exc.message) from exc
     click.echo(f"Imported: {report.created} new, {report.updated} changed, {report.unchanged} unchanged.")
 
 

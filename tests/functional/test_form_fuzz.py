@@ -30,7 +30,7 @@ from wtforms import fields as wtf
 from wtforms.validators import Length, NumberRange
 
 from certexam import db
-from certexam.models import Registration, Role, User
+from certexam.models import Registration, Role, User, UserRole
 from tests.conftest import make_app
 
 MAX_PAGES = 120  # per role: enough for every page kind, bounded for CI
@@ -250,8 +250,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     people: dict[str, int | None] = {"anonymous": None}
     with app.app_context():
         sess = db.session()
-        for role in Role:
-            ids = sess.scalars(select(User.id).where(User.role == role, User.active.is_(True)).order_by(User.id))
+        for role in Role:  # staff: the demo's person of that role alone (created after the all-roles admin)
+            ids = sess.scalars(select(User.id).where(User.role == role, User.active.is_(True)).order_by(User.id)) \
+                if role in (Role.CANDIDATE, Role.EMPLOYER) else \
+                sess.scalars(select(UserRole.user_id).where(UserRole.role == role).order_by(UserRole.user_id.desc()))
             people[role.value] = next(iter(ids), None)
         # the candidate with the most to show: registrations, results, a certificate, a bonus application
         busiest = sess.scalar(select(Registration.user_id).group_by(Registration.user_id)

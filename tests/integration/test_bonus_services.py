@@ -23,6 +23,7 @@ from certexam.domain import bonus as rules
 from certexam.domain.uscc import org_code_check_char, uscc_check_char
 from certexam.errors import Conflict, NotFound, UserError
 from certexam.models import (
+    STAFF_ROLES,
     AuditEntry,
     BonusApplication,
     BudgetYear,
@@ -90,10 +91,11 @@ def make_org(app: Flask, name: str | None = None, city: str = "深圳", category
 
 
 def make_staff(app: Flask, role: Role, org_id: int | None = None) -> User:
+    """Role.ADMIN (the system administrator) gets every staff role, as migration 0013 gave the old ADMIN."""
     n = next(_n)
     with app.app_context():
-        return accounts.create_staff_account(None, f"{role.value}{n}@bonus.example.com", PASSWORD, role,
-                                             "职员", "Staff", org_id)
+        return accounts.create_staff_account(None, f"{role.value}{n}@bonus.example.com", PASSWORD,
+                                             STAFF_ROLES if role == Role.SYSTEM_ADMIN else role, "职员", "Staff", org_id)
 
 
 def make_holder(app: Flask, issued: date | None = CERT_ISSUED, passed: date | None = PASSED,

@@ -31,7 +31,7 @@ def test_create_admin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert short.exit_code != 0
     with app.app_context():
         admin = db.session().scalar(select(User).where(User.email == "boss@example.com"))
-        assert admin is not None and admin.role == Role.ADMIN
+        assert admin is not None and admin.roles == {Role.SYSTEM_ADMIN}  # accounts and keys (issue 19.6)
 
 
 def test_console_script_and_flask_cli_agree(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from certexam.cli.platform import audit_verify_command, init_db_command
 from certexam.domain.identity import id_number_problem
 from certexam.domain.scoring_types import FAIL, PASS, VOID
 from certexam.models import (
+    STAFF_ROLES,
     Attempt,
     BonusApplication,
     BudgetYear,
@@ -42,6 +43,7 @@ from certexam.models import (
     Sitting,
     SocialInsuranceMonth,
     User,
+    UserRole,
 )
 from certexam.models.bonus import ApplicationStatus, GrantStatus, ObjectionStatus, PeriodStatus
 from certexam.services.bonus import settings as bonus_settings
@@ -85,8 +87,12 @@ def test_demo_shows_every_state_once(loaded: tuple[Flask, Any, str, str, dict[st
         sess = db.session()
         assert _counts(sess) == before  # loading twice changes nothing
         roles = dict(sess.execute(select(User.role, func.count()).group_by(User.role)).all())
-        assert roles[Role.ADMIN] == 1 and roles[Role.GRADER] == 3 and roles[Role.EMPLOYER] == 2
-        assert roles[Role.CANDIDATE] >= 600
+        assert roles[Role.EMPLOYER] == 2 and roles[Role.CANDIDATE] >= 600
+        staff_roles = dict(sess.execute(select(UserRole.role, func.count()).group_by(UserRole.role)).all())
+        # issue 19.6: the administrator holds every staff role, then one person per role (two results and
+        # two payment officers for the four-eyes steps, three markers)
+        assert staff_roles == {r: 2 for r in STAFF_ROLES} | {Role.MARKER: 4, Role.RESULTS_OFFICER: 3,
+                                                             Role.PAYMENT_OFFICER: 3}
         _results(sess)
         _marking(sess)
         _bonus(sess)
