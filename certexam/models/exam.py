@@ -71,6 +71,8 @@ class Registration(Base):
     extra_minutes: Mapped[int] = mapped_column(default=0)
     time_multiplier_pct: Mapped[int] = mapped_column(default=100)  # 125 means x1.25
     created_at: Mapped[datetime]
+    # When a proctor checked the candidate against the registration photo (issue 21); who did is in the audit log.
+    identity_checked_at: Mapped[datetime | None]
 
     sitting: Mapped[Sitting] = relationship()
 

@@ -137,6 +137,8 @@ ROUTE_TABLE: dict[str, object] = {
     "sittings.proctor": STAFF,
     "sittings.proctor_live": STAFF,
     "sittings.proctor_action": STAFF,
+    "sittings.proctor_photo": {Role.PROCTOR},  # issue 21: the registration photo, this sitting's only
+    "sittings.proctor_identity": {Role.PROCTOR},
     "sittings.blueprint_list": STAFF,
     "sittings.blueprint_edit": STAFF,
     "sittings.blueprint_copy": STAFF,

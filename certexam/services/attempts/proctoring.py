@@ -175,6 +175,10 @@ class LiveAttempt:
     added_minutes: int
     events: tuple[EventView, ...]  # newest first
     integrity: dict[str, int]  # kind -> count, for INTEGRITY_KINDS
+    # The identity check (issue 21, services/attempts/identity.py): the photo and the proctor's mark.
+    registration_id: int = 0
+    has_photo: bool = False
+    identity_checked_at: datetime | None = None
 
 
 def slot_count(form_json: str) -> int:
@@ -195,7 +199,8 @@ def live_attempts(sitting_id: int, include_finished: bool = False, now: datetime
     """The sitting's exam attempts with progress, last save, time left and recent events (read only)."""
     sess = db.session()
     now = now or clock.now()
-    query = (select(Attempt, Registration.admission_no, User.name_zh, User.name_en)
+    query = (select(Attempt, Registration.admission_no, User.name_zh, User.name_en, Registration.id,
+                    User.photo_path, Registration.identity_checked_at)
              .join(Registration, Registration.id == Attempt.registration_id)
              .join(User, User.id == Attempt.user_id)
              .join(SittingPaper, SittingPaper.id == Attempt.sitting_paper_id)
@@ -216,7 +221,7 @@ def live_attempts(sitting_id: int, include_finished: bool = False, now: datetime
         counts.setdefault(aid, {})[kind] = n
     recent = _recent_events(sess, ids)
     out = []
-    for attempt, admission_no, name_zh, name_en in rows:
+    for attempt, admission_no, name_zh, name_en, reg_id, photo_path, checked_at in rows:
         integrity = counts.get(attempt.id, {})
         if integrity.get("claim"):
             integrity["claim"] -= 1  # the first claim is the candidate opening the page, not a takeover
@@ -228,7 +233,7 @@ def live_attempts(sitting_id: int, include_finished: bool = False, now: datetime
             int(T.remaining(attempt.deadline_at, now, attempt.paused_at).total_seconds())
             if attempt.status != AttemptStatus.SUBMITTED else 0,
             attempt.added_seconds // 60, tuple(recent.get(attempt.id, ())),
-            {k: v for k, v in integrity.items() if v}))
+            {k: v for k, v in integrity.items() if v}, reg_id, bool(photo_path), checked_at))
     return out
 
 
