@@ -57,8 +57,10 @@ class Node:
         return (inner or self).own_text()
 
     def has_files(self) -> bool:
-        """True when a <file> (an embedded image or sound) is anywhere inside."""
-        return any(c.tag == "file" or c.has_files() for c in self.children)
+        """True when a file (an embedded image or sound) is anywhere inside: <file>, or Moodle 1.x's
+        <image>/<image_base64> (question/format/xml/tests/fixtures/sample_questions_with_old_image_tag.xml)."""
+        return any((c.tag == "file" or (c.tag in ("image", "image_base64") and c.own_text().strip()))
+                   or c.has_files() for c in self.children)
 
 
 class _Builder(ContentHandler):

@@ -221,3 +221,11 @@ def test_multilang_spans_nest_and_the_multilang2_syntax_is_read() -> None:
                                      '<span lang="zh_cn" class="multilang">甲</span></p>{mlang pt}Á{mlang}')
     assert spans == [("pt", "Á"), ("en", 'A <span style="x">b</span> c'), ("zh_cn", "甲")]
     assert outside == "<p></p>"
+
+
+def test_moodle_1_image_tags_make_a_question_unsupported() -> None:
+    data = MOODLE.read_bytes().replace(b"<idnumber>ETH-MOODLE-305</idnumber>",
+                                       b"<idnumber>ETH-MOODLE-305</idnumber><image>pics/records.png</image>")
+    result = parse_moodle(data, "m.xml", MoodleOptions(MAPPING))
+    assert "The question 'Records' cannot be imported: it holds embedded files (images or sound)" in \
+        result.errors[0].message
