@@ -7,8 +7,10 @@ from typing import Any
 from flask import Response, abort, render_template
 from flask_babel import gettext as _
 
+from certexam.bonus import chart as bonus_chart
 from certexam.domain import statistics as rules
 from certexam.models import Role
+from certexam.services.bonus import labels as bonus_labels
 from certexam.services.statistics import figures
 from certexam.statistics import bp, chart, tables
 from certexam.web import roles_required
@@ -41,6 +43,7 @@ def _public_chart(p: figures.Programme) -> chart.Chart:
 def staff_page() -> Any:
     p = figures.programme()
     return render_template("statistics/staff.html", p=p, tables=tables.staff_tables(p), chart=_staff_chart(p),
+                           bonus_chart=bonus_chart.budget_chart(p.budget, _("Waiting")), money=bonus_labels.money,
                            display=tables.display, count=tables.count, share=tables.share, target=rules.TARGET_HOLDERS, target_year=rules.TARGET_YEAR)
 
 

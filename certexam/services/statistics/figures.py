@@ -98,6 +98,7 @@ class Programme:
     bonus_years: tuple[BonusYear, ...]
     queue_length: int
     queued_fen: int
+    budget: budget.Overview  # the same figures as the bonus dashboard's, for its chart
     progress: rules.Progress = field(init=False)
 
     def __post_init__(self) -> None:
@@ -185,7 +186,9 @@ def programme(now: datetime | None = None) -> Programme:
         money = budget.overview(at)
         years = tuple(BonusYear(y.year, y.cap_fen, y.committed_fen, y.paid_fen) for y in money.years)
         queue_length, queued_fen = len(money.queue), money.queued_fen
+        for grant in money.queue:  # keep them as read: the rollback below would expire them (and a chart
+            sess.expunge(grant)    # reading an amount would then start a second transaction)
     finally:
         sess.rollback()  # end the read: nothing was written
     return Programme(today=on, sittings=sittings, results=results, bonus_years=years, queue_length=queue_length,
-                     queued_fen=queued_fen, holders=holders)
+                     queued_fen=queued_fen, budget=money, holders=holders)
