@@ -58,6 +58,7 @@ def test_the_proctor_sees_each_photo_and_records_the_check(site: dict) -> None:
     page = client.get(f"/admin/sittings/{sid}/proctor").get_data(as_text=True)
     photo_url = f"/admin/sittings/{sid}/proctor/registrations/{regs['photo']}/photo"
     assert f'src="{photo_url}"' in page and "No photo" in page  # the second candidate has none
+    assert page.count("Mark identity as checked") == 2  # nobody is checked yet
     r = client.get(photo_url)
     assert r.status_code == 200 and r.mimetype == "image/png" and r.data == _png()
     assert "no-store" in r.headers["Cache-Control"]
