@@ -64,7 +64,7 @@ def main() -> None:
     key = SigningKey(make_kid(public), private)
     keys = [VerificationKey(key.kid, public, KeyStatus.ACTIVE, datetime.now(UTC))]
     claims = [
-        CertificateClaims(
+        CertificateClaims.for_holder(
             format_number(2, 2026, i + 1),
             "欧阳明华",
             "Christopher Alexander Montgome",

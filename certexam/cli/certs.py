@@ -208,10 +208,14 @@ def certs_pdf_command(number: str, output: str) -> None:
               help="A saved /.well-known/jwks.json: check against it alone, without the register.")
 @click.option("--root", "root_file", type=click.Path(exists=True, dir_okay=False),
               help="The root certificate (PEM) for --pdf; default: the one in the instance folder.")
+@click.option("--name", "names", multiple=True,
+              help="The holder's name in Chinese or English, as told or as printed; checked against the "
+                   "token's commitment (repeat for both names).")
 @with_appcontext
 def certs_verify_command(token: str | None, pdf_file: str | None, jwks_file: str | None,
-                         root_file: str | None) -> None:
-    """Check a token (or the URL from the QR code) or a PDF offline; exit 0 only if valid."""
+                         root_file: str | None, names: tuple[str, ...]) -> None:
+    """Check a token (or the URL from the QR code) or a PDF offline; exit 0 only if valid (and, with
+    --name, in that name)."""
     from certexam.services.certificates import offline as cert_offline
 
     if (token is None) == (pdf_file is None):
@@ -220,7 +224,7 @@ def certs_verify_command(token: str | None, pdf_file: str | None, jwks_file: str
     if jwks_file:
         jwks = json.loads(Path(jwks_file).read_text("utf-8"))
     lines, ok = cert_offline.run(token, Path(pdf_file) if pdf_file else None, jwks,
-                                 Path(root_file) if root_file else None)
+                                 Path(root_file) if root_file else None, names)
     for line in lines:
         click.echo(line)
     sys.exit(0 if ok is True else EXIT_INVALID if ok is False else EXIT_UNUSABLE)

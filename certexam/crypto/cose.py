@@ -8,14 +8,14 @@ EdDSA: both give 64-byte signatures, but ES256 is the older, more widely
 implemented COSE algorithm and the body already runs P-256 for PDF signing
 (poppler does not accept Ed25519 there); the token key is still a separate key.
 
-Layout (164 bytes, 263 characters for a 4-character Chinese plus 30-character
-English name; see tests/integration/test_tokens.py for the QR size check):
+Layout (165 bytes and 264 characters for a level-2 certificate, whatever the holder's names; see
+tests/integration/test_tokens.py for the QR size check):
     tag 18 [ protected = bstr {1: -7 (ES256), 4: kid},  unprotected = {},
              payload = bstr {claims}, signature = r || s (64 bytes, low S) ]
-The claims map uses small integer keys to save bytes (see CLAIM_* below);
-dates are RFC 8943 day counts since 1970-01-01, untagged.  The level is not a
-claim of its own: the number carries it (L<level>), and the two bytes it would
-cost are what keeps the long-name URL inside QR version 12.
+The payload is a CWT claims set (certexam.crypto.claims): registered claims under their RFC 8392
+keys, private ones under text keys, and the holder's names only as a salted commitment (issue 20.2:
+the URL carried both names in clear, and a long name needed QR version 15). Tokens issued before
+have a version-1 payload and still verify.
 
 The text form is RFC 4648 base32, upper case, without padding: QR alphanumeric
 mode carries it at 5.5 bits a character.  Decoding is strict and canonical
@@ -29,7 +29,6 @@ import base64
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -39,10 +38,12 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
+from certexam.crypto.claims import CertificateClaims, ClaimsError, NameCommitment
 from certexam.crypto.jwks import KeyStatus, SigningKey, VerificationKey
-from certexam.domain.catalogue import DIRECTIONS
-from certexam.domain.certno import CertificateNumberError, parse_number
 from certexam.domain.verdict import SignatureCheck
+
+__all__ = ["CertificateClaims", "ClaimsError", "NameCommitment", "Reason", "TokenCheck", "sign_token",
+           "verify_token", "verification_url", "encode_base32", "decode_base32"]
 
 COSE_SIGN1_TAG = 18  # RFC 9052 s.2, table 1
 HEADER_ALG = 1  # RFC 9052 s.3.1
@@ -56,100 +57,6 @@ _BASE32 = re.compile(r"[A-Z2-7]+")
 _BITS_PER_CHAR, _BITS_PER_BYTE = 5, 8
 # RFC 4648 base32 digits A-Z 2-7 spelt as Python's base-32 int digits 0-9 a-v.
 _TO_INT_DIGITS = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789abcdefghijklmnopqrstuv")
-
-# Claim keys of the payload map (small integers: one byte each in CBOR).
-CLAIM_NUMBER = 1  # text, the certificate number (certexam.domain.certno), level included
-CLAIM_NAME_ZH = 2  # text, holder name in Chinese ("" if none)
-CLAIM_NAME_EN = 3  # text, holder name in Latin letters ("" if none)
-CLAIM_DIRECTION = 4  # text, level 2 only: a code of catalogue.DIRECTIONS
-CLAIM_ISSUED = 5  # int, issue date as days since 1970-01-01 (RFC 8943 semantics, untagged)
-CLAIM_EXPIRES = 6  # int, expiry date likewise; absent when the certificate does not expire
-_REQUIRED_CLAIMS = frozenset({CLAIM_NUMBER, CLAIM_NAME_ZH, CLAIM_NAME_EN, CLAIM_ISSUED})
-_ALL_CLAIMS = _REQUIRED_CLAIMS | {CLAIM_DIRECTION, CLAIM_EXPIRES}
-DIRECTION_LEVEL = 2  # rules s.2: "the level-2 certificate names the direction"
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-
-
-class ClaimsError(ValueError):
-    """The claims do not describe a well-formed certificate."""
-
-
-@dataclass(frozen=True)
-class CertificateClaims:
-    """What the token says about the certificate."""
-
-    number: str
-    name_zh: str
-    name_en: str
-    issued_on: date
-    direction: str | None = None
-    expires_on: date | None = None
-
-    def __post_init__(self) -> None:
-        try:
-            parsed = parse_number(self.number)
-        except CertificateNumberError as exc:
-            raise ClaimsError(str(exc)) from exc
-        if str(parsed) != self.number:
-            raise ClaimsError("number is not in canonical form")
-        if (self.direction is not None) != (parsed.level == DIRECTION_LEVEL):
-            raise ClaimsError("a direction is named on level-2 certificates, and only there")
-        if self.direction is not None and self.direction not in DIRECTIONS:
-            raise ClaimsError(f"unknown direction {self.direction!r}")
-        if not (self.name_zh.strip() or self.name_en.strip()):
-            raise ClaimsError("the holder needs a name")
-        if self.expires_on is not None and self.expires_on < self.issued_on:
-            raise ClaimsError("expires before it is issued")
-
-    @property
-    def level(self) -> int:
-        """The certificate level, read from the number."""
-        return parse_number(self.number).level
-
-    def to_cbor(self) -> dict[int, Any]:
-        """The payload map."""
-        claims: dict[int, Any] = {
-            CLAIM_NUMBER: self.number,
-            CLAIM_NAME_ZH: self.name_zh,
-            CLAIM_NAME_EN: self.name_en,
-            CLAIM_ISSUED: self.issued_on.toordinal() - _EPOCH_ORDINAL,
-        }
-        if self.direction is not None:
-            claims[CLAIM_DIRECTION] = self.direction
-        if self.expires_on is not None:
-            claims[CLAIM_EXPIRES] = self.expires_on.toordinal() - _EPOCH_ORDINAL
-        return claims
-
-    @classmethod
-    def from_cbor(cls, claims: object) -> CertificateClaims:
-        """Read a payload map strictly; ClaimsError on anything unexpected."""
-        if not isinstance(claims, dict) or not _REQUIRED_CLAIMS <= set(claims) <= _ALL_CLAIMS:
-            raise ClaimsError("not a certificate claims map")
-        texts = (CLAIM_NUMBER, CLAIM_NAME_ZH, CLAIM_NAME_EN) + (
-            (CLAIM_DIRECTION,) if CLAIM_DIRECTION in claims else ()
-        )
-        ints = (CLAIM_ISSUED,) + ((CLAIM_EXPIRES,) if CLAIM_EXPIRES in claims else ())
-        if not all(isinstance(claims[k], str) for k in texts):
-            raise ClaimsError("a text claim is not text")
-        if not all(type(claims[k]) is int for k in ints):  # bool is an int subclass: exclude it
-            raise ClaimsError("an integer claim is not an integer")
-        expires = claims.get(CLAIM_EXPIRES)
-        return cls(
-            number=claims[CLAIM_NUMBER],
-            name_zh=claims[CLAIM_NAME_ZH],
-            name_en=claims[CLAIM_NAME_EN],
-            issued_on=_day(claims[CLAIM_ISSUED]),
-            direction=claims.get(CLAIM_DIRECTION),
-            expires_on=None if expires is None else _day(expires),
-        )
-
-
-def _day(days: int) -> date:
-    try:
-        return date.fromordinal(_EPOCH_ORDINAL + days)
-    except (ValueError, OverflowError) as exc:
-        raise ClaimsError("date out of range") from exc
-
 
 class Reason(StrEnum):
     """Why a token was accepted or rejected."""

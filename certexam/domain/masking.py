@@ -94,3 +94,34 @@ def name_matches(typed: str, name_zh: str | None, name_en: str | None) -> bool:
         same = hmac.compare_digest(typed_digest, _digest(candidate_key))
         matched |= same and bool(candidate_key)
     return matched and bool(key)
+
+
+# -- the names in the QR token: a salted commitment, never the names (issue 20.2) ----------------
+# Each name is committed to on its own, so a verifier who knows only one of them can check it:
+# HMAC-SHA-256 keyed with the token's random salt over the name's matching key (above), cut to
+# COMMITMENT_DIGEST_BYTES. The salt travels in the token, so anyone holding it can test a guess, as
+# the verification page lets anyone do; what the salt stops is one precomputed table of names
+# serving for every token. 64 bits per name keep the token inside QR version 12; a wrong name
+# matches by chance once in 2^64 tries, and a forger cannot choose the commitment (it is signed).
+COMMITMENT_SALT_BYTES = 8
+COMMITMENT_DIGEST_BYTES = 8
+COMMITMENT_BYTES = 2 * COMMITMENT_DIGEST_BYTES  # the Chinese name's digest, then the English name's
+
+
+def _commit(salt: bytes, name: str) -> bytes:
+    key = matching_key(name).encode("utf-8")
+    return hmac.new(salt, key, hashlib.sha256).digest()[:COMMITMENT_DIGEST_BYTES]
+
+
+def name_commitment(salt: bytes, name_zh: str, name_en: str) -> bytes:
+    """The commitment to both names under `salt` (what the token carries instead of them)."""
+    return _commit(salt, name_zh) + _commit(salt, name_en)
+
+
+def commitment_matches(typed: str, salt: bytes, commitment: bytes) -> bool:
+    """True when the typed name is the Chinese or the English name committed to; constant time."""
+    mine = _commit(salt, typed)
+    matched = False
+    for start in range(0, len(commitment), COMMITMENT_DIGEST_BYTES):
+        matched |= hmac.compare_digest(mine, commitment[start:start + COMMITMENT_DIGEST_BYTES])
+    return matched and bool(matching_key(typed)) and len(commitment) == COMMITMENT_BYTES

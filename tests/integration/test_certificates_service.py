@@ -272,7 +272,7 @@ def test_unknown_and_compromised_keys_are_rejected(app: Flask) -> None:
     user = make_holder(app)
     cert = issue(app, user)
     foreign = new_key()
-    claims = CertificateClaims(cert.number, cert.holder_name_zh, cert.holder_name_en, cert.issued_on)
+    claims = CertificateClaims.for_holder(cert.number, cert.holder_name_zh, cert.holder_name_en, cert.issued_on)
     forged = sign_token(claims, SigningKey(make_kid(foreign.public_key()), foreign))
     with app.app_context():
         assert cert_verify.check_token(forged).code is VerdictCode.INVALID_TOKEN

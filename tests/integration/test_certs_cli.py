@@ -219,3 +219,23 @@ def test_a_key_id_that_begins_with_a_dash_is_taken_as_the_key_id(fresh: Flask, k
         result = invoke(fresh, *args)
         assert "No such option" not in result.output and kid in result.output, result.output  # "no key <kid>"
         assert result.exit_code == 1
+
+
+def test_offline_name_check_against_the_commitment(issued: tuple[Flask, list[Certificate]], tmp_path: Path) -> None:
+    """Issue 20.2: the token carries no names; `--name` checks the name a verifier types, or reads on the
+    printed certificate, against its salted commitment, with the published key set alone."""
+    app, certs = issued
+    jwks = tmp_path / "jwks.json"
+    jwks.write_bytes(app.test_client().get("/.well-known/jwks.json").data)
+    token = certs[0].token  # Li Ming, 李明
+    plain = invoke(app, certs_verify_command, token, "--jwks", str(jwks))
+    assert plain.exit_code == 0 and "not in the token" in plain.output and "Li Ming" not in plain.output
+    for names in (["ming li"], ["李明"], ["李明", "LI MING"]):
+        args = [a for name in names for a in ("--name", name)]
+        ok = invoke(app, certs_verify_command, token, "--jwks", str(jwks), *args)
+        assert ok.exit_code == 0 and ok.output.count("matches the certificate") == len(names), ok.output
+    wrong = invoke(app, certs_verify_command, token, "--jwks", str(jwks), "--name", "Wang Fang")
+    assert wrong.exit_code == EXIT_INVALID and "does NOT match" in wrong.output and "NAME MISMATCH" in wrong.output
+    pdf = Path(app.instance_path) / (certs[0].pdf_path or "")
+    printed = invoke(app, certs_verify_command, "--pdf", str(pdf), "--name", "李明", "--name", "Li Ming")
+    assert printed.exit_code == 0, printed.output

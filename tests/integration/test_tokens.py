@@ -6,6 +6,7 @@ import random
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import cbor2
 import pytest
@@ -38,12 +39,13 @@ T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 LONG_EN = "Christopher Alexander Montgome"  # 30 characters
 assert len(LONG_EN) == 30
 
-CLAIMS = CertificateClaims(
+CLAIMS = CertificateClaims.for_holder(
     number=format_number(2, 2026, 123),
     name_zh="欧阳明华",
     name_en=LONG_EN,
     issued_on=date(2026, 3, 15),
     direction="CLD",
+    salt=bytes(range(8)),  # fixed: parametrised test ids are built from it, and xdist workers must agree
 )
 
 
@@ -90,11 +92,11 @@ def test_round_trip(signer: SigningKey, token: str) -> None:
 
 def test_claims_survive_expiry_and_level_one() -> None:
     key = new_signing_key()
-    claims = CertificateClaims(
+    claims = CertificateClaims.for_holder(
         format_number(1, 2025, 9), "李明", "Li Ming", date(2025, 9, 30), None, date(2030, 9, 30)
     )
     result = verify_token(sign_token(claims, key), [public(key)])
-    assert result.claims == claims
+    assert result.claims == claims and result.claims.expires_on == date(2030, 9, 30)
 
 
 @pytest.mark.parametrize(
@@ -324,7 +326,7 @@ def test_pycose_verifies_against_the_served_jwks(store: KeyStore) -> None:
     signed = sign_token(CLAIMS, store.active_signing_key())
     served = json.dumps(store.jwks())
     assert pycose_verifies(signed, served)
-    assert cbor2.loads(cbor2.loads(decode_base32(signed)).value[2])[1] == CLAIMS.number
+    assert cbor2.loads(cbor2.loads(decode_base32(signed)).value[2])[2] == CLAIMS.number  # CWT sub
     # Negative controls: a changed signature byte, and a compromised key (left out of the set).
     raw = bytearray(decode_base32(signed))
     raw[-1] ^= 0x01
@@ -339,11 +341,87 @@ def test_pycose_verifies_against_the_served_jwks(store: KeyStore) -> None:
 @pytest.mark.parametrize("direction", ["AI", "BD", "CLD"])
 @pytest.mark.parametrize("host", ["verify.shmftpp.org", "cert.example.org", "verify.shmftpp.org.cn"])
 def test_long_name_url_fits_qr_version_12_at_q(signer: SigningKey, direction: str, host: str) -> None:
-    claims = CertificateClaims(
-        format_number(2, 2026, 999999), "欧阳明华", LONG_EN, date(2026, 12, 31), direction
+    claims = CertificateClaims.for_holder(
+        format_number(2, 2026, 999999), "欧阳明华", LONG_EN * 7, date(2026, 12, 31), direction
     )
     url = verification_url(host, sign_token(claims, signer))
     qr = qrcode.QRCode(version=None, error_correction=ERROR_CORRECT_Q)
     qr.add_data(url)
     qr.make(fit=True)
     assert qr.version <= 12
+
+
+# --- issue 20.2: a bounded, private token ------------------------------------------------------
+PORTUGUESE_200 = ("Maria Fernanda dos Santos Oliveira Pereira da Costa Albuquerque Magalhães Vasconcelos "
+                  "Sampaio Figueiredo Mascarenhas Bettencourt Cerqueira Quaresma Valadares Brandão Lencastre "
+                  "de Sá Menezes")[:200]
+
+
+@pytest.mark.parametrize("name_zh,name_en", [("李", "Li"), ("欧阳明华", LONG_EN), ("玛" * 50, PORTUGUESE_200)])
+def test_token_size_does_not_depend_on_the_names_and_carries_none(signer: SigningKey, name_zh: str,
+                                                                  name_en: str) -> None:
+    claims = CertificateClaims.for_holder(format_number(2, 2026, 999999), name_zh, name_en, date(2026, 12, 31), "CLD")
+    token = sign_token(claims, signer)
+    assert len(token) == len(sign_token(CertificateClaims.for_holder(
+        format_number(2, 2026, 1), "王", "Wang", date(2026, 1, 1), "CLD"), signer)) == 264
+    raw = decode_base32(token)
+    payload = cbor2.loads(cbor2.loads(raw).value[2])
+    for part in (name_zh, name_en, *name_en.split(" ")):
+        assert part.encode("utf-8") not in raw and part.casefold().encode("utf-8") not in raw
+    assert payload[1] == "SHMFTPP" and payload[2] == claims.number and payload["l"] == 2 and payload["v"] == 2
+    assert set(payload) == {1, 2, 6, 7, "v", "l", "d", "n"}  # iss sub iat cti, then private text keys
+    checked = verify_token(token, [public(signer)]).claims
+    assert checked is not None and checked.names_match(name_en.upper()) and checked.names_match(name_zh)
+    assert not checked.names_match(name_en[:-1]) and not checked.names_match("Someone Else")
+
+
+def test_every_token_has_its_own_salt(signer: SigningKey) -> None:
+    """The same names under two tokens give unrelated commitments: no table of names serves for all."""
+    one, two = (CertificateClaims.for_holder(CLAIMS.number, "欧阳明华", LONG_EN, CLAIMS.issued_on, "CLD")
+                for _ in range(2))
+    assert one.commitment and two.commitment and one.commitment.salt != two.commitment.salt
+    assert one.commitment.digests != two.commitment.digests
+
+
+def test_version_1_tokens_issued_before_still_verify(signer: SigningKey) -> None:
+    from certexam.crypto.claims import v1_payload
+
+    old = sign1(signer, {1: -7, 4: signer.kid.encode()},
+                cbor2.dumps(v1_payload(CLAIMS.number, "欧阳明华", LONG_EN, CLAIMS.issued_on, "CLD")))
+    result = verify_token(old, [public(signer)])
+    assert result.valid and result.claims is not None and result.claims.version == 1
+    assert (result.claims.name_zh, result.claims.name_en, result.claims.direction) == ("欧阳明华", LONG_EN, "CLD")
+    assert result.claims.names_match(LONG_EN.lower()) and not result.claims.names_match("Li Ming")
+    with pytest.raises(ClaimsError):  # read, never signed again
+        sign_token(result.claims, signer)
+
+
+@pytest.mark.parametrize("change", [{"l": 1}, {"v": 3}, {1: "OTHER"}, {6: 1773504001}, {5: 1773475200},
+                                    {"n": b"short"}, {7: b"salt"}, {"d": None}, {"x": 1}])
+def test_bad_version_2_payloads_are_refused(change: dict[Any, Any]) -> None:
+    key = SigningKey("KID", new_signing_key().private_key)
+    payload = {k: v for k, v in {**CLAIMS.to_cbor(), **change}.items() if v is not None}
+    assert verify_token(sign1(key, {1: -7, 4: b"KID"}, cbor2.dumps(payload)), [public(key)]).reason \
+        is Reason.BAD_PAYLOAD
+
+
+def test_python_cwt_and_pycose_verify_against_the_served_jwks(store: KeyStore) -> None:
+    """Issue 20.2: the payload's integer keys 1-5 collided with CWT claims, so python-cwt misread level-1
+    tokens and refused level-2 ones ("exp should be int"). Now both libraries take the token as it is."""
+    import cwt
+    from cwt import COSEKey
+
+    served = json.dumps(store.jwks())
+    for claims in (CLAIMS, CertificateClaims.for_holder(format_number(1, 2026, 7), "李明", "Li Ming",
+                                                        date(2026, 3, 15))):
+        signed = sign_token(claims, store.active_signing_key())
+        assert pycose_verifies(signed, served)
+        keys = [COSEKey.from_jwk(jwk) for jwk in json.loads(served)["keys"]]
+        decoded = cwt.decode(decode_base32(signed), keys=keys)
+        issued = datetime.fromtimestamp(decoded[6], UTC).astimezone(ZoneInfo("Asia/Shanghai"))
+        assert (decoded[1], decoded[2], issued.date(), issued.hour) == ("SHMFTPP", claims.number, date(2026, 3, 15), 0)
+        assert decoded["l"] == claims.level and decoded.get("d") == claims.direction and 4 not in decoded
+        raw = bytearray(decode_base32(signed))
+        raw[-1] ^= 0x01
+        with pytest.raises(cwt.VerifyError):
+            cwt.decode(bytes(raw), keys=keys)

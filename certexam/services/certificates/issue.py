@@ -135,7 +135,7 @@ def new_certificate(sess: Session, actor: User | None, req: IssueRequest, token_
     if last >= MAX_SERIAL:
         raise UserError(_("No certificate numbers are left for this level and year."))
     number = format_number(req.level, year, last + 1)
-    claims = CertificateClaims(number, name_zh, name_en, req.issued_on, req.direction)
+    claims = CertificateClaims.for_holder(number, name_zh, name_en, req.issued_on, req.direction)
     cert = Certificate(
         number=number, user_id=req.user_id, level=req.level, year=year, serial=last + 1,
         direction=req.direction, sitting_id=req.sitting_id, passed_on=req.passed_on,

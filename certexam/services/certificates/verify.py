@@ -62,9 +62,19 @@ def register_record(cert: Certificate) -> CertificateRecord:
 
 def _claims_match(check: TokenCheck, cert: Certificate) -> bool:
     claims = check.claims
-    return claims is not None and (claims.name_zh, claims.name_en, claims.direction, claims.issued_on,
-                                   claims.expires_on) == (cert.holder_name_zh, cert.holder_name_en,
-                                                          cert.direction, cert.issued_on, cert.expires_on)
+    return claims is not None and claims.names_are(cert.holder_name_zh, cert.holder_name_en) and (
+        claims.direction, claims.issued_on, claims.expires_on) == (cert.direction, cert.issued_on, cert.expires_on)
+
+
+def _name_check(check: TokenCheck, cert: Certificate, typed: str | None) -> bool | None:
+    """None when no name was typed; else whether it is the holder's name. The token's salted commitment
+    answers (issue 20.2); it agrees with the register (_claims_match), which answers for a version-1
+    token that carries the names themselves."""
+    if not typed:
+        return None
+    if check.claims is not None and check.claims.commitment is not None:
+        return check.claims.names_match(typed)
+    return name_matches(typed, cert.holder_name_zh, cert.holder_name_en)
 
 
 def outcome_for(check: TokenCheck, cert: Certificate | None, now: datetime,
@@ -79,7 +89,7 @@ def outcome_for(check: TokenCheck, cert: Certificate | None, now: datetime,
     if cert is None or verdict.code in (VerdictCode.INVALID_TOKEN, VerdictCode.KEY_COMPROMISED,
                                         VerdictCode.MISMATCH, VerdictCode.UNKNOWN):
         return base
-    matched = None if not typed_name else name_matches(typed_name, cert.holder_name_zh, cert.holder_name_en)
+    matched = _name_check(check, cert, typed_name)
     replaced = None
     if cert.replaced_by_id is not None:
         successor = db.session().get(Certificate, cert.replaced_by_id)
