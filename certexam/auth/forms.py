@@ -8,6 +8,7 @@ from flask_wtf.file import FileAllowed, FileField
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from certexam.domain.identity import NAME_EN_MAX, NAME_FAMILY_MAX, NAME_ZH_MAX
 from certexam.models import IdDocumentType
 
 ID_TYPE_LABELS = {
@@ -26,11 +27,12 @@ class SignInForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
-    name_zh = StringField(_l("Name in Chinese"), validators=[DataRequired(), Length(max=100)])
-    name_en = StringField(_l("Name in English or pinyin"), validators=[DataRequired(), Length(max=200)])
+    # The lengths the certificate prints (domain/identity.py says why).
+    name_zh = StringField(_l("Name in Chinese"), validators=[DataRequired(), Length(max=NAME_ZH_MAX)])
+    name_en = StringField(_l("Name in English or pinyin"), validators=[DataRequired(), Length(max=NAME_EN_MAX)])
     # Issue 19.11: the public lookup matches the family name alone, as written in the English name.
     name_family = StringField(_l("Family name (surname), as written in the name in English or pinyin"),
-                              validators=[DataRequired(), Length(max=100)])
+                              validators=[DataRequired(), Length(max=NAME_FAMILY_MAX)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     id_type = SelectField(_l("ID document"), choices=[(k.value, v) for k, v in ID_TYPE_LABELS.items()],
                           validators=[DataRequired()])

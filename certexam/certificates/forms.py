@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from certexam.domain.identity import NAME_EN_MAX, NAME_FAMILY_MAX, NAME_ZH_MAX
 from certexam.domain.verdict import VerdictCode
 from certexam.services.certificates.admin import REASON_MAX, REINSTATE, REVOKE, SUSPEND
 
@@ -84,10 +85,11 @@ class StatusForm(FlaskForm):
 
 class ReissueForm(FlaskForm):
     number = HiddenField(validators=[DataRequired(), Length(max=NUMBER_MAX)])
-    name_zh = StringField(_l("Corrected name in Chinese"), validators=[DataRequired(), Length(max=100)])
-    name_en = StringField(_l("Corrected name in English or pinyin"), validators=[DataRequired(), Length(max=200)])
+    name_zh = StringField(_l("Corrected name in Chinese"), validators=[DataRequired(), Length(max=NAME_ZH_MAX)])
+    name_en = StringField(_l("Corrected name in English or pinyin"),
+                          validators=[DataRequired(), Length(max=NAME_EN_MAX)])
     name_family = StringField(_l("Family name, as written in the name in English or pinyin"),
-                              validators=[Optional(), Length(max=100)])  # blank: the first word
+                              validators=[Optional(), Length(max=NAME_FAMILY_MAX)])  # blank: the first word
     reason = TextAreaField(_l("Reason (kept in the audit log, never shown publicly)"),
                            validators=[DataRequired(), Length(max=REASON_MAX)])
     submit = SubmitField(_l("Re-issue with the corrected name"))

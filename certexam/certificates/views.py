@@ -315,6 +315,11 @@ def admin_reissue() -> Any:
     except UserError as exc:
         flash(exc.message, "error")
         return redirect(url_for("certificates.admin_list", number=number))
+    except (OSError, ValueError, KeyStoreError):  # the PDF could not be made: one transaction, nothing changed
+        current_app.logger.exception("re-issue of %s: the new certificate could not be made", number)
+        flash(_("The new certificate could not be made, so nothing was changed. The reason is in the server log."),
+              "error")
+        return redirect(url_for("certificates.admin_list", number=number))
     flash(_("Certificate %(new)s is issued; %(old)s is revoked and points to it.", new=new.number, old=number),
           "success")
     return redirect(url_for("certificates.admin_list", number=new.number))

@@ -58,6 +58,13 @@ QR_X = RIGHT - QR_SYMBOL_MM
 QR_GAP = 8.0  # clear space left of and above the QR: its quiet zone even at version 1 (7.2 mm)
 QR_TOP = DIVIDER_Y + QR_GAP
 ISSUER_TOP = 256.0
+# Holder names (issue 20.1): one line, shrunk to the minimum size, then wrapped onto a few lines.
+NAME_ZH_MIN_PT, NAME_ZH_LINES = 16.0, 2
+NAME_EN_MIN_PT, NAME_EN_LINES = 10.0, 3
+NAME_FLOOR_PT = 7.0  # never smaller: still legible on a printed A4 page
+LINE_FACTOR = 1.25  # line pitch as a share of the font size
+HOLDER_SCALES = (1.0, 0.92, 0.85, 0.78)  # the holder band, tighter step by step until it clears the divider
+HOLDER_CLEARANCE = 2.0  # mm between the statement and the divider
 
 
 def pt(mm: float) -> float:
@@ -146,22 +153,71 @@ class Canvas:
                       round_corners=True, corner_radius=pt(2))
         self.text(CENTRE_X, badge_y + 7, f"{level[0]}   {level[1]}", 12.5, WHITE, align="C", spacing=0.8)
 
+    def fit_lines(self, text: str, size: float, min_size: float, width: float, max_lines: int,
+                  spacing: float = 0.0) -> tuple[float, list[str]]:
+        """The size and lines that print `text` within `width` mm: one line shrunk down to `min_size`,
+        then broken between words (between characters in a name without spaces) onto at most
+        `max_lines`, shrinking further if it must (issue 20.1: a 200-character name printed at 3 pt)."""
+        pdf = self.pdf
+
+        def measure(part: str, at: float) -> float:
+            with pdf.local_context():
+                pdf.set_font(self.family, size=at)
+                return (pdf.get_string_width(part) + spacing * len(part)) / PT_PER_MM
+
+        if measure(text, min_size) <= width:
+            return min(size, size * width / measure(text, size)), [text]
+        words = text.split(" ") if " " in text else list(text)
+        joiner = " " if " " in text else ""
+        at = min_size
+        while True:
+            lines: list[str] = []
+            for word in words:
+                if lines and measure(lines[-1] + joiner + word, at) <= width:
+                    lines[-1] += joiner + word
+                else:
+                    lines.append(word)
+            if len(lines) <= max_lines or at <= NAME_FLOOR_PT:
+                return at, lines
+            at = max(NAME_FLOOR_PT, at * 0.92)
+
     def holder(self, name_zh: str, name_en: str, lines_zh: Sequence[str], sentence_en: str, *,
-               beside_photo: bool) -> None:
-        """Name and statement: left-aligned beside the photo, centred on the page without one."""
+               beside_photo: bool) -> float:
+        """Name and statement: left-aligned beside the photo, centred on the page without one. Long
+        names wrap (up to NAME_ZH_LINES and NAME_EN_LINES) and the statement moves down; when that would
+        reach the divider, the band is drawn again a little tighter. Returns the y below the statement."""
+        bottom = DIVIDER_Y
+        for scale in HOLDER_SCALES:
+            with self.pdf.offset_rendering():  # measured on a scratch page, nothing is drawn
+                bottom = self._holder(name_zh, name_en, lines_zh, sentence_en, beside_photo, scale)
+            if bottom <= DIVIDER_Y - HOLDER_CLEARANCE:
+                break
+        self._holder(name_zh, name_en, lines_zh, sentence_en, beside_photo, scale)
+        return bottom
+
+    def _holder(self, name_zh: str, name_en: str, lines_zh: Sequence[str], sentence_en: str,
+                beside_photo: bool, scale: float) -> float:
         left = TEXT_X if beside_photo else LEFT
         width = RIGHT - left
         x, align = (left, "L") if beside_photo else (CENTRE_X, "C")
         self.text(x, HOLDER_TOP + 4, INTRO, 10.5, GREY, align=align)
-        self.text(x, HOLDER_TOP + 17, name_zh, 26, NAVY, align=align, spacing=4.0, emphasis=True,
-                  max_width=width)
-        self.text(x, HOLDER_TOP + 26, name_en, 15, NAVY, align=align, spacing=0.3, max_width=width)
-        y = HOLDER_TOP + 36
+        zh_size, zh_lines = self.fit_lines(name_zh, 26, NAME_ZH_MIN_PT * scale, width, NAME_ZH_LINES, spacing=4.0)
+        y = HOLDER_TOP + 17
+        for line in zh_lines:
+            self.text(x, y, line, zh_size, NAVY, align=align, spacing=4.0 * zh_size / 26, emphasis=True,
+                      max_width=width)
+            y += zh_size / PT_PER_MM * LINE_FACTOR
+        en_size, en_lines = self.fit_lines(name_en, 15, NAME_EN_MIN_PT * scale, width, NAME_EN_LINES, spacing=0.3)
+        y += 9 * scale - zh_size / PT_PER_MM * LINE_FACTOR
+        for line in en_lines:
+            self.text(x, y, line, en_size, NAVY, align=align, spacing=0.3, max_width=width)
+            y += en_size / PT_PER_MM * LINE_FACTOR
+        y += 10 * scale - en_size / PT_PER_MM * LINE_FACTOR
         for line in lines_zh:
-            self.text(x, y, line, 11.5, INK, align=align, spacing=0.3, max_width=width)
-            y += 6.2
-        self.paragraph(left, y - 3, width, sentence_en, size=9.8, line=4.9, color=GREY,
-                       align=Align.L if beside_photo else Align.C)
+            self.text(x, y, line, 11.5 * scale, INK, align=align, spacing=0.3, max_width=width)
+            y += 6.2 * scale
+        return self.paragraph(left, y - 3 * scale, width, sentence_en, size=9.8 * scale, line=4.9 * scale,
+                              color=GREY, align=Align.L if beside_photo else Align.C)
 
     def photo(self, jpeg: bytes) -> None:
         """The registration photo, in a thin gold frame."""

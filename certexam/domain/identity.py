@@ -51,6 +51,12 @@ def id_number_problem(doc_type: str, number: str) -> str | None:
 # so text that changes how its neighbours display, or that shows nothing, is refused rather than
 # stored. Unicode UTS #39 (security mechanisms) is the reference: default-ignorable and format
 # characters, controls, and code points that are not text have no place in a person's name.
+# Lengths (issue 20.1: registration took 200 characters, and the certificate could not print them).
+# Chinese names, transliterated foreign ones included ("玛丽亚·费尔南达·多斯桑托斯·奥利维拉·佩雷拉·达科斯塔",
+# 28), fit in 50 characters; names in Latin letters with several family names, as Portuguese and
+# Spanish ones have, in 200. Both lengths print on the certificate (certpdf/layout.py wraps long
+# names onto two and three lines) and fit the register's columns (100 and 200).
+NAME_ZH_MAX, NAME_EN_MAX, NAME_FAMILY_MAX = 50, 200, 100
 NAME_FORMAT, NAME_LINE_BREAK, NAME_NOT_TEXT, NAME_NO_LETTER = "format", "line_break", "not_text", "no_letter"
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 

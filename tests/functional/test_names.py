@@ -67,3 +67,15 @@ def test_registration_asks_for_the_family_name(app: Flask, client: FlaskClient, 
         assert db.session().scalar(select(User.name_family)) == stored
     if says is not None:
         assert resp.status_code == 200 and says in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("field,value,ok", [
+    ("name_en", "Li " + "a" * 197, True), ("name_en", "Li " + "a" * 198, False),
+    ("name_zh", "李" * 50, True), ("name_zh", "李" * 51, False),
+])
+def test_registration_takes_the_names_a_certificate_prints(app: Flask, client: FlaskClient, field: str, value: str,
+                                                           ok: bool) -> None:
+    """Issue 20.1: 200 characters in Latin letters (several family names, as Portuguese names have) and 50 in
+    Chinese, the lengths the certificate prints (tests/integration/test_long_names.py); no more."""
+    resp = post_form(client, "/auth/register", {**REG, field: value}, headers=EN)
+    assert (resp.status_code == 302) is ok and _count(app, User) == int(ok)

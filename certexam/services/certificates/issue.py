@@ -27,6 +27,7 @@ from certexam.crypto.cose import CertificateClaims, sign_token
 from certexam.crypto.jwks import SigningKey
 from certexam.domain.catalogue import DIRECTIONS
 from certexam.domain.certno import MAX_SERIAL, format_number, normalise
+from certexam.domain.identity import NAME_EN_MAX, NAME_ZH_MAX
 from certexam.domain.verdict import CertStatus
 from certexam.errors import NotFound, UserError
 from certexam.models import Certificate, LevelPass, Registration, Sitting, User
@@ -37,7 +38,6 @@ from certexam.services.platform import audit, clock
 log = logging.getLogger(__name__)
 
 DIRECTION_LEVEL = 2  # rules s.2: "the level-2 certificate names the direction"
-NAME_ZH_MAX, NAME_EN_MAX = 100, 200  # the register's column widths (models/certificate.py)
 _SERIAL_LOCK_SPACE = 0x4345  # "CE": first key of the PostgreSQL advisory lock on a (level, year) serial
 
 

@@ -13,17 +13,19 @@ from datetime import date
 from pathlib import Path
 
 from flask import current_app, has_request_context, request
+from flask_babel import gettext as _
 
 from certexam import db
 from certexam.certpdf.render import CertificatePrint, render_certificate_pdf
 from certexam.certpdf.sign import sign_pdf
 from certexam.config import verify_origin
 from certexam.crypto import x509ca
-from certexam.crypto.cose import verification_url
+from certexam.crypto.cose import CertificateClaims, sign_token, verification_url, verify_token
 from certexam.domain.catalogue import DIRECTIONS
+from certexam.errors import NotFound
 from certexam.models import Certificate, Sitting
 from certexam.services.certificates import keys
-from certexam.services.platform import clock, uploads
+from certexam.services.platform import audit, clock, uploads
 
 ISSUER_NAME_ZH = "深港澳金融科技师专才计划认证机构"  # rules s.1: the body behind the "电子证书认证系统"
 ISSUER_NAME_EN = x509ca.DEFAULT_ORGANISATION  # the same name as in the body's X.509 certificates
@@ -89,18 +91,44 @@ def write_pdf(number: str, pdf: bytes) -> str:
     return rel
 
 
+def current_token(cert: Certificate, issuing: keys.IssuingKeys) -> tuple[str, str]:
+    """The token to print, and the key id that signed it: the stored one, or a fresh version-2 token when
+    the stored one is version 1 (issue 20.2: it carries the names in clear, and a long name made its QR
+    too large to print, issue 20.1). The old token keeps verifying: its claims match the register."""
+    check = verify_token(cert.token, keys.verification_keys())
+    if check.claims is None or check.claims.version != 1:
+        return cert.token, cert.key_id
+    claims = CertificateClaims.for_holder(cert.number, cert.holder_name_zh, cert.holder_name_en, cert.issued_on,
+                                          cert.direction, cert.expires_on)
+    return sign_token(claims, issuing.token_key), issuing.token_key.kid
+
+
+def store_pdf(cert: Certificate, issuing: keys.IssuingKeys) -> str:
+    """Render, sign and store the PDF of `cert` (a row of the caller's transaction, which records the path,
+    and a renewed token with it); return the path. A failure raises before anything is recorded."""
+    token, kid = current_token(cert, issuing)
+    if token != cert.token:
+        audit.record(db.session(), "certificate.token_renew", "certificate", cert.id,
+                     before={"key_id": cert.key_id, "version": 1}, after={"key_id": kid, "version": 2})
+        cert.token, cert.key_id = token, kid
+    rel = write_pdf(cert.number, signed_pdf(cert, issuing))
+    cert.pdf_path = rel
+    return rel
+
+
 @db.use_case
-def record_pdf(cert_id: int, rel: str) -> None:
+def _attach(cert_id: int, issuing: keys.IssuingKeys) -> tuple[str, str, str]:
     row = db.session().get(Certificate, cert_id)
-    if row is not None:
-        row.pdf_path = rel
+    if row is None:
+        raise NotFound(_("No certificate has this number."))
+    rel = store_pdf(row, issuing)
+    return rel, row.token, row.key_id
 
 
 def attach_pdf(cert: Certificate, issuing: keys.IssuingKeys | None = None) -> str:
-    """Render, sign and store the PDF of ``cert``; return its relative path."""
-    rel = write_pdf(cert.number, signed_pdf(cert, issuing or keys.issuing_keys()))
-    record_pdf(cert.id, rel)
-    cert.pdf_path = rel
+    """Render, sign and store the PDF of ``cert`` in one transaction; return its relative path."""
+    rel, token, kid = _attach(cert.id, issuing or keys.issuing_keys())
+    cert.pdf_path, cert.token, cert.key_id = rel, token, kid
     return rel
 
 
