@@ -110,6 +110,17 @@ def test_the_candidates_tools(kinds_ready: dict[str, Any], en_page: Any) -> None
     expect(page.locator("#time-said")).to_contain_text("Time left:")
     expect(page.locator("#time-said")).to_have_attribute("aria-live", "polite")
 
+    # Time alerts: the candidate picks them on the page (kept over a reload); a crossing is announced once.
+    page.locator("#exam-help summary").click()
+    page.locator("#time-alerts input[value='30']").check()
+    page.locator("#time-alerts input[value='10']").uncheck()
+    tick = "left => document.getElementById('attempt').dispatchEvent(new CustomEvent('attempt:tick', {detail: {left}}))"
+    page.evaluate(tick, 1799)
+    expect(page.locator("#announce")).to_have_text("30 minutes left.")
+    page.evaluate(tick, 599)  # 10 minutes is off now
+    page.evaluate(tick, 59)
+    expect(page.locator("#announce")).to_have_text("1 minute left.")
+
     page.keyboard.press("Alt+KeyR")
     expect(page.locator("#review")).to_be_visible()
     expect(page.locator("#review-list .chip")).to_have_count(ITEM_COUNT)
@@ -129,6 +140,8 @@ def test_the_candidates_tools(kinds_ready: dict[str, Any], en_page: Any) -> None
     expect(q1.locator(".item-option.struck")).to_have_count(1)
     expect(q1.locator(".strike").first).to_have_attribute("aria-pressed", "true")
     expect(q1.locator("mark.hl")).to_have_text(marked)
+    expect(page.locator("#time-alerts input[value='30']")).to_be_checked()
+    expect(page.locator("#time-alerts input[value='10']")).not_to_be_checked()
     q1.locator(".hl-clear").click()
     expect(q1.locator("mark.hl")).to_have_count(0)
     q1.locator(".strike").first.click()
