@@ -144,7 +144,7 @@ SUBTYPE_LABELS = {"short_answer": _l("Short-answer questions"), "skill": _l("Ski
 
 
 class ImportForm(FlaskForm):
-    files = MultipleFileField(_l("Bank files (.yaml, .csv or Moodle .xml)"))
+    files = MultipleFileField(_l("Bank files (.yaml, .csv, Moodle .xml or QTI 3.0 .zip)"))
     submit_for_review = BooleanField(_l("Submit the imported versions for review"))
     # Moodle XML (issue 22): its categories' modules, its unsupported questions, its essays' subtype
     mapping = TextAreaField(_l("Moodle categories and their modules"), validators=[Optional(), Length(max=20_000)])

@@ -307,7 +307,8 @@ def import_page() -> Any:
                            report=report, names=names, modules=list(MODULES_BY_CODE))
 
 
-_MIME = {"yaml": "application/yaml", "csv": "text/csv; charset=utf-8", "moodle": "application/xml"}
+_MIME = {"yaml": "application/yaml", "csv": "text/csv; charset=utf-8", "moodle": "application/xml",
+         "qti": "application/zip"}
 
 
 def _zip(files: dict[str, bytes]) -> bytes:

@@ -12,28 +12,32 @@ import re
 from collections.abc import Callable, Iterable, Sequence, Set
 from pathlib import Path, PurePath
 
-from certexam.bankio import csv_format, moodle_export, moodle_xml, yaml_format
+from certexam.bankio import csv_format, moodle_export, moodle_xml, qti, yaml_format
 from certexam.bankio.errors import MAX_FILE_BYTES, BankError, ExportError, Loaded, ParseResult, finish
 from certexam.bankio.moodle_map import MoodleOptions, assign_ids
 from certexam.domain.catalogue import MODULES_BY_CODE
 from certexam.domain.items import Item
 
-FORMATS: tuple[str, ...] = ("yaml", "csv", "moodle")
-EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".xml": "moodle"}
+FORMATS: tuple[str, ...] = ("yaml", "csv", "moodle", "qti")
+EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".xml": "moodle", ".zip": "qti"}
+FILE_NAMES = {"csv": "bank.csv", "moodle": "bank.xml", "qti": "certexam-qti3.zip"}
 _LOADERS: dict[str, Callable[[bytes, str], Loaded]] = {
     "yaml": yaml_format.load_yaml,
     "csv": csv_format.load_csv,
     "moodle": moodle_xml.load_moodle,
+    "qti": qti.load_qti,
 }
 _DUMPERS: dict[str, Callable[[Sequence[Item]], bytes]] = {
     "yaml": yaml_format.dump_yaml,
     "csv": csv_format.dump_csv,
     "moodle": moodle_export.dump_moodle,
+    "qti": qti.dump_qti,
 }
 _REASONS: dict[str, Callable[[Item], str | None]] = {
     "yaml": lambda item: None,
     "csv": csv_format.unsupported_reason,
     "moodle": moodle_export.unsupported_reason,
+    "qti": qti.unsupported_reason,
 }
 _YAML_HEAD = re.compile(rb"^format:\s*['\"]?certexam-bank/", re.MULTILINE)
 
@@ -45,6 +49,8 @@ def detect_format(name: str, data: bytes) -> str | None:
     by_name = EXTENSIONS.get(PurePath(name).suffix.lower())
     if by_name:
         return by_name
+    if data.startswith(b"PK\x03\x04"):
+        return "qti"  # a zip: the only zipped format is a QTI content package
     head = data[:4096].removeprefix(codecs.BOM_UTF8).lstrip()
     if head.startswith(b"<"):
         return "moodle"
@@ -118,7 +124,7 @@ def export(items: Sequence[Item], fmt: str) -> bytes:
 def export_files(items: Sequence[Item], fmt: str) -> dict[str, bytes]:
     """Items as named files: for YAML one per module (level1/L1-ETH.yaml, as shipped)."""
     if fmt != "yaml":
-        return {f"bank.{'xml' if fmt == 'moodle' else fmt}": export(items, fmt)}
+        return {FILE_NAMES.get(fmt, f"bank.{fmt}"): export(items, fmt)}
     by_module: dict[str, list[Item]] = {}
     for item in items:
         by_module.setdefault(item.module, []).append(item)

@@ -152,7 +152,7 @@ def import_command(files: tuple[str, ...], approve: bool, importer: str | None, 
 
 
 @bank_group.command("export")
-@click.option("--format", "fmt", type=click.Choice(["yaml", "csv", "moodle-xml"]), default="yaml")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "csv", "moodle-xml", "qti"]), default="yaml")
 @click.option("-o", "--output", required=True, type=click.Path(writable=True),
               help="A file; for YAML with several modules, a folder (one file per module, as shipped).")
 @click.option("--include-retired", is_flag=True)

@@ -1,5 +1,6 @@
 """The import page with a file exported by Moodle (issue 22): it asks for the categories' modules, lists
-unsupported questions, skips them when told, takes the essays' subtype, and imports; the export goes back."""
+unsupported questions, skips them when told, takes the essays' subtype, and imports; the export goes back,
+as Moodle XML and as a QTI 3.0 package."""
 
 from __future__ import annotations
 
@@ -57,6 +58,12 @@ def test_the_page_asks_for_the_mapping_then_imports_and_exports(app: Flask, clie
     assert exported.mimetype == "application/xml" and b"certexam:subtype=proposal" in exported.data
     again = upload(client, "run", data=exported.data)  # no mapping: the export names the modules
     assert "Unchanged items: 6" in again and count_rows(app) == (6, 6)
+
+    qti = client.get("/admin/bank/export?format=qti")  # the same items as a QTI 3.0 package, and back
+    assert qti.mimetype == "application/zip" and qti.headers["Content-Disposition"].endswith('"certexam-qti3.zip"')
+    form: dict[str, Any] = {"files": [(io.BytesIO(qti.data), "certexam-qti3.zip")], "check": "1"}
+    checked = text_of(post_form(client, "/admin/bank/import", form, content_type="multipart/form-data", headers=EN))
+    assert "No errors: 6 item(s) can be imported." in checked
 
 
 def test_a_bad_subtype_is_a_form_error_not_a_failure(app: Flask, client: FlaskClient, admin: int) -> None:  # noqa: F811

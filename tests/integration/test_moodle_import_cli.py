@@ -1,8 +1,9 @@
 """`certexam bank import` of a file exported by Moodle (issue 22): --map, --map-file, --skip-unsupported,
---essay-subtype; all or nothing until every question has a module; export and import back."""
+--essay-subtype; all or nothing until every question has a module; export and import back (also QTI 3.0)."""
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 from flask import Flask
@@ -52,3 +53,9 @@ def test_import_needs_every_category_mapped_and_unsupported_questions_skipped(tm
     assert again.exit_code == 0 and "Imported: 0 new, 0 changed, 6 unchanged." in again.output
     with app.app_context():
         assert db.session().scalar(select(func.count()).select_from(BankItem)) == 6
+
+    package = tmp_path / "bank.zip"  # and as a QTI 3.0 content package
+    assert run(bank_group, ["export", "--format", "qti", "-o", str(package)]).exit_code == 0
+    assert zipfile.is_zipfile(package)
+    from_qti = run(bank_group, ["import", str(package)])
+    assert from_qti.exit_code == 0 and "Imported: 0 new, 0 changed, 6 unchanged." in from_qti.output
