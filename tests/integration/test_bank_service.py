@@ -270,7 +270,8 @@ def _roundtrip(first: Flask, tmp_path: Path, fmt: str) -> tuple[dict[str, Any], 
         second.extensions["certexam.engine"].dispose()
 
 
-CARRIED = {"yaml": set(ITEM_TYPES), "csv": set(CHOICE_TYPES), "moodle": set(ITEM_TYPES) - {"item_set"}}
+CARRIED = {"yaml": set(ITEM_TYPES), "csv": set(CHOICE_TYPES), "moodle": set(ITEM_TYPES) - {"item_set"},
+           "qti": set(ITEM_TYPES) - {"item_set"}}
 
 
 def test_generated_bank_round_trips_in_every_format(bank_app: Flask, tmp_path: Path) -> None:
