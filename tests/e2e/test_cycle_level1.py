@@ -102,8 +102,9 @@ def make_sitting(app: Flask, clock: Clock, spec: bpr.Blueprint, name: str) -> in
         return sittings.create_sitting(None, plan).id
 
 
-def release_with_confirmation(page: Any, base: str, sitting_id: int, told: int, certs: int) -> None:
-    """The officer's release: the first click only shows what will happen; the second acts."""
+def release_with_confirmation(page: Any, base: str, sitting_id: int, told: int, certs: int, second: str) -> None:
+    """The officer's release: the first click only shows what will happen; the second asks for it;
+    then a different results officer (`second`, an email) confirms the same way (issue 19.6)."""
     page.goto(f"{base}/admin/results/{sitting_id}")
     page.locator("#release").click()
     statement = page.locator("#confirm-statement")
@@ -111,8 +112,18 @@ def release_with_confirmation(page: Any, base: str, sitting_id: int, told: int, 
     expect(statement).to_contain_text(f"{certs} certificates issued")
     expect(page.locator("#released")).to_have_count(0)  # nothing happened yet
     page.locator("#confirm").click()
-    expect(page.locator("#released")).to_be_visible()
-    expect(page.locator(".flashes")).to_contain_text(f"{certs} certificates issued")
+    expect(page.locator("#release-request")).to_be_visible()  # asked for: still nothing released
+    expect(page.locator("#released")).to_have_count(0)
+    ctx = new_context(page.context.browser)
+    other = ctx.new_page()
+    sign_in(other, base, second)
+    other.goto(f"{base}/admin/results/{sitting_id}")
+    other.locator("#release").click()
+    expect(other.locator("#confirm-statement")).to_contain_text(f"{told} candidates will be told")
+    other.locator("#confirm").click()
+    expect(other.locator("#released")).to_be_visible()
+    expect(other.locator(".flashes")).to_contain_text(f"{certs} certificates issued")
+    ctx.close()
 
 
 def open_my_result(page: Any, base: str) -> Any:
@@ -227,7 +238,8 @@ def test_level1_cycle_from_first_answer_to_verified_certificate(world: World, br
     expect(officer.locator("main")).to_contain_text("Results computed: PASS 1")
     expect(officer.locator("#results-table tbody tr")).to_have_count(1)
     expect(officer.locator("#results-table .result-pass")).to_have_count(1)
-    release_with_confirmation(officer, w.url, w.sitting_id, told=1, certs=1)
+    release_with_confirmation(officer, w.url, w.sitting_id, told=1, certs=1,
+                              second=staff(w.app, {Role.RESULTS_OFFICER}).email)
     officer_ctx.close()
 
     # The candidate sees the result and the certificate; the public page verifies it.

@@ -249,7 +249,8 @@ def test_level2_cycle_marking_recheck_and_a_key_correction_the_certificates_foll
     expect(rows.filter(has_text="Chen Meiling").locator(".result-pass")).to_have_count(1)
     expect(rows.filter(has_text="Chen Meiling").locator("td").nth(7)).to_have_text("1 / 1")
     expect(rows.filter(has_text="Wang Xiaoming")).to_contain_text("ETHICS_VETO")
-    release_with_confirmation(officer, w.url, w.sitting_id, told=2, certs=1)
+    release_with_confirmation(officer, w.url, w.sitting_id, told=2, certs=1,
+                              second=staff(w.app, {Role.RESULTS_OFFICER}).email)
     [a_cert] = _certs(w, a)
     assert _certs(w, b) == []
     tone, text = _verdict(browser, w.url, a_cert)

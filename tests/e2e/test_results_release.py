@@ -37,6 +37,7 @@ def scene(tmp_path: Any) -> Iterator[dict[str, Any]]:
         sit(app, user, enrol(app, user, sid), strategy)
     with app.app_context():
         results.compute(admin, sid)
+        results.request_release(staff(app, {Role.RESULTS_OFFICER}), sid)  # four eyes: another officer asked
     with LiveServer(app) as server:
         yield {"url": server.url, "sid": sid, "admin": admin, "passer": passer, "vetoed": vetoed}
 
@@ -69,6 +70,7 @@ def test_release_then_pass_and_veto_in_two_languages(browser: Any, scene: dict[s
     expect(admin.locator("#results-table tbody tr")).to_have_count(2)
     admin.locator("#release").click()
     expect(admin.locator("#confirm-statement")).to_contain_text("2 candidates")  # a confirmation first
+    expect(admin.locator("#confirm-statement")).to_contain_text("You are the second results officer")
     admin.locator("#confirm").click()
     expect(admin.locator("#released")).to_be_visible()
     ctx.close()
