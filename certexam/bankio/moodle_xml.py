@@ -53,12 +53,12 @@ PARTIAL = "partial"
 META_TAG = re.compile(r"certexam:(\w+)=(.*)")
 _NOT_TAG = re.compile(r"[^\w.-]+")
 QUESTION_TYPES = ("multichoice", "truefalse", "shortanswer", "essay")
-# A rubric for an essay that came without grader information, in the item's languages (item content):
+# A rubric for a written item imported without grader information (Moodle, QTI), in its languages (content):
 # the item imports as a draft, and a reviewer writes the marking guide before approving it.
-NO_RUBRIC = {"zh_Hans": "（Moodle 未提供评分说明：批准前请填写评分标准。）",
-             "zh_Hant": "（Moodle 未提供評分說明：批准前請填寫評分標準。）",
-             "en": "(Moodle gave no information for graders: write the marking guide before approval.)",
-             "pt": "(O Moodle não trouxe informação para os classificadores: escreva os critérios antes de aprovar.)"}
+NO_RUBRIC = {"zh_Hans": "（导入时未附评分说明：批准前请填写评分标准。）",
+             "zh_Hant": "（匯入時未附評分說明：批准前請填寫評分標準。）",
+             "en": "(The import brought no information for graders: write the marking guide before approval.)",
+             "pt": "(A importação não trouxe informação para os classificadores: escreva os critérios antes de aprovar.)"}
 ACCEPTED = {"zh_Hans": "可接受的答案：", "zh_Hant": "可接受的答案：", "en": "Accepted answers:",
             "pt": "Respostas aceites:"}
 

@@ -27,9 +27,13 @@ import lxml.html
 from lxml import etree as LET  # writing: a default namespace with unqualified attributes
 
 from certexam.bankio.errors import MAX_FILE_BYTES, ExportError, Loaded, Located, clean_text
+from certexam.bankio.moodle_export import KEYS
+from certexam.bankio.moodle_map import MoodleOptions
+from certexam.bankio.moodle_xml import NO_RUBRIC
 from certexam.domain.catalogue import LANGUAGES
 from certexam.domain.items import (
     CONSTRUCTED,
+    ID_PATTERN,
     MULTIPLE_RESPONSE,
     SINGLE_CHOICE,
     TRUE_FALSE,
@@ -37,6 +41,9 @@ from certexam.domain.items import (
     Item,
     Option,
     Text,
+)
+from certexam.domain.items import (
+    KEY_PATTERN as KEY,
 )
 
 NS = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0"
@@ -185,13 +192,32 @@ def _html(element: ET.Element | None) -> str:
     return clean_text("".join(parts))
 
 
-def _tag_html(element: ET.Element) -> str:
+def _stem(body: ET.Element) -> str:
+    """The stem: certexam's stem div, or (another platform's item) the body's own XHTML and the prompt."""
+    own = body.find(_Q + "div")
+    if own is not None and own.get("class") == "stem":
+        return _html(own)
+    parts = [_escape(body.text)]
+    for child in body:  # whitespace between elements is layout: dropped
+        if child.tag.startswith(_Q + "qti-"):
+            prompt = child.find(_Q + "qti-prompt")
+            if prompt is not None and _html(prompt):
+                parts.append(f"<p>{_html(prompt)}</p>")
+        else:
+            parts.append(_tag_html(child, tail=False))
+        if (child.tail or "").strip():
+            parts.append(_escape(child.tail))
+    return clean_text("".join(parts))
+
+
+def _tag_html(element: ET.Element, tail: bool = True) -> str:
     name = element.tag.rsplit("}", 1)[-1]
     attrs = "".join(f' {k}="{html.escape(v)}"' for k, v in element.attrib.items() if k in ("src", "alt"))
+    after = _escape(element.tail) if tail else ""
     if name in ("br", "img"):
-        return f"<{name}{attrs}>" + _escape(element.tail)
+        return f"<{name}{attrs}>" + after
     inner = _escape(element.text) + "".join(_tag_html(c) for c in element)
-    return f"<{name}{attrs}>{inner}</{name}>" + _escape(element.tail)
+    return f"<{name}{attrs}>{inner}</{name}>" + after
 
 
 def _escape(text: str | None) -> str:
@@ -201,8 +227,9 @@ def _escape(text: str | None) -> str:
 class _Reader:
     """Gathers the languages of each item from its per-language files."""
 
-    def __init__(self, loaded: Loaded) -> None:
-        self.loaded = loaded
+    def __init__(self, loaded: Loaded, options: MoodleOptions) -> None:
+        self.loaded, self.options = loaded, options
+        self.default_module = options.module_for("")
         self.items: dict[str, dict[str, object]] = {}
 
     def read(self, href: str, data: bytes) -> None:
@@ -222,8 +249,7 @@ class _Reader:
         entry = self.items.setdefault(root.get("identifier", ""), {"texts": {}, "root": root, "body": body,
                                                                    "href": href})
         texts: dict[str, dict[str, str]] = entry["texts"]  # type: ignore[assignment]
-        stem = body.find(_Q + "div")
-        texts.setdefault("stem", {})[lang] = _html(stem)
+        texts.setdefault("stem", {})[lang] = _stem(body)
         for block in body.findall(_Q + "qti-rubric-block"):
             field = "rubric" if block.get("view") == "scorer" else "explanation"
             texts.setdefault(field, {})[lang] = _html(block.find(_Q + "qti-content-body"))
@@ -232,6 +258,7 @@ class _Reader:
             texts.setdefault("option:" + simple.get("identifier", ""), {})[lang] = _html(simple)
 
     def build(self, item_id: str, entry: dict[str, object]) -> Located:
+        usable = bool(ID_PATTERN.fullmatch(item_id))
         root: ET.Element = entry["root"]  # type: ignore[assignment]
         body: ET.Element = entry["body"]  # type: ignore[assignment]
         texts: dict[str, dict[str, str]] = entry["texts"]  # type: ignore[assignment]
@@ -239,12 +266,18 @@ class _Reader:
         choice = body.find(_Q + "qti-choice-interaction")
         correct = [v.text or "" for v in declaration.iter(_Q + "qti-value")] if declaration is not None else []
         keys = [s.get("identifier", "") for s in choice.findall(_Q + "qti-simple-choice")] if choice is not None else []
+        letter = {k: k if all(KEY.fullmatch(k) for k in keys) else KEYS[i] for i, k in enumerate(keys[: len(KEYS)])}
+        correct = [letter.get(c, c) for c in correct] if sorted(keys) != ["false", "true"] else correct
         answer: Answer = None
         options: tuple[Option, ...] = ()
         scoring = subtype = None
         points = None
         if body.find(_Q + "qti-extended-text-interaction") is not None:
-            item_type, subtype = CONSTRUCTED, body.get("data-subtype")
+            item_type, subtype = CONSTRUCTED, body.get("data-subtype") or self.options.essay_subtype
+            if not texts.get("rubric") and texts.get("stem"):  # another platform's essay without a scorer's rubric
+                texts["rubric"] = {code: NO_RUBRIC.get(code, NO_RUBRIC["en"]) for code in texts["stem"]}
+                self.loaded.note(None, f"{entry['href']}: the written item has no scorer's rubric: its rubric says "
+                                       "to write the marking guide before approval.", item_id)
             maximum = root.find(_Q + "qti-outcome-declaration")
             raw = maximum.get("normal-maximum", "") if maximum is not None else ""
             points = int(float(raw)) if raw.replace(".", "", 1).isdigit() and float(raw).is_integer() else None
@@ -254,7 +287,7 @@ class _Reader:
             multiple = declaration is not None and declaration.get("cardinality") == "multiple"
             item_type = MULTIPLE_RESPONSE if multiple else SINGLE_CHOICE
             answer = tuple(correct) if multiple else (correct[0] if correct else None)
-            options = tuple(Option(k, Text(texts.get("option:" + k, {}))) for k in keys)
+            options = tuple(Option(letter[k], Text(texts.get("option:" + k, {}))) for k in letter)
             if multiple:
                 processing = root.find(_Q + "qti-response-processing")
                 template = processing.get("template", "") if processing is not None else ""
@@ -265,17 +298,26 @@ class _Reader:
                                     "which are what certexam imports.", item_id)
         difficulty = body.get("data-difficulty")
         item = Item(
-            id=item_id, module=body.get("data-module", ""), type=item_type, stem=Text(texts.get("stem", {})),
+            id=item_id if usable else "", module=body.get("data-module") or self.default_module or "",
+            type=item_type, stem=Text(texts.get("stem", {})),
             options=options, answer=answer, explanation=Text(texts.get("explanation", {})),
             difficulty=int(difficulty) if difficulty and difficulty.isdigit() else None,
             tags=tuple((body.get("data-tags") or "").split()), enemies=tuple((body.get("data-enemies") or "").split()),
             scoring=scoring, subtype=subtype, max_points=points, rubric=Text(texts.get("rubric", {})),
         )
-        return Located(item, None)
+        located = Located(item, None)
+        if not usable:
+            located.renumber = item_id  # another platform's identifier: the import gives a certexam id
+        return located
 
 
-def load_qti(data: bytes, file: str) -> Loaded:
-    """Read a QTI 3.0 content package into located items and errors."""
+def load_qti(data: bytes, file: str, options: MoodleOptions | None = None) -> Loaded:
+    """Read a QTI 3.0 content package into located items and errors.
+
+    Items from another platform carry no data-module: the mapping's line for the empty category
+    (``--map '=L1-ETH'``) gives them one; their identifiers become certexam ids when they are none;
+    their written items take the import's essay subtype, and a placeholder rubric (noted) if they have none.
+    """
     loaded = Loaded(file)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -296,7 +338,7 @@ def load_qti(data: bytes, file: str) -> Loaded:
     except Exception as exc:  # defusedxml and expat errors: unreadable either way
         loaded.error(None, f"imsmanifest.xml is not valid XML ({exc}).")
         return loaded
-    reader = _Reader(loaded)
+    reader = _Reader(loaded, options or MoodleOptions())
     for resource in manifest.iter(f"{{{CP_NS}}}resource"):
         href = resource.get("href", "")
         if resource.get("type") != ITEM_TYPE:

@@ -79,6 +79,8 @@ def _load(source: Source, fmt: str | None, moodle: MoodleOptions | None) -> Load
         return loaded
     if chosen == "moodle":
         return moodle_xml.load_moodle(data, name, moodle)
+    if chosen == "qti":
+        return qti.load_qti(data, name, moodle)
     return _LOADERS[chosen](data, name)
 
 

@@ -61,7 +61,7 @@ def test_with_a_mapping_and_skipping_the_moodle_file_imports() -> None:
     assert essay.stem["zh_Hans"].startswith("<p><strong>案例</strong></p><p>客户投诉")
     assert essay.rubric["zh_Hans"] == "<ol><li>确认事实（3 分）</li><li>通知负责人（3 分）</li><li>书面答复客户（4 分）</li></ol>"
     assert bare_essay.stem["zh_Hans"] == "举报制度为何需要保护举报人？ (至少两点 &amp; 举例)"  # plain text, escaped
-    assert bare_essay.rubric["zh_Hans"].startswith("（Moodle 未提供评分说明")
+    assert bare_essay.rubric["zh_Hans"] == "（导入时未附评分说明：批准前请填写评分标准。）"
     assert tf.answer is False and tf.stem == Text({"zh_Hans": "价值很低的礼品<em>一律</em>无需登记。",
                                                     "en": "Gifts of low value <em>never</em> need to be recorded."})
     assert (mr.type, mr.answer, mr.scoring) == ("multiple_response", ("A", "C", "D"), "partial")

@@ -16,6 +16,7 @@ import pytest
 
 from certexam.bankio import detect_format, read_files
 from certexam.bankio.moodle_map import MoodleOptions
+from certexam.bankio.moodle_xml import NO_RUBRIC
 from certexam.bankio.qti import CP_NS, ITEM_TYPE, NS, dump_qti
 from certexam.bankio.sanitize import safe_html
 from certexam.domain.items import Item, Option, Text
@@ -181,3 +182,84 @@ def test_the_rules_catch_a_broken_package(old: bytes, new: bytes, problem: str) 
 def test_bad_packages_are_refused(data: bytes, message: str) -> None:
     result = read_files([("bank.zip", data)])
     assert result.items == () and any(message in e.message for e in result.errors), result.errors
+
+
+# ---- a package from another platform (shaped like 1EdTech's qti-examples, content of its own) ---------------
+
+FOREIGN_CHOICE = b"""<?xml version="1.0" encoding="UTF-8"?>
+<qti-assessment-item xmlns="http://www.imsglobal.org/xsd/imsqtiasi_v3p0" identifier="choice-ports"
+    title="Network ports" adaptive="false" time-dependent="false" xml:lang="en">
+  <qti-response-declaration identifier="RESPONSE" cardinality="single" base-type="identifier">
+    <qti-correct-response><qti-value>ChoiceC</qti-value></qti-correct-response>
+  </qti-response-declaration>
+  <qti-outcome-declaration identifier="SCORE" cardinality="single" base-type="float"/>
+  <qti-item-body>
+    <p>A web server answers HTTPS requests.</p>
+    <qti-choice-interaction response-identifier="RESPONSE" shuffle="true" max-choices="1">
+      <qti-prompt>Which port does it listen on by default?</qti-prompt>
+      <qti-simple-choice identifier="ChoiceA">21</qti-simple-choice>
+      <qti-simple-choice identifier="ChoiceB">80</qti-simple-choice>
+      <qti-simple-choice identifier="ChoiceC">443</qti-simple-choice>
+    </qti-choice-interaction>
+  </qti-item-body>
+  <qti-response-processing template="https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/match_correct.xml"/>
+</qti-assessment-item>
+"""
+FOREIGN_ESSAY = b"""<?xml version="1.0" encoding="UTF-8"?>
+<qti-assessment-item xmlns="http://www.imsglobal.org/xsd/imsqtiasi_v3p0" identifier="essay-backup"
+    title="Backups" adaptive="false" time-dependent="false" xml:lang="en">
+  <qti-response-declaration identifier="RESPONSE" cardinality="single" base-type="string"/>
+  <qti-outcome-declaration identifier="SCORE" cardinality="single" base-type="float" normal-maximum="6"/>
+  <qti-item-body>
+    <p>Describe a backup plan for a small office.</p>
+    <qti-extended-text-interaction response-identifier="RESPONSE" expected-length="200"/>
+    <qti-rubric-block view="scorer" use="scoring"><qti-content-body><p>3-2-1 rule named (2)</p></qti-content-body></qti-rubric-block>
+  </qti-item-body>
+</qti-assessment-item>
+"""
+FOREIGN_MANIFEST = b"""<?xml version="1.0" encoding="UTF-8"?>
+<manifest identifier="MANIFEST-1" xmlns="http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1">
+  <metadata><schema>QTI Package</schema><schemaversion>3.0.0</schemaversion></metadata>
+  <organizations/>
+  <resources>
+    <resource identifier="id-choice" type="imsqti_item_xmlv3p0" href="id-choice/ports.xml">
+      <file href="id-choice/ports.xml"/>
+    </resource>
+    <resource identifier="id-essay" type="imsqti_item_xmlv3p0" href="id-essay/backup.xml">
+      <file href="id-essay/backup.xml"/>
+    </resource>
+    <resource identifier="id-css" type="webcontent" href="style.css"><file href="style.css"/></resource>
+  </resources>
+</manifest>
+"""
+
+
+def foreign_package(choice: bytes = FOREIGN_CHOICE) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("imsmanifest.xml", FOREIGN_MANIFEST)
+        archive.writestr("id-choice/ports.xml", choice)
+        archive.writestr("id-essay/backup.xml", FOREIGN_ESSAY.replace(b'xml:lang="en"', b'xml:lang="zh-Hans"'))
+        archive.writestr("style.css", b"p {}")
+    return out.getvalue()
+
+
+def test_another_platform_s_package_imports_with_a_module_for_it() -> None:
+    data = foreign_package(FOREIGN_CHOICE.replace(b'xml:lang="en"', b'xml:lang="zh-Hans"'))
+    unmapped = read_files([("other.zip", data)])
+    assert unmapped.items == () and {e.message for e in unmapped.errors} >= {"The module is missing."}
+    result = read_files([("other.zip", data)], {"L1-NET-0007"}, moodle=MoodleOptions({"": "L1-NET"}))
+    assert result.errors == ()
+    choice, essay = result.items
+    assert (choice.id, choice.module, choice.type, choice.answer) == ("L1-NET-0008", "L1-NET", "single_choice", "C")
+    assert choice.stem == Text({"zh_Hans": "<p>A web server answers HTTPS requests.</p>"
+                                           "<p>Which port does it listen on by default?</p>"})
+    assert [o.key for o in choice.options] == ["A", "B", "C"] and choice.options[2].text["zh_Hans"] == "443"
+    assert (essay.id, essay.type, essay.max_points) == ("L1-NET-0009", "constructed", 6)
+    assert essay.rubric == Text({"zh_Hans": "<p>3-2-1 rule named (2)</p>"})
+    assert essay.subtype == "short_answer"  # the import's essay subtype
+    no_rubric = _replace(data, "id-essay/backup.xml", b'view="scorer"', b'view="author"')
+    bare = read_files([("other.zip", no_rubric)], moodle=MoodleOptions({"": "L1-NET"}, essay_subtype="skill"))
+    essay = bare.items[1]
+    assert essay.subtype == "skill" and essay.rubric["zh_Hans"] == NO_RUBRIC["zh_Hans"]
+    assert "has no scorer's rubric" in bare.notes[0].message
