@@ -159,3 +159,18 @@ def test_the_verification_pages_pass_axe(tmp_path: Path, monkeypatch: pytest.Mon
         assert serious(page) == []
         page.goto(f"{server.url}/V/{cert.token}")
         assert serious(page) == []
+
+
+def test_option_n_types_in_a_written_answer(kinds_ready: dict[str, Any], en_page: Any) -> None:
+    """On a Mac, Option+N is the tilde dead key (Portuguese "não"): in a text field it types and does not turn
+    the page; Alt+N there (Windows, Linux: it types nothing) still does."""
+    page = en_page
+    sign_in_and_begin(page, kinds_ready["url"], kinds_ready["user"].email)
+    written = page.locator(".question:has(textarea)").first  # the lowest-numbered one: never the last
+    go_to(page, number_of(written))
+    box = written.locator("textarea")
+    box.focus()
+    box.dispatch_event("keydown", {"key": "Dead", "code": "KeyN", "altKey": True, "bubbles": True})
+    expect(written).to_be_visible()
+    page.keyboard.press("Alt+KeyN")
+    expect(written).to_be_hidden()

@@ -98,10 +98,17 @@
       if (box && !box.disabled) { box.click(); }  // a click fires "change": saved like a mouse click
     }
   };
+  function typesACharacter(ev) {
+    // On a Mac, Option+N is the tilde dead key (Portuguese "não") and Option+letters type symbols: in a
+    // text field such a key types, it is not a shortcut. Alt+N on Windows or Linux types nothing there.
+    var el = ev.target;
+    var editable = el && (el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && /^(text|search|number)$/.test(el.type)));
+    return !!editable && (ev.key === "Dead" || (ev.key.length === 1 && ev.key.toLowerCase() !== ev.code.slice(3).toLowerCase()));
+  }
   document.addEventListener("keydown", function (ev) {
     if (!ev.altKey || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.isComposing) { return; }
     var act = ACTIONS[ev.code];
-    if (!act) { return; }
+    if (!act || typesACharacter(ev)) { return; }
     ev.preventDefault();  // Alt+F would open the browser's menu in some browsers
     act();
   });
