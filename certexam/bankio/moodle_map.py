@@ -92,7 +92,7 @@ def assign_ids(files: Sequence[Loaded], existing_ids: Set[str]) -> None:
     highest: dict[str, int] = {}
     for item_id in taken:
         module, _, number = item_id.rpartition("-")
-        if module in MODULES_BY_CODE and number.isdigit():
+        if module in MODULES_BY_CODE and number.isascii() and number.isdigit():
             highest[module] = max(highest.get(module, 0), int(number))
     for loaded in files:
         for located in loaded.items:

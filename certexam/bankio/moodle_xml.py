@@ -134,7 +134,7 @@ class _Question:
             elif match[1] == "enemy":
                 found.enemies.append(match[2])
             elif match[1] == "difficulty":
-                if match[2].isdigit():
+                if re.fullmatch(r"[0-9]{1,3}", match[2]):  # ASCII: int() refuses '²', which isdigit() takes
                     found.difficulty = int(match[2])
                 else:
                     self.bad("difficulty", f"The tag '{value}' must give a whole number.")

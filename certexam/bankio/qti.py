@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 import zipfile
 from collections.abc import Sequence
 from xml.etree import ElementTree as ET  # noqa: S405 - types only; parsing goes through defusedxml
@@ -236,15 +237,15 @@ class _Reader:
         try:
             root = SafeET.fromstring(data, forbid_dtd=True)
         except Exception as exc:  # defusedxml and expat errors: the file is unreadable either way
-            self.loaded.error(None, f"{href}: the XML is not valid ({exc}).")
+            self.loaded.error(None, f"The item file {href} is not valid XML ({exc}).")
             return
         if root.tag != _Q + "qti-assessment-item":
-            self.loaded.error(None, f"{href}: the root is not a QTI 3.0 qti-assessment-item.")
+            self.loaded.error(None, f"The item file {href} is not a QTI 3.0 qti-assessment-item.")
             return
         lang = FROM_TAGS.get(root.get(XML_LANG, ""), root.get(XML_LANG, "zh_Hans"))
         body = root.find(_Q + "qti-item-body")
         if body is None:
-            self.loaded.error(None, f"{href}: the item has no qti-item-body.")
+            self.loaded.error(None, f"The item file {href} has no qti-item-body.")
             return
         entry = self.items.setdefault(root.get("identifier", ""), {"texts": {}, "root": root, "body": body,
                                                                    "href": href})
@@ -276,11 +277,11 @@ class _Reader:
             item_type, subtype = CONSTRUCTED, body.get("data-subtype") or self.options.essay_subtype
             if not texts.get("rubric") and texts.get("stem"):  # another platform's essay without a scorer's rubric
                 texts["rubric"] = {code: NO_RUBRIC.get(code, NO_RUBRIC["en"]) for code in texts["stem"]}
-                self.loaded.note(None, f"{entry['href']}: the written item has no scorer's rubric: its rubric says "
+                self.loaded.note(None, f"The written item in {entry['href']} has no scorer's rubric: its rubric says "
                                        "to write the marking guide before approval.", item_id)
             maximum = root.find(_Q + "qti-outcome-declaration")
             raw = maximum.get("normal-maximum", "") if maximum is not None else ""
-            points = int(float(raw)) if raw.replace(".", "", 1).isdigit() and float(raw).is_integer() else None
+            points = int(float(raw)) if re.fullmatch(r"[0-9]{1,6}(\.0*)?", raw) else None
         elif sorted(keys) == ["false", "true"]:
             item_type, answer = TRUE_FALSE, correct == ["true"]
         elif choice is not None:
@@ -294,14 +295,14 @@ class _Reader:
                 scoring = "partial" if template.endswith("map_response.xml") else "all_or_nothing"
         else:
             item_type = ""
-            self.loaded.error(None, f"{entry['href']}: the item has no choice or extended-text interaction, "
+            self.loaded.error(None, f"The item in {entry['href']} has no choice or extended-text interaction, "
                                     "which are what certexam imports.", item_id)
         difficulty = body.get("data-difficulty")
         item = Item(
             id=item_id if usable else "", module=body.get("data-module") or self.default_module or "",
             type=item_type, stem=Text(texts.get("stem", {})),
             options=options, answer=answer, explanation=Text(texts.get("explanation", {})),
-            difficulty=int(difficulty) if difficulty and difficulty.isdigit() else None,
+            difficulty=int(difficulty) if difficulty and re.fullmatch(r"[0-9]{1,3}", difficulty) else None,
             tags=tuple((body.get("data-tags") or "").split()), enemies=tuple((body.get("data-enemies") or "").split()),
             scoring=scoring, subtype=subtype, max_points=points, rubric=Text(texts.get("rubric", {})),
         )
@@ -336,7 +337,7 @@ def load_qti(data: bytes, file: str, options: MoodleOptions | None = None) -> Lo
     try:
         manifest = SafeET.fromstring(archive.read("imsmanifest.xml"), forbid_dtd=True)
     except Exception as exc:  # defusedxml and expat errors: unreadable either way
-        loaded.error(None, f"imsmanifest.xml is not valid XML ({exc}).")
+        loaded.error(None, f"The manifest imsmanifest.xml is not valid XML ({exc}).")
         return loaded
     reader = _Reader(loaded, options or MoodleOptions())
     for resource in manifest.iter(f"{{{CP_NS}}}resource"):

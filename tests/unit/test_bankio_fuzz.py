@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from certexam.bankio import ParseResult, read_bytes
+from certexam.bankio import ParseResult, read_bytes, read_files
+from certexam.bankio.qti import dump_qti
 from certexam.bankio.sanitize import html_problems, safe_html
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bank"
@@ -25,7 +28,7 @@ def check(result: ParseResult) -> None:
 
 
 @FUZZ
-@given(st.binary(max_size=400), st.sampled_from(["yaml", "csv", "moodle", None]))
+@given(st.binary(max_size=400), st.sampled_from(["yaml", "csv", "moodle", "qti", None]))
 def test_random_bytes_give_errors_not_exceptions(data: bytes, fmt: str | None) -> None:
     check(read_bytes("upload.bin", data, fmt=fmt))
 
@@ -58,6 +61,27 @@ def test_mutated_valid_files_give_items_or_errors(sample: tuple[str, bytes]) -> 
     name, data = sample
     check(read_bytes(name, data))
     check(read_bytes("upload", data, fmt=FORMATS[name]))  # forced format: content sniffing not involved
+
+
+def _package() -> tuple[list[str], dict[str, bytes]]:
+    items = [i for i in read_files(sorted(FIXTURES.iterdir())).items if i.type != "item_set"]
+    archive = zipfile.ZipFile(io.BytesIO(dump_qti(items)))
+    return archive.namelist(), {name: archive.read(name) for name in archive.namelist()}
+
+
+PACKAGE_NAMES, PACKAGE = _package()
+
+
+@FUZZ
+@given(st.sampled_from(PACKAGE_NAMES), st.integers(0, 4000), st.binary(min_size=0, max_size=8), st.booleans())
+def test_mutated_qti_packages_give_items_or_errors(name: str, at: int, chunk: bytes, cut: bool) -> None:
+    """A QTI package (issue 22) with one member cut short or spliced: items or errors, never an exception."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for member, body in PACKAGE.items():
+            changed = body[:at] if cut else body[:at] + chunk + body[at:]
+            archive.writestr(member, changed if member == name else body)
+    check(read_bytes("bank.zip", out.getvalue()))
 
 
 @FUZZ

@@ -229,3 +229,11 @@ def test_moodle_1_image_tags_make_a_question_unsupported() -> None:
     result = parse_moodle(data, "m.xml", MoodleOptions(MAPPING))
     assert "The question 'Records' cannot be imported: it holds embedded files (images or sound)" in \
         result.errors[0].message
+
+
+def test_a_superscript_difficulty_is_an_error_not_a_crash() -> None:
+    """'²'.isdigit() is true but int('²') raises: the tag is refused with its message (it raised before)."""
+    data = MOODLE.read_bytes().replace(b"<tag><text>conflict of interest</text></tag>",
+                                       "<tag><text>certexam:difficulty=²</text></tag>".encode())
+    result = parse_moodle(data, "m.xml", MoodleOptions(MAPPING, True))
+    assert [e.message for e in result.errors] == ["The tag 'certexam:difficulty=²' must give a whole number."]

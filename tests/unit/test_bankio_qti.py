@@ -177,7 +177,7 @@ def test_the_rules_catch_a_broken_package(old: bytes, new: bytes, problem: str) 
     (_replace(dump_qti(bank_items()[:1]), "imsmanifest.xml", b'href="items/L1-ETH-0001/en.xml"',
               b'href="items/missing.xml"'), "The manifest names items/missing.xml, which is not in the package."),
     (_replace(dump_qti(bank_items()[:1]), "items/L1-ETH-0001/zh_Hans.xml", b"qti-choice-interaction",
-              b"qti-order-interaction"), "the item has no choice or extended-text interaction"),
+              b"qti-order-interaction"), "has no choice or extended-text interaction"),
 ])
 def test_bad_packages_are_refused(data: bytes, message: str) -> None:
     result = read_files([("bank.zip", data)])
@@ -262,4 +262,11 @@ def test_another_platform_s_package_imports_with_a_module_for_it() -> None:
     bare = read_files([("other.zip", no_rubric)], moodle=MoodleOptions({"": "L1-NET"}, essay_subtype="skill"))
     essay = bare.items[1]
     assert essay.subtype == "skill" and essay.rubric["zh_Hans"] == NO_RUBRIC["zh_Hans"]
-    assert "has no scorer's rubric" in bare.notes[0].message
+    assert "The written item in id-essay/backup.xml has no scorer's rubric" in bare.notes[0].message
+
+
+def test_odd_digits_in_data_attributes_are_not_a_crash() -> None:
+    data = _replace(dump_qti(bank_items()[:1]), "items/L1-ETH-0001/zh_Hans.xml", b'data-difficulty="2"',
+                    'data-difficulty="²"'.encode())
+    result = read_files([("bank.zip", data)], {"L1-ETH-0002"})  # its enemy is in the bank
+    assert result.errors == () and result.items[0].difficulty is None  # the first language's file is read
