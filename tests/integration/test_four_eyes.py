@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,19 @@ from sqlalchemy import select
 from certexam import db
 from certexam.cli.bank import bank_group
 from certexam.errors import Conflict, Forbidden
-from certexam.models import AuditEntry, BankItemVersion, Role, Sitting
+from certexam.models import (
+    AuditEntry,
+    BankItemVersion,
+    BonusApplication,
+    Grant,
+    Payout,
+    PayoutBatch,
+    Role,
+    Sitting,
+)
+from certexam.models.bonus import ApplicationStatus, GrantStatus
 from certexam.services.accounts import api_tokens
+from certexam.services.bonus import duties
 from certexam.services.results import release as results
 from tests.confirming import confirm
 from tests.conftest import make_app, post_form
@@ -141,3 +153,45 @@ def test_bank_import_approve_names_a_reviewer_who_is_not_the_importer(bank_app: 
         versions = db.session().scalars(select(BankItemVersion)).all()
         assert versions and {(v.status, v.created_by_id, v.reviewed_by_id) for v in versions} == {
             ("approved", author.id, reviewer.id)}
+
+
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+def _batch(app: Flask, approver: Any, maker: Any) -> int:
+    """A payout batch made by `maker` holding one application that `approver` put on the public notice."""
+    holder = candidate(app)
+    with app.app_context():
+        sess = db.session()
+        application = BonusApplication(
+            user_id=holder.id, status=ApplicationStatus.APPROVED, submitted_at=NOW, declared_no_same_kind_award=True,
+            declared_truthful=True, bank_name="招商银行", bank_account="6225881234567898", eligibility_json="{}",
+            reviewed_by_id=approver.id, reviewed_at=NOW, updated_at=NOW)
+        grant = Grant(application=application, user_id=holder.id, amount_fen=1_000_000, approved_at=NOW,
+                      status=GrantStatus.FUNDED)
+        batch = PayoutBatch(created_at=NOW, created_by_id=maker.id, total_fen=1_000_000, count=1)
+        sess.add_all([application, grant, batch])
+        sess.flush()
+        sess.add(Payout(batch_id=batch.id, grant_id=grant.id, user_id=holder.id, amount_fen=1_000_000,
+                        bank_name="招商银行", bank_account="6225881234567898"))
+        sess.commit()
+        return batch.id
+
+
+def test_a_payout_batch_keeps_its_approver_out_and_needs_a_second_payment_officer(bank_app: Flask) -> None:
+    app = bank_app
+    approver = staff(app, {Role.BONUS_APPROVER, Role.PAYMENT_OFFICER})  # holds both roles: the rule still bites
+    maker, checker = staff(app, {Role.PAYMENT_OFFICER}), staff(app, {Role.PAYMENT_OFFICER})
+    clerk = staff(app, {Role.BONUS_CHECKER, Role.AUDITOR})
+    batch_id = _batch(app, approver, maker)
+    with app.app_context():
+        batch = db.session().get(PayoutBatch, batch_id)
+        assert batch is not None
+        refused = [(duties.MAKE, approver), ("bonus.batch.paid", approver), ("bonus.batch.paid", maker),
+                   ("bonus.payout.paid", maker), (duties.MAKE, clerk), ("bonus.batch.paid", clerk)]
+        for step, who in refused:
+            with pytest.raises(Forbidden):
+                duties.check(step, who, batch)
+        duties.check(duties.MAKE, maker, batch)  # making it is the maker's own step
+        duties.check("bonus.batch.paid", checker, batch)  # the second payment officer confirms the payment
+        duties.check("bonus.batch.paid", None, batch)  # the CLI's bookkeeping: nobody to compare
