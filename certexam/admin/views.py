@@ -37,10 +37,11 @@ PAGE_SIZE = 50
 def dashboard() -> Any:
     """Every staff member's starting page: the menu shows what their roles open."""
     sess = db.session()
-    counts: dict[str, int] = dict(sess.execute(  # type: ignore[arg-type]
-        select(User.role, func.count()).where(User.active).group_by(User.role)).all())
-    counts.update(sess.execute(select(UserRole.role, func.count()).join(User, User.id == UserRole.user_id)
-                               .where(User.active).group_by(UserRole.role)).all())
+    counts: dict[str, int] = {str(kind): n for kind, n in sess.execute(
+        select(User.role, func.count()).where(User.active).group_by(User.role))}
+    counts.update((str(role), n) for role, n in sess.execute(
+        select(UserRole.role, func.count()).join(User, User.id == UserRole.user_id).where(User.active)
+        .group_by(UserRole.role)))
     return render_template("admin/dashboard.html", counts=counts, role_labels=ROLE_LABELS)
 
 
