@@ -48,6 +48,9 @@ class StaffAccountForm(FlaskForm):
                       choices=[(k.value, v) for k, v in STAFF_ROLES.items()], validators=[DataRequired()])
     name_zh = StringField(_l("Name in Chinese"), validators=[DataRequired(), Length(max=100)])
     name_en = StringField(_l("Name in English or pinyin"), validators=[DataRequired(), Length(max=200)])
+    # Issue 19.11: as written in the English name; blank takes its first word.
+    name_family = StringField(_l("Family name, as written in the name in English or pinyin"),
+                              validators=[Optional(), Length(max=100)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     # Only an offered organisation: a made-up id (2^63 overflowed SQLite, 2^31 PostgreSQL: issue 19.8)
     # is a form error, never a query.

@@ -56,7 +56,8 @@ def users() -> Any:
         try:
             accounts.create_staff_account(
                 current_user, form.email.data or "", form.password.data or "", {Role(r) for r in form.role.data or []},
-                form.name_zh.data or "", form.name_en.data or "", form.organisation_id.data or None)
+                form.name_zh.data or "", form.name_en.data or "", form.organisation_id.data or None,
+                name_family=form.name_family.data or None)
         except UserError as exc:
             show_error(form, exc)
         else:

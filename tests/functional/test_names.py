@@ -79,3 +79,19 @@ def test_registration_takes_the_names_a_certificate_prints(app: Flask, client: F
     Chinese, the lengths the certificate prints (tests/integration/test_long_names.py); no more."""
     resp = post_form(client, "/auth/register", {**REG, field: value}, headers=EN)
     assert (resp.status_code == 302) is ok and _count(app, User) == int(ok)
+
+
+def test_admin_form_asks_for_the_family_name(app: Flask) -> None:
+    """Issue 19.11: the staff account form takes the family name too (blank: the English name's first word)."""
+    admin = staff(app, Role.ADMIN)
+    client = app.test_client()
+    sign_in(client, admin.email)
+    form = {"role": "marker", "name_zh": "黄职员", "name_en": "Grader Wong", "password": PASSWORD}
+    refused = post_form(client, "/admin/users", {**form, "email": "a@example.com", "name_family": "Lee"}, headers=EN)
+    assert "as it is in the name in English" in refused.get_data(as_text=True)
+    for email, family in (("b@example.com", "wong"), ("c@example.com", "")):
+        assert post_form(client, "/admin/users", {**form, "email": email, "name_family": family}).status_code == 302
+    with app.app_context():
+        stored = {e: f for e, f in db.session().execute(select(User.email, User.name_family).where(
+            User.name_en == "Grader Wong"))}
+    assert stored == {"b@example.com": "wong", "c@example.com": "Grader"}

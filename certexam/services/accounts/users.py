@@ -205,12 +205,13 @@ def change_password(user: User, current: str, new_password: str) -> User:
 @db.use_case
 def create_staff_account(
     actor: User | None, email: str, password: str, role: Role | Collection[Role], name_zh: str, name_en: str,
-    organisation_id: int | None = None, *, password_hash: str | None = None,
+    organisation_id: int | None = None, *, password_hash: str | None = None, name_family: str | None = None,
 ) -> User:
     """A system administrator (or the CLI, actor None) creates an employer, or a staff account with
     one or more staff roles (issue 19.6: `role` is a role or a collection of staff roles).
 
-    `password_hash`: as for register_candidate.
+    `password_hash`: as for register_candidate. `name_family`: as written in `name_en` (issue 19.11);
+    None or blank: its first word.
     """
     sess = db.session()
     roles = frozenset({role} if isinstance(role, Role) else role)
@@ -233,7 +234,7 @@ def create_staff_account(
     at = clock.now()
     user = User(email=normal_email(email), password_hash=password_hash or passwords.hash_password(password),
                 role=AccountKind.EMPLOYER if Role.EMPLOYER in roles else AccountKind.STAFF,
-                name_zh=name_zh, name_en=name_en, name_family=default_family_name(name_en),
+                name_zh=name_zh, name_en=name_en, name_family=checked_family_name(name_family, name_en),
                 organisation_id=organisation_id, created_at=at)
     if user.role == AccountKind.STAFF:
         user.staff_roles = [UserRole(role=r, granted_at=at, granted_by_id=actor.id if actor else None)
