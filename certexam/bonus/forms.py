@@ -33,7 +33,12 @@ class EvidenceForm(FlaskForm):
 
 class ApplyForm(FlaskForm):
     bank_name = StringField(_l("Bank and branch"), validators=[DataRequired(), Length(max=100)])
+    bank_account_kind = SelectField(_l("Kind of number"), default="card",
+                                    choices=[("card", _l("Bank card (debit card, e.g. UnionPay 62...)")),
+                                             ("account", _l("Bank account (passbook or other account)"))])
     bank_account = StringField(_l("Bank account number"), validators=[DataRequired(), Length(max=60)])
+    bank_cnaps = StringField(_l("CNAPS code of the branch (联行号, 12 digits; needed unless the bank is the "
+                                "programme's paying bank)"), validators=[Optional(), Length(max=20)])
     no_same_kind_award = BooleanField(
         _l("I declare that I have not received, and will not take, a city-level award or subsidy of the "
            "same kind for this certificate."), validators=[DataRequired()])
@@ -96,3 +101,30 @@ class FraudForm(FlaskForm):
 class RecoveryForm(FlaskForm):
     recovered_on = DateField(_l("Repaid on"), validators=[DataRequired()])
     submit = SubmitField(_l("Record repayment"))
+
+
+class LineOutcomeForm(FlaskForm):
+    """What the bank did with one payment line (issue 23)."""
+
+    outcome = SelectField(_l("Outcome"), choices=[("paid", _l("Paid")), ("returned", _l("Returned"))])
+    settled_on = DateField(_l("Day"), validators=[DataRequired()])
+    reason = StringField(_l("The bank's reason (for a return)"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Record"))
+
+
+class CorrectLineForm(FlaskForm):
+    """New bank details for a returned line."""
+
+    bank_name = StringField(_l("Bank and branch"), validators=[DataRequired(), Length(max=100)])
+    bank_account_kind = SelectField(_l("Kind of number"), default="card",
+                                    choices=[("card", _l("Bank card (debit card, e.g. UnionPay 62...)")),
+                                             ("account", _l("Bank account (passbook or other account)"))])
+    bank_account = StringField(_l("Bank account number"), validators=[DataRequired(), Length(max=60)])
+    bank_cnaps = StringField(_l("CNAPS code (联行号)"), validators=[Optional(), Length(max=20)])
+    submit = SubmitField(_l("Correct and make ready to send again"))
+
+
+class StatementForm(FlaskForm):
+    file = FileField(_l("Bank statement (CSV: reference, amount, status, date, reason)"),
+                     validators=[FileRequired()])
+    submit = SubmitField(_l("Reconcile"))

@@ -138,7 +138,8 @@ def apply() -> Any:
         return redirect(url_for("bonus.application_detail", application_id=current.id))
     if form.validate_on_submit():
         data = bonus_applications.ApplyInput(bool(form.no_same_kind_award.data), bool(form.truthful.data),
-                                             form.bank_name.data or "", form.bank_account.data or "")
+                                             form.bank_name.data or "", form.bank_account.data or "",
+                                             form.bank_account_kind.data or "", form.bank_cnaps.data or "")
         try:
             app = bonus_applications.apply(current_user, data)
         except UserError as exc:

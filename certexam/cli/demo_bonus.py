@@ -33,15 +33,19 @@ from certexam.services.platform import clock
 
 QUEUED = 3  # approvals after the cap is reached: they wait for next year's budget
 READY = 3  # funded approvals not yet in a payment batch
-BANK = ("招商银行深圳分行", "6214830212345678")
+BANK = ("招商银行深圳分行", "6214830212345671")
 SPECIAL = ["submitted", "submitted", "submitted", "under_review", "under_review", "notice_objection", "notice",
            "incomplete", "rejected", "withdrawn"]
 
 
+def _staff(email: str) -> User:
+    user = db.session().scalar(select(User).where(User.email == email))
+    assert user is not None
+    return user
+
+
 def _admin() -> User:
-    admin = db.session().scalar(select(User).where(User.email == "admin@demo.certexam"))
-    assert admin is not None
-    return admin
+    return _staff("admin@demo.certexam")
 
 
 class Story:
@@ -101,10 +105,12 @@ def _batch(story: Story, on: date, paid: bool) -> None:
     """Send every funded bonus to the bank; the bank's reference comes back three working days later."""
     if not payouts.ready_grants():
         return
-    batch = payouts.create_batch(story.admin, now=story.at(on, 10))
+    # Maker and checker (issue 23): two payment officers, neither of whom approved the applications.
+    maker, checker = _staff("payments@demo.certexam"), _staff("payments2@demo.certexam")
+    batch = payouts.create_batch(maker, now=story.at(on, 10))
     if paid:
         paid_on = clock.calendar().add_working_days(on, 3)
-        payouts.mark_paid(story.admin, batch.id, f"SZB-DF-{on:%Y%m%d}-{batch.id:03d}", paid_on,
+        payouts.mark_paid(checker, batch.id, f"SZB-DF-{on:%Y%m%d}-{batch.id:03d}", paid_on,
                           now=story.at(paid_on, 16))
 
 

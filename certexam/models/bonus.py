@@ -11,7 +11,17 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certexam.db import Base
@@ -121,6 +131,8 @@ class BonusApplication(Base):
     declared_truthful: Mapped[bool]  # rules s.3, item 34
     bank_name: Mapped[str] = mapped_column(String(100))
     bank_account: Mapped[str] = mapped_column(String(40))  # only the payout export shows it in full
+    bank_account_kind: Mapped[str] = mapped_column(String(8), server_default="card")  # domain.accounts_check
+    bank_cnaps: Mapped[str | None] = mapped_column(String(12))  # 联行号; empty: the paying bank itself
     eligibility_json: Mapped[str] = mapped_column(Text)  # the verdict when submitted
     check_note: Mapped[str | None] = mapped_column(Text)
     checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -195,7 +207,12 @@ class Grant(Base):
 
     application: Mapped[BonusApplication] = relationship(back_populates="grant")
     holder: Mapped[User] = relationship(foreign_keys=[user_id])
-    payout: Mapped[Payout | None] = relationship(back_populates="grant")
+    payouts: Mapped[list[Payout]] = relationship(back_populates="grant", order_by="Payout.id")
+
+    @property
+    def payout(self) -> Payout | None:
+        """The line that is not returned (sent or paid), if any."""
+        return next((p for p in self.payouts if p.status != PayoutStatus.RETURNED), None)
 
 
 class PayoutBatch(Base):
@@ -216,23 +233,54 @@ class PayoutBatch(Base):
     payouts: Mapped[list[Payout]] = relationship(back_populates="batch", order_by="Payout.id")
 
 
+class PayoutStatus(enum.StrEnum):
+    SENT = "sent"  # in a file given to the bank
+    PAID = "paid"
+    RETURNED = "returned"  # the bank sent it back (closed account, wrong name...): re-sent in a later batch
+
+
+_LIVE = text("status <> 'returned'")
+
+
 class Payout(Base):
-    """One line of a batch; unique per grant and per person."""
+    """One line of a batch (issue 23): sent, then paid or returned with the bank's reason.
+
+    One bonus per person (rules s.3, item 26): a grant and a person have at most
+    one line that is not returned (partial unique indexes); a returned line stays
+    as the record and the corrected payment is a new line in a later batch.
+    """
 
     __tablename__ = "bonus_payout"
-    __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+        Index("uq_bonus_payout_live_grant", "grant_id", unique=True, sqlite_where=_LIVE, postgresql_where=_LIVE),
+        Index("uq_bonus_payout_live_user", "user_id", unique=True, sqlite_where=_LIVE, postgresql_where=_LIVE),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("bonus_payout_batch.id"), index=True)
-    grant_id: Mapped[int] = mapped_column(ForeignKey("bonus_grant.id"), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), unique=True)  # one bonus per person
+    grant_id: Mapped[int] = mapped_column(ForeignKey("bonus_grant.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     bank_name: Mapped[str] = mapped_column(String(100))
     bank_account: Mapped[str] = mapped_column(String(40))
+    bank_account_kind: Mapped[str] = mapped_column(String(8), server_default="card")
+    bank_cnaps: Mapped[str | None] = mapped_column(String(12))
+    status: Mapped[PayoutStatus] = mapped_column(_enum(PayoutStatus, "bonus_payout_status"), server_default="sent",
+                                                 index=True)
+    settled_on: Mapped[date | None]  # the day the bank paid or returned it
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime | None]
+    cleared_at: Mapped[datetime | None]  # a returned line whose details were corrected: ready to send again
 
     batch: Mapped[PayoutBatch] = relationship(back_populates="payouts")
-    grant: Mapped[Grant] = relationship(back_populates="payout")
+    grant: Mapped[Grant] = relationship(back_populates="payouts")
     holder: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    @property
+    def end_to_end_id(self) -> str:
+        """The line's reference in the bank files and statements (ISO 20022 EndToEndId, at most 35)."""
+        return f"CXBP{self.id:010d}"
 
 
 class FraudCase(Base):

@@ -104,7 +104,7 @@ def test_bonus_from_first_job_to_payment(live_server: Any, page: Any, clock: Clo
     expect(page.locator(".mark.unmet")).to_have_count(0)
     page.locator("a[href='/bonus/apply']").click()
     page.locator("#bank_name").fill("招商银行深圳分行")
-    page.locator("#bank_account").fill("6225 8812 3456 7890")
+    page.locator("#bank_account").fill("6225 8812 3456 7898")
     page.locator("#no_same_kind_award").check()
     page.locator("#truthful").check()
     page.locator("#submit").click()
@@ -138,7 +138,7 @@ def test_bonus_from_first_job_to_payment(live_server: Any, page: Any, clock: Clo
     with page.expect_download() as info:
         page.locator("a[href$='.csv']").first.click()
     csv_text = Path(info.value.path()).read_bytes().decode("utf-8-sig")
-    assert "陈美玲" in csv_text and holder.id_number in csv_text and "6225881234567890,10000.00" in csv_text
+    assert "陈美玲" in csv_text and holder.id_number in csv_text and "6225881234567898,10000.00" in csv_text
     page.locator("input[name=bank_reference]").fill("CMB-20261202-0001")
     page.locator("input[name=paid_on]").fill("2026-12-02")
     page.locator("form[action$='/paid'] button").click()

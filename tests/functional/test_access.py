@@ -70,6 +70,11 @@ ROUTE_TABLE: dict[str, object] = {
     "bonus.admin_payouts": STAFF,
     "bonus.admin_batch_csv": STAFF,
     "bonus.admin_batch_paid": STAFF,
+    "bonus.admin_batch_file": STAFF,  # pain.001 and the Chinese bank template (issue 23)
+    "bonus.admin_batch_lines": STAFF,
+    "bonus.admin_line_outcome": STAFF,
+    "bonus.admin_line_correct": STAFF,
+    "bonus.admin_statement": STAFF,
     "bonus.admin_fraud": STAFF,
     "bonus.admin_fraud_recovered": STAFF,
     # JSON API: 401/403 as JSON, never a redirect to sign-in; roles checked in tests/functional/test_bonus_pages.py

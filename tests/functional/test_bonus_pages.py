@@ -163,7 +163,7 @@ def test_every_object_route_refuses_another_users_object(app: Flask) -> None:
         ev = bonus_records.add_evidence(owner, rec, "c.pdf", PDF, now=NOW)
     owner_client = browser(app, owner)
     r = _form(owner_client, "/bonus/apply", "/bonus/apply",
-              {"bank_name": "招商银行", "bank_account": "6225881234567890", "no_same_kind_award": "y", "truthful": "y"})
+              {"bank_name": "招商银行", "bank_account": "6225881234567898", "no_same_kind_award": "y", "truthful": "y"})
     assert r.status_code == 302
     with app.app_context():
         app_id = db.session().scalars(select(BonusApplication.id)).one()
@@ -192,9 +192,9 @@ def test_every_object_route_refuses_another_users_object(app: Flask) -> None:
 def test_application_through_review_notice_and_payment_in_pages(app: Flask, clock: Clock) -> None:
     holder = eligible_holder(app, name_zh="欧阳明华", name_en="Ouyang Minghua")
     client = browser(app, holder)
-    r = _form(client, "/bonus/apply", "/bonus/apply", {"bank_name": "招商银行", "bank_account": "6225881234567890"})
+    r = _form(client, "/bonus/apply", "/bonus/apply", {"bank_name": "招商银行", "bank_account": "6225881234567898"})
     assert r.status_code == 200 and "This field is required." in text(r)
-    r = _form(client, "/bonus/apply", "/bonus/apply", {"bank_name": "招商银行深圳分行", "bank_account": "6225 8812 3456 7890",
+    r = _form(client, "/bonus/apply", "/bonus/apply", {"bank_name": "招商银行深圳分行", "bank_account": "6225 8812 3456 7898",
                                                         "no_same_kind_award": "y", "truthful": "y"})
     assert r.status_code == 302
     with app.app_context():
@@ -202,7 +202,7 @@ def test_application_through_review_notice_and_payment_in_pages(app: Flask, cloc
     page = f"/admin/bonus/applications/{app_id}"
     admin = browser(app, make_staff(app, Role.ADMIN))
     detail = text(admin.get(page))
-    assert "Every counted period has evidence" in detail and "6225881234567890" not in detail
+    assert "Every counted period has evidence" in detail and "6225881234567898" not in detail
     assert _form(admin, page, f"{page}/check", {"complete": "1"}).status_code == 302
     assert _form(admin, page, f"{page}/review", {"approve": "1"}).status_code == 302
     notice = text(browser(app).get("/public/bonus-notice"))
@@ -220,13 +220,15 @@ def test_application_through_review_notice_and_payment_in_pages(app: Flask, cloc
     assert r.status_code == 302
     r = _form(admin, "/admin/bonus/", "/admin/bonus/notices/close", {}, follow_redirects=True)
     assert "1 application(s) approved for payment" in text(r)
-    r = _form(admin, "/admin/bonus/payouts", "/admin/bonus/payouts", {}, follow_redirects=True)
+    # The batch is made by a payment officer who approved none of it, and confirmed paid by a second one.
+    maker, checker = (browser(app, make_staff(app, Role.PAYMENT_OFFICER)) for _ in range(2))
+    r = _form(maker, "/admin/bonus/payouts", "/admin/bonus/payouts", {}, follow_redirects=True)
     assert "Batch 1 is ready" in text(r)
-    csv_resp = admin.get("/admin/bonus/payouts/1.csv")
+    csv_resp = maker.get("/admin/bonus/payouts/1.csv")
     assert csv_resp.headers["Content-Disposition"] == 'attachment; filename="bonus-batch-1.csv"'
     body = csv_resp.data.decode("utf-8-sig")
-    assert "欧阳明华" in body and holder.id_number in body and "6225881234567890" in body and ",10000.00" in body
-    r = _form(admin, "/admin/bonus/payouts", "/admin/bonus/payouts/1/paid",
+    assert "欧阳明华" in body and holder.id_number in body and "6225881234567898" in body and ",10000.00" in body
+    r = _form(checker, "/admin/bonus/payouts", "/admin/bonus/payouts/1/paid",
               {"bank_reference": "CMB-20261202-001", "paid_on": "2026-12-02"})
     assert r.status_code == 302
     assert "Paid" in text(client.get(f"/bonus/applications/{app_id}"))

@@ -138,7 +138,7 @@ def eligible_holder(app: Flask, org_id: int | None = None, **holder: Any) -> Use
 
 def apply(app: Flask, user: User, now: datetime = NOW) -> int:
     with app.app_context():
-        data = bonus_applications.ApplyInput(True, True, "招商银行深圳分行", "6225 8812 3456 7890")
+        data = bonus_applications.ApplyInput(True, True, "招商银行深圳分行", "6225 8812 3456 7898")
         return bonus_applications.apply(user, data, now=now).id
 
 
@@ -192,6 +192,18 @@ def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def admin(app: Flask) -> User:
     return make_staff(app, Role.ADMIN)
+
+
+@pytest.fixture
+def payer(app: Flask) -> User:
+    """The payment officer who makes batches: not whoever approved their applications (issue 19.6)."""
+    return make_staff(app, Role.PAYMENT_OFFICER)
+
+
+@pytest.fixture
+def checker(app: Flask) -> User:
+    """A second payment officer, who confirms a batch's payment (maker/checker, issue 23)."""
+    return make_staff(app, Role.PAYMENT_OFFICER)
 
 
 @pytest.fixture
@@ -443,7 +455,7 @@ def test_holders_and_employers_reach_only_their_own_records(app: Flask) -> None:
 ])
 def test_application_needs_declarations_and_a_bank_account(app: Flask, change: dict[str, Any], field: str) -> None:
     user = eligible_holder(app)
-    data = {"no_same_kind_award": True, "truthful": True, "bank_name": "招商银行", "bank_account": "6225881234567890",
+    data = {"no_same_kind_award": True, "truthful": True, "bank_name": "招商银行", "bank_account": "6225881234567898",
             **change}
     with app.app_context(), pytest.raises(UserError) as err:
         bonus_applications.apply(user, bonus_applications.ApplyInput(**data), now=NOW)
@@ -461,7 +473,8 @@ def test_not_eligible_cannot_apply_and_one_application_at_a_time(app: Flask) -> 
         apply(app, user)
 
 
-def test_the_whole_path_from_application_to_payment(app: Flask, admin: User) -> None:
+def test_the_whole_path_from_application_to_payment(app: Flask, admin: User, payer: User,
+        checker: User) -> None:
     user = eligible_holder(app, name_zh="欧阳明华")
     unanswered = add_period(app, user, make_org(app), D(2024, 7, 1), None, confirm=None)
     app_id = apply(app, user)
@@ -492,21 +505,21 @@ def test_the_whole_path_from_application_to_payment(app: Flask, admin: User) -> 
         grant = db.session().scalars(select(Grant)).one()
         assert (grant.status, grant.budget_year, grant.amount_fen) == (GrantStatus.FUNDED, 2026, 1_000_000)
         assert bonus_notice.public_notice(now=AFTER_NOTICE) == []
-        batch = bonus_payouts.create_batch(admin, now=AFTER_NOTICE)
+        batch = bonus_payouts.create_batch(payer, now=AFTER_NOTICE)
         with pytest.raises(UserError):
-            bonus_payouts.create_batch(admin, now=AFTER_NOTICE)  # nothing left to pay
+            bonus_payouts.create_batch(payer, now=AFTER_NOTICE)  # nothing left to pay
         text = bonus_payouts.export_csv(batch).decode("utf-8-sig")
         header, row = text.strip().split("\r\n")
         assert header.split(",") == bonus_payouts.CSV_HEADER
         assert row.split(",") == [found.reference, "欧阳明华", "Zhang Sanming", "prc_id", user.id_number,
-                                  "招商银行深圳分行", "6225881234567890", "10000.00"]
+                                  "招商银行深圳分行", "6225881234567898", "10000.00"]
         with pytest.raises(UserError):
-            bonus_payouts.mark_paid(admin, batch.id, "", D(2026, 12, 2), now=AFTER_NOTICE)
+            bonus_payouts.mark_paid(checker, batch.id, "", D(2026, 12, 2), now=AFTER_NOTICE)
         with pytest.raises(UserError):
-            bonus_payouts.mark_paid(admin, batch.id, "B-1", D(2026, 12, 3), now=AFTER_NOTICE)  # future
-        bonus_payouts.mark_paid(admin, batch.id, "CMB-2026-12-02-001", D(2026, 12, 2), now=AFTER_NOTICE)
+            bonus_payouts.mark_paid(checker, batch.id, "B-1", D(2026, 12, 3), now=AFTER_NOTICE)  # future
+        bonus_payouts.mark_paid(checker, batch.id, "CMB-2026-12-02-001", D(2026, 12, 2), now=AFTER_NOTICE)
         with pytest.raises(Conflict):
-            bonus_payouts.mark_paid(admin, batch.id, "again", D(2026, 12, 2), now=AFTER_NOTICE)
+            bonus_payouts.mark_paid(checker, batch.id, "again", D(2026, 12, 2), now=AFTER_NOTICE)
     assert status_of(app, app_id) == ApplicationStatus.PAID
     with app.app_context():
         res = bonus_eligibility.evaluate(user.id, D(2026, 12, 3)).result
@@ -561,12 +574,12 @@ def test_withdraw_and_object_level_access_to_applications(app: Flask) -> None:
     apply(app, owner)  # a withdrawn application does not block a new one
 
 
-def test_one_bonus_per_person_is_enforced_by_the_database(app: Flask, admin: User) -> None:
+def test_one_bonus_per_person_is_enforced_by_the_database(app: Flask, admin: User, payer: User) -> None:
     user = eligible_holder(app)
     app_id = to_notice(app, user, admin)
     with app.app_context():
         bonus_notice.close_notice(app_id, now=AFTER_NOTICE)
-        bonus_payouts.create_batch(admin, now=AFTER_NOTICE)
+        bonus_payouts.create_batch(payer, now=AFTER_NOTICE)
         sess = db.session()
         grant = sess.scalars(select(Grant)).one()
         payout = sess.scalars(select(Payout)).one()
@@ -590,13 +603,14 @@ def test_one_bonus_per_person_is_enforced_by_the_database(app: Flask, admin: Use
 # --- fraud --------------------------------------------------------------------------------------------
 
 
-def test_fraud_after_payment_recovers_with_interest_and_bars_for_three_years(app: Flask, admin: User) -> None:
+def test_fraud_after_payment_recovers_with_interest_and_bars_for_three_years(app: Flask, admin: User, payer: User,
+        checker: User) -> None:
     user = eligible_holder(app, name_zh="李四", name_en="Li Si")
     app_id = to_notice(app, user, admin)
     with app.app_context():
         bonus_notice.close_notice(app_id, now=AFTER_NOTICE)
-        batch = bonus_payouts.create_batch(admin, now=AFTER_NOTICE)
-        bonus_payouts.mark_paid(admin, batch.id, "REF", D(2026, 12, 2), now=AFTER_NOTICE)
+        batch = bonus_payouts.create_batch(payer, now=AFTER_NOTICE)
+        bonus_payouts.mark_paid(checker, batch.id, "REF", D(2026, 12, 2), now=AFTER_NOTICE)
         later = datetime(2026, 12, 20, 2, tzinfo=UTC)
         with pytest.raises(UserError):
             bonus_fraud.record_finding(admin, user.id, "forged", D(2026, 12, 21), now=later)  # future day
@@ -639,14 +653,14 @@ def test_fraud_before_payment_cancels_the_grant_and_frees_its_budget(tmp_path: P
     app.extensions["certexam.engine"].dispose()
 
 
-def test_fraud_while_in_an_unpaid_batch_is_refused_and_open_applications_are_cancelled(app: Flask,
-                                                                                          admin: User) -> None:
+def test_fraud_while_in_an_unpaid_batch_is_refused_and_open_applications_are_cancelled(
+        app: Flask, admin: User, payer: User) -> None:
     paid_user, applicant = eligible_holder(app), eligible_holder(app)
     app_id = to_notice(app, paid_user, admin)
     pending = apply(app, applicant)
     with app.app_context():
         bonus_notice.close_notice(app_id, now=AFTER_NOTICE)
-        bonus_payouts.create_batch(admin, now=AFTER_NOTICE)
+        bonus_payouts.create_batch(payer, now=AFTER_NOTICE)
         with pytest.raises(Conflict):
             bonus_fraud.record_finding(admin, paid_user.id, "x", D(2026, 12, 2), now=AFTER_NOTICE)
         bonus_fraud.record_finding(admin, applicant.id, "Fake contract.", D(2026, 12, 2), now=AFTER_NOTICE)

@@ -10,7 +10,6 @@ approval for payment are in bonus_notice.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,14 +22,14 @@ from certexam.models import BonusApplication, Role, User
 from certexam.models.bonus import ApplicationStatus, PeriodStatus
 from certexam.services.bonus import eligibility as bonus_eligibility
 from certexam.services.bonus import labels as bonus_labels
+from certexam.services.bonus.payfiles import accounts as bank_details
 from certexam.services.platform import audit, clock
 
 OPEN_STATUSES = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.INCOMPLETE, ApplicationStatus.UNDER_REVIEW,
                            ApplicationStatus.IN_NOTICE, ApplicationStatus.APPROVED, ApplicationStatus.PAID})
 WITHDRAWABLE = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.INCOMPLETE, ApplicationStatus.UNDER_REVIEW,
                           ApplicationStatus.IN_NOTICE})
-# PRC bank card and account numbers are 12-30 digits; spaces and dashes are how people type them.
-BANK_ACCOUNT = re.compile(r"^[0-9]{12,30}$")
+# PRC bank card and account numbers: domain.accounts_check (cards 16-19 digits with Luhn, accounts 12-30).
 
 
 @dataclass(frozen=True)
@@ -39,10 +38,8 @@ class ApplyInput:
     truthful: bool
     bank_name: str
     bank_account: str
-
-
-def normalise_account(raw: str) -> str:
-    return re.sub(r"[\s-]", "", raw)
+    bank_account_kind: str = "card"  # domain.accounts_check.AccountKind
+    bank_cnaps: str = ""  # 联行号: empty when the account is with the paying bank
 
 
 def applications_of(user: User) -> list[BonusApplication]:
@@ -97,18 +94,14 @@ def apply(user: User, data: ApplyInput, now: datetime | None = None) -> BonusApp
                         "no_same_kind_award")
     if not data.truthful:
         raise UserError(_("You must declare that the information is true."), "truthful")
-    account = normalise_account(data.bank_account)
-    if not BANK_ACCOUNT.match(account):
-        raise UserError(_("Enter the bank account number: 12 to 30 digits."), "bank_account")
-    bank_name = data.bank_name.strip()
-    if not bank_name:
-        raise UserError(_("Enter the bank's name."), "bank_name")
+    details = bank_details.check(data.bank_name, data.bank_account, data.bank_account_kind, data.bank_cnaps)
     verdict = bonus_eligibility.evaluate(user.id, clock.today(at))
     if not verdict.result.eligible:
         raise UserError(unmet_message(verdict))
     app = BonusApplication(user_id=user.id, status=ApplicationStatus.SUBMITTED, submitted_at=at,
-                           declared_no_same_kind_award=True, declared_truthful=True, bank_name=bank_name[:100],
-                           bank_account=account, eligibility_json=bonus_eligibility.snapshot(verdict), updated_at=at)
+                           declared_no_same_kind_award=True, declared_truthful=True, bank_name=details.bank_name,
+                           bank_account=details.account, bank_account_kind=details.kind.value,
+                           bank_cnaps=details.cnaps, eligibility_json=bonus_eligibility.snapshot(verdict), updated_at=at)
     sess.add(app)
     sess.flush()
     audit.record(sess, "bonus.application.submit", "bonus_application", app.id, actor_id=user.id,
@@ -169,7 +162,8 @@ def checklist(app: BonusApplication, now: datetime | None = None) -> list[CheckI
     counted = [records[rid] for rid, pairs in by_record.items() if any(v.counted for v, _s in pairs)]
     return [
         CheckItem(_("Both declarations made"), app.declared_no_same_kind_award and app.declared_truthful),
-        CheckItem(_("Bank account given"), bool(BANK_ACCOUNT.match(app.bank_account))),
+        CheckItem(_("Bank account given"),
+                  bank_details.stored_problem(app.bank_account, app.bank_account_kind, app.bank_cnaps) is None),
         CheckItem(_("Every counted period has evidence"), all(r.evidence for r in counted)),
         CheckItem(_("Every counted period is confirmed by the employer"),
                   all(r.status == PeriodStatus.CONFIRMED for r in counted)),

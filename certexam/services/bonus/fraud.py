@@ -28,7 +28,7 @@ from certexam.domain.interest import statutory_interest_fen
 from certexam.domain.masking import mask_name
 from certexam.errors import Conflict, NotFound, UserError
 from certexam.models import BonusApplication, FraudCase, Grant, Role, User
-from certexam.models.bonus import ApplicationStatus, GrantStatus
+from certexam.models.bonus import ApplicationStatus, GrantStatus, PayoutStatus
 from certexam.services.bonus import budget as bonus_budget
 from certexam.services.bonus.applications import WITHDRAWABLE, move_to, require_admin
 from certexam.services.bonus.settings import interest_rate_bp, rate_schedule
@@ -58,11 +58,11 @@ def record_finding(admin: User, user_id: int, finding: str, found_on: date,
     principal, paid_on = 0, None
     if grant is not None:
         payout = grant.payout
-        if payout is not None and payout.batch.paid_on is None:
+        if payout is not None and payout.status == PayoutStatus.SENT:
             raise Conflict(_("The bonus is in payment batch %(n)d, not yet marked paid. Mark the batch paid "
                              "first, then record the finding.", n=payout.batch_id))
-        if payout is not None and payout.batch.paid_on is not None:
-            principal, paid_on = payout.amount_fen, payout.batch.paid_on
+        if payout is not None and payout.status == PayoutStatus.PAID:  # a line's own day (issue 23)
+            principal, paid_on = payout.amount_fen, payout.settled_on or payout.batch.paid_on
             grant.status = GrantStatus.RECOVERY
         else:
             application = grant.application

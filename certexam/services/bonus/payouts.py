@@ -1,8 +1,14 @@
-"""Payment batches: funded grants go to the bank as a CSV file, then are marked paid.
+"""Payment batches: funded grants go to the bank as a file, then their lines are paid or returned.
 
-One bonus per person (rules s.3, item 26: "一次性奖励"): a grant can be in one
-payout only and a person can have one payout only, both enforced by UNIQUE
-constraints; the code below also checks before it writes.
+One bonus per person (rules s.3, item 26: "一次性奖励"): a grant and a person
+have at most one line that is not returned, enforced by partial unique indexes;
+the code below also checks before it writes.  A returned line (issue 23) is
+kept as the record; once its details are corrected (payfiles.lines) the grant
+is ready for a later batch.  The grant stays committed against its budget year
+throughout, so the yearly cap counts it once whatever the bank did.
+
+The bank files: the plain CSV below, ISO 20022 pain.001 (payfiles.pain001) and
+a Chinese bank's bulk template (payfiles.cn_template).
 """
 
 from __future__ import annotations
@@ -12,12 +18,14 @@ import io
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Exists, exists, select
 
 from certexam import db
 from certexam.errors import Conflict, NotFound, UserError
 from certexam.models import Grant, Payout, PayoutBatch, User
-from certexam.models.bonus import ApplicationStatus, GrantStatus
+from certexam.models.bonus import ApplicationStatus, GrantStatus, PayoutStatus
+from certexam.services.bonus import duties
+from certexam.services.bonus.payfiles import accounts as bank_details
 from certexam.services.bonus.settings import plain_fen
 from certexam.services.platform import audit, clock
 
@@ -26,10 +34,20 @@ CSV_HEADER = ["reference", "holder_name_zh", "holder_name_en", "id_type", "id_nu
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run these as formulas
 
 
+def _waiting_for_correction() -> Exists:
+    """A returned line of the grant whose details nobody has corrected yet."""
+    return exists().where(Payout.grant_id == Grant.id, Payout.status == PayoutStatus.RETURNED,
+                          Payout.cleared_at.is_(None))
+
+
+def _has_live_line() -> Exists:
+    return exists().where(Payout.grant_id == Grant.id, Payout.status != PayoutStatus.RETURNED)
+
+
 def ready_grants() -> list[Grant]:
-    """Funded grants that are in no batch yet, oldest approval first."""
-    stmt = (select(Grant).outerjoin(Payout, Payout.grant_id == Grant.id)
-            .where(Grant.status == GrantStatus.FUNDED, Payout.id.is_(None))
+    """Funded grants with no line sent or paid (never sent, or returned and corrected), oldest first."""
+    stmt = (select(Grant)
+            .where(Grant.status == GrantStatus.FUNDED, ~_has_live_line(), ~_waiting_for_correction())
             .order_by(Grant.approved_at, Grant.id))
     return list(db.session().scalars(stmt))
 
@@ -45,18 +63,43 @@ def get_batch(batch_id: int) -> PayoutBatch:
     return batch
 
 
+def four_eyes_check(step: str, actor: User | None, batch: PayoutBatch) -> None:
+    """Separation of duties on batches (issue 23: "a maker and a different checker"; issue 19.6).
+
+    The one call site of the rule (services/bonus/duties.py): making a batch, marking it paid,
+    a line's payment or return and a statement's lines all pass here, after the batch's lines exist.
+    """
+    duties.check(step, actor, batch)
+
+
+def unsendable(grants: list[Grant]) -> list[str]:
+    """One line per grant whose bank details cannot be sent, naming its application."""
+    problems = []
+    for grant in grants:
+        app = grant.application
+        problem = bank_details.stored_problem(app.bank_account, app.bank_account_kind, app.bank_cnaps)
+        if problem is not None:
+            problems.append(f"{app.reference} ({app.holder.name_zh}): {problem}")
+    return problems
+
+
 @db.use_case
 def create_batch(actor: User | None, now: datetime | None = None) -> PayoutBatch:
-    """Put every funded, unbatched grant into a new batch."""
+    """Put every ready grant into a new batch; refused if any line's card or account number is wrong."""
     sess = db.session()
     at = clock.now(now)
     # Lock the candidates, then look again: a batch made meanwhile has taken some of them.
-    locked = list(sess.scalars(select(Grant).where(Grant.status == GrantStatus.FUNDED)
-                               .order_by(Grant.approved_at, Grant.id).with_for_update()))
-    taken = set(sess.scalars(select(Payout.grant_id).where(Payout.grant_id.in_([g.id for g in locked]))))
-    grants = [g for g in locked if g.id not in taken]
+    grants = list(sess.scalars(select(Grant).where(Grant.status == GrantStatus.FUNDED)
+                               .order_by(Grant.approved_at, Grant.id).with_for_update()
+                               .execution_options(populate_existing=True)))
+    ready = {g.id for g in ready_grants()}
+    grants = [g for g in grants if g.id in ready]
     if not grants:
         raise UserError(_("No funded bonus is waiting for payment."))
+    problems = unsendable(grants)
+    if problems:
+        raise UserError(_("No batch was made: correct the bank details of %(n)d application(s) first. %(list)s",
+                          n=len(problems), list="; ".join(problems)))
     batch = PayoutBatch(created_at=at, created_by_id=actor.id if actor else None,
                         total_fen=sum(g.amount_fen for g in grants), count=len(grants))
     sess.add(batch)
@@ -64,8 +107,11 @@ def create_batch(actor: User | None, now: datetime | None = None) -> PayoutBatch
     for grant in grants:
         app = grant.application
         sess.add(Payout(batch_id=batch.id, grant_id=grant.id, user_id=grant.user_id, amount_fen=grant.amount_fen,
-                        bank_name=app.bank_name, bank_account=app.bank_account))
+                        bank_name=app.bank_name, bank_account=app.bank_account,
+                        bank_account_kind=app.bank_account_kind, bank_cnaps=app.bank_cnaps,
+                        status=PayoutStatus.SENT, updated_at=at))
     sess.flush()
+    four_eyes_check("bonus.batch.create", actor, batch)  # after the lines: who approved them counts
     audit.record(sess, "bonus.batch.create", "bonus_payout_batch", batch.id, actor_id=actor.id if actor else None,
                  after={"grants": [g.id for g in grants], "total_fen": batch.total_fen})
     return batch
@@ -108,14 +154,33 @@ def mark_paid(actor: User | None, batch_id: int, bank_reference: str, paid_on: d
         raise UserError(_("The payment day cannot be in the future."), "paid_on")
     if paid_on < clock.local_date(batch.created_at):
         raise UserError(_("The payment day is before the batch was made."), "paid_on")
+    four_eyes_check("bonus.batch.paid", actor, batch)
     batch.bank_reference, batch.paid_on = reference[:100], paid_on
     batch.marked_paid_by_id, batch.marked_paid_at = actor.id if actor else None, at
-    for p in batch.payouts:
-        p.grant.status = GrantStatus.PAID
-        app = p.grant.application
-        if app.status == ApplicationStatus.APPROVED:
-            app.status, app.updated_at = ApplicationStatus.PAID, at
+    # Only the lines still out: a line the bank returned stays returned (it is not paid twice).
+    sent = [p for p in batch.payouts if p.status == PayoutStatus.SENT]
+    for p in sent:
+        settle_paid(p, paid_on, at)
     audit.record(sess, "bonus.batch.paid", "bonus_payout_batch", batch.id, actor_id=actor.id if actor else None,
                  after={"bank_reference": batch.bank_reference, "paid_on": paid_on.isoformat(),
-                        "payouts": [p.id for p in batch.payouts]})
+                        "payouts": [p.id for p in sent]})
     return batch
+
+
+def settle_paid(p: Payout, on: date, at: datetime) -> None:
+    """A line the bank paid: the grant and the application are paid (the caller checks it was sent)."""
+    p.status, p.settled_on, p.updated_at = PayoutStatus.PAID, on, at
+    p.grant.status = GrantStatus.PAID
+    app = p.grant.application
+    if app.status == ApplicationStatus.APPROVED:
+        app.status, app.updated_at = ApplicationStatus.PAID, at
+
+
+def settle_returned(p: Payout, on: date, reason: str, at: datetime) -> None:
+    """A line the bank sent back: the grant is funded again (still committed), waiting for corrected details."""
+    p.status, p.settled_on, p.return_reason, p.updated_at = PayoutStatus.RETURNED, on, reason[:500], at
+    if p.grant.status == GrantStatus.PAID:  # the batch was marked paid as a whole before the return came
+        p.grant.status = GrantStatus.FUNDED
+        app = p.grant.application
+        if app.status == ApplicationStatus.PAID:
+            app.status, app.updated_at = ApplicationStatus.APPROVED, at
