@@ -65,6 +65,8 @@ def test_bonus_from_first_job_to_payment(live_server: Any, page: Any, clock: Clo
     holder = make_holder(app, name_zh="陈美玲", name_en="Chen Meiling")
     employer = make_staff(app, Role.EMPLOYER, org)
     admin = make_staff(app, Role.ADMIN)
+    # Maker and checker of the payment batch (issue 23): payment officers who approved nothing in it.
+    maker, checker = make_staff(app, Role.PAYMENT_OFFICER), make_staff(app, Role.PAYMENT_OFFICER)
     evidence = tmp_path / "labour-contract.pdf"
     evidence.write_bytes(PDF)
 
@@ -131,7 +133,10 @@ def test_bonus_from_first_job_to_payment(live_server: Any, page: Any, clock: Clo
     expect(page.locator(".flash-success")).to_be_visible()
     expect(page.locator("svg.chart rect")).to_have_count(2)  # this year's bar: committed and paid (0)
 
-    # A payment batch is exported for the bank and marked paid.
+    # A payment officer makes the batch and exports it for the bank; a second one marks it paid.
+    _sign_out(page)
+    page.wait_for_url(base + "/")
+    _sign_in(page, base, maker.email)
     page.goto(base + "/admin/bonus/payouts")
     page.locator("form:not([action]) button[type=submit]").click()
     expect(page.locator("a[href$='.csv']")).to_have_count(1)
@@ -139,6 +144,10 @@ def test_bonus_from_first_job_to_payment(live_server: Any, page: Any, clock: Clo
         page.locator("a[href$='.csv']").first.click()
     csv_text = Path(info.value.path()).read_bytes().decode("utf-8-sig")
     assert "陈美玲" in csv_text and holder.id_number in csv_text and "6225881234567898,10000.00" in csv_text
+    _sign_out(page)
+    page.wait_for_url(base + "/")
+    _sign_in(page, base, checker.email)
+    page.goto(base + "/admin/bonus/payouts")
     page.locator("input[name=bank_reference]").fill("CMB-20261202-0001")
     page.locator("input[name=paid_on]").fill("2026-12-02")
     page.locator("form[action$='/paid'] button").click()

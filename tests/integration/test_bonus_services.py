@@ -111,7 +111,8 @@ def make_holder(app: Flask, issued: date | None = CERT_ISSUED, passed: date | No
         if issued is not None:
             sess.add(Certificate(number=f"SHMFTPP-L2-{issued.year}-{n:06d}", user_id=user.id, level=2,
                                  year=issued.year, serial=n, direction="AI", passed_on=passed or issued,
-                                 issued_on=issued, holder_name_zh=name_zh, holder_name_en=name_en, status=status,
+                                 issued_on=issued, holder_name_zh=name_zh, holder_name_en=name_en,
+                                 holder_name_family=name_en.split(maxsplit=1)[0], status=status,
                                  status_changed_at=NOW if status != "valid" else None, key_id="k1", token="t",
                                  created_at=NOW))
         sess.commit()
@@ -357,7 +358,8 @@ def test_certificate_reissue_keeps_the_first_issue_day_and_revocation_counts(app
         old = sess.scalars(select(Certificate).where(Certificate.user_id == user.id)).one()
         new = Certificate(number=old.number + "R", user_id=user.id, level=2, year=2023, serial=old.serial + 100000,
                           passed_on=old.passed_on, issued_on=D(2023, 5, 1), holder_name_zh="张三明",
-                          holder_name_en="Zhang Sanming", status="valid", key_id="k1", token="t", created_at=NOW)
+                          holder_name_en="Zhang Sanming", holder_name_family="Zhang", status="valid", key_id="k1",
+                          token="t", created_at=NOW)
         sess.add(new)
         sess.flush()
         old.replaced_by_id = new.id
