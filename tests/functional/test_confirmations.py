@@ -82,7 +82,12 @@ def test_release_asks_first_with_the_counts_and_changes_nothing(released) -> Non
     assert again.status_code == 200 and "The numbers changed" in _text(again)
     assert _release_state(app, sid) == before
 
-    assert confirm(a, asked).status_code == 302
+    assert confirm(a, asked).status_code == 302  # asked for: a second results officer confirms (issue 19.6)
+    assert _release_state(app, sid) == before and len(_outbox(app)) == outbox
+    second = _client(app, staff(app, {Role.RESULTS_OFFICER}).email)
+    asked = post_form(second, f"/admin/results/{sid}/release", {}, get_url=f"/admin/results/{sid}", headers=EN)
+    assert "3 candidates will be told" in _text(asked)
+    assert confirm(second, asked).status_code == 302
     when, rows, passes, _certs = _release_state(app, sid)
     assert when is not None and rows == 3 and passes == 1
     assert len(_outbox(app)) == outbox + 3

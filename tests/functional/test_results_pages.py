@@ -74,7 +74,11 @@ def test_admin_computes_and_releases_then_candidates_see_results(released) -> No
     assert "No results" in c.get("/results/", headers=EN).get_data(as_text=True)
     r = post_form(a, f"/admin/results/{sid}/release", {}, get_url=f"/admin/results/{sid}", headers=EN)
     assert r.status_code == 200 and "3 candidates will be told" in r.get_data(as_text=True)  # issue 18.10
-    assert confirm(a, r).status_code == 302
+    assert confirm(a, r).status_code == 302  # asked for (issue 19.6): a second results officer confirms
+    assert "Released on" not in a.get(f"/admin/results/{sid}", headers=EN).get_data(as_text=True)
+    b = _client(app, staff(app, {Role.RESULTS_OFFICER}))
+    r = post_form(b, f"/admin/results/{sid}/release", {}, get_url=f"/admin/results/{sid}", headers=EN)
+    assert confirm(b, r).status_code == 302
     assert "Released on" in a.get(f"/admin/results/{sid}", headers=EN).get_data(as_text=True)
     # pass: no module rates, no veto box
     html = c.get(f"/results/{rid}", headers=EN).get_data(as_text=True)
@@ -102,6 +106,10 @@ def test_result_api_and_openapi(released) -> None:  # type: ignore[no-untyped-de
     a = _client(app, admin)
     token = csrf_from(a.get("/").get_data(as_text=True))
     r = a.post(f"/api/v1/results/sittings/{sid}/release", headers={"X-CSRFToken": token})
+    assert r.status_code == 202 and r.get_json()["status"] == "requested"  # four eyes (issue 19.6)
+    b = _client(app, staff(app, {Role.RESULTS_OFFICER}))
+    r = b.post(f"/api/v1/results/sittings/{sid}/release",
+               headers={"X-CSRFToken": csrf_from(b.get("/").get_data(as_text=True))})
     assert r.status_code == 200 and r.get_json()["results"] == 3
     r = a.post(f"/api/v1/results/sittings/{sid}/release", headers={"X-CSRFToken": token})
     assert r.status_code == 409 and "error" in r.get_json()
