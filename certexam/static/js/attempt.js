@@ -464,7 +464,7 @@
 
   /* ---------- the push channel: a proctor's pause, extra time or end within a second ---------- */
   // One long poll at a time: the server answers when a proctor acts after `marker`, or after its
-  // bounded wait (25 s); a busy server says when to come back, and the 30 s resync covers the gap.
+  // bounded wait (50 s, less up to a random fifth); a busy server says when to come back, and the 30 s resync covers the gap.
   var marker = null;
   var listenDelay = 1000;
   function listen() {
