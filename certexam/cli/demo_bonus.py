@@ -27,6 +27,7 @@ from certexam import db
 from certexam.cli import demo_holders as holders
 from certexam.cli import demo_people as people
 from certexam.cli.demo_clock import DemoClock, Timeline, local, working_day_on_or_after
+from certexam.domain.accounts_check import with_check_digit
 from certexam.models import BonusApplication, User
 from certexam.services.bonus import applications, budget, fraud, notice, payouts, settings
 from certexam.services.platform import clock
@@ -62,7 +63,7 @@ class Story:
         for rec in found:
             holders.confirm(self.demo, rec, holders.workplace(n) if rec is found[0] else "guangzhou",
                             on - timedelta(days=8), n)
-        account = f"62148302{100000 + n:06d}{n % 97:04d}"
+        account = with_check_digit(f"62148302{100000 + n:06d}{n % 97:03d}")  # a UnionPay card: 18 digits, Luhn
         return applications.apply(holder, applications.ApplyInput(True, True, BANK[0], account),
                                   now=self.at(on, 9 + n % 8, n * 7 % 60))
 

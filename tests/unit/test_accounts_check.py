@@ -12,6 +12,7 @@ from certexam.domain.accounts_check import (
     luhn_ok,
     normalise_number,
     same_bank,
+    with_check_digit,
 )
 
 CARD, ACCOUNT = AccountKind.CARD, AccountKind.ACCOUNT
@@ -68,3 +69,8 @@ def test_same_bank_by_the_cnaps_bank_code() -> None:
     assert same_bank("308584000013", "308")
     assert not same_bank("102584000013", "308")
     assert not same_bank("308584000013", "")  # no payer bank configured: another bank
+
+
+def test_with_check_digit_makes_a_number_luhn_accepts() -> None:
+    assert with_check_digit("622588123456789") == "6225881234567898"
+    assert all(luhn_ok(with_check_digit(f"62148302{n:09d}")) for n in range(50))
