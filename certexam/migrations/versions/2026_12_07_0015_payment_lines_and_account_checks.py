@@ -11,7 +11,7 @@ card (62..., 16-19 digits), as accounts otherwise; existing lines are sent, or
 paid on their batch's day when the batch was marked paid.
 
 Revision ID: 0015
-Revises: 0017
+Revises: 0016
 Create Date: 2026-12-07 18:00:00
 """
 
@@ -25,7 +25,7 @@ from alembic import op
 import certexam.db
 
 revision: str = '0015'
-down_revision: str | None = '0017'
+down_revision: str | None = '0016'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
