@@ -45,13 +45,15 @@ STAFF: list[tuple[str, frozenset[Role], str, str]] = [
     ("payments2@demo.certexam", frozenset({Role.PAYMENT_OFFICER}), "付款专员二", "Second Payment Officer"),
     ("auditor@demo.certexam", frozenset({Role.AUDITOR}), "审计员", "Demo Auditor"),
 ]
-# ID numbers are made-up but well-formed (valid check characters).
+# ID numbers are made-up but well-formed (valid check characters). The family name is as written in the
+# English name (issue 19.11): first for the Chinese names, last for the Portuguese one.
 CANDIDATES = [
     ("li.ming@demo.certexam", "李明", "Li Ming", "prc_id", "110101199003070011"),
     ("chan.taiman@demo.certexam", "陳大文", "Chan Tai Man", "hk_id", "A1234563"),
     ("ana.sousa@demo.certexam", "苏安娜", "Ana Sousa", "passport", "P1234567"),
     ("wang.fang@demo.certexam", "王芳", "Wang Fang", "prc_id", "440304199512310024"),
 ]
+FAMILY_NAMES = {"ana.sousa@demo.certexam": "Sousa"}  # the others: the English name's first word
 
 
 def _accounts() -> list[str]:
@@ -70,7 +72,8 @@ def _accounts() -> list[str]:
         if accounts.find_by_email(sess, email) is None:
             accounts.register_candidate(accounts.Registration(
                 email=email, password=DEMO_PASSWORD, name_zh=name_zh, name_en=name_en,
-                id_type=id_type, id_number=id_number), password_hash=shared_hash())
+                name_family=FAMILY_NAMES.get(email), id_type=id_type, id_number=id_number),
+                password_hash=shared_hash())
         lines.append(f"  {Role.CANDIDATE.value:<19} {email}")
     return lines
 

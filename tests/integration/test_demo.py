@@ -93,6 +93,10 @@ def test_demo_shows_every_state_once(loaded: tuple[Flask, Any, str, str, dict[st
         # two payment officers for the four-eyes steps, three markers)
         assert staff_roles == {r: 2 for r in STAFF_ROLES} | {Role.MARKER: 4, Role.RESULTS_OFFICER: 3,
                                                              Role.PAYMENT_OFFICER: 3}
+        # issue 19.11: the public lookup matches the family name; a Portuguese name puts it last
+        families = dict(sess.execute(select(User.email, User.name_family).where(User.email.in_(
+            ["ana.sousa@demo.certexam", "chan.taiman@demo.certexam"]))).all())
+        assert families == {"ana.sousa@demo.certexam": "Sousa", "chan.taiman@demo.certexam": "Chan"}
         _results(sess)
         _marking(sess)
         _bonus(sess)
