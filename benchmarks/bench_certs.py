@@ -99,7 +99,8 @@ def main() -> None:  # noqa: PLR0914 - a linear script
         def holders() -> list[int]:
             sess = db.session()
             rows = [User(email=f"bench{i}@example.com", password_hash="x", role=Role.CANDIDATE,
-                         name_zh=NAMES[i % 3][0], name_en=NAMES[i % 3][1], created_at=db.utcnow())
+                         name_zh=NAMES[i % 3][0], name_en=NAMES[i % 3][1],
+                         name_family=NAMES[i % 3][1].split()[0], created_at=db.utcnow())
                      for i in range(args.count)]
             sess.add_all(rows)
             sess.flush()

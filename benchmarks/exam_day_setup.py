@@ -126,8 +126,8 @@ def seed_candidates(database: Database, count: int, batch: int = 2000) -> list[C
                 n = min(batch, count - lo)
                 conn.execute(insert(User), [{
                     "email": f"bench-{tag}-{lo + i}@example.com", "password_hash": "!unusable",
-                    "role": Role.CANDIDATE, "name_zh": "考生", "name_en": "Candidate", "active": True,
-                    "failed_logins": 0, "created_at": now} for i in range(n)])
+                    "role": Role.CANDIDATE, "name_zh": "考生", "name_en": "Candidate", "name_family": "Candidate", "active": True,
+                    "created_at": now} for i in range(n)])
                 ids = list(conn.scalars(select(User.id).where(User.email.like(f"bench-{tag}-%"))
                                         .order_by(User.id).offset(lo).limit(n)))
                 conn.execute(insert(Registration), [{
