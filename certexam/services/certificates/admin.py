@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
@@ -21,7 +22,7 @@ from certexam.domain.verdict import CertStatus
 from certexam.errors import Conflict, NotFound, UserError
 from certexam.models import Certificate, User
 from certexam.services.accounts.users import checked_family_name, checked_name
-from certexam.services.certificates import keys
+from certexam.services.certificates import events, keys
 from certexam.services.certificates.issue import (
     IssueRequest,
     check_names,
@@ -101,6 +102,7 @@ def change_status(actor: User | None, number: str, action: str, reason: str) -> 
     audit.record(db.session(), f"certificate.{action}", "certificate", cert.id,
                  actor_id=actor.id if actor else None, before=before,
                  after={"number": cert.number, "status": cert.status, "reason": why})
+    events.certificate_changed(db.session(), events.CertificateChange(cast(events.CertificateAction, action), cert))
     return cert
 
 
@@ -138,6 +140,7 @@ def _reissue(actor: User | None, number: str, names: HolderNames, reason: str,
     old.status_reason, old.replaced_by_id = f"re-issued as {new.number}: {why}", new.id
     audit.record(sess, "certificate.reissue", "certificate", old.id, actor_id=actor_id, before=before,
                  after={"status": old.status, "replaced_by": new.number, "reason": why})
+    events.certificate_changed(sess, events.CertificateChange("reissue", old, new.number))
     return new
 
 

@@ -27,7 +27,7 @@ from certexam.domain.scoring_types import PASS
 from certexam.domain.verdict import CertStatus
 from certexam.errors import Conflict, UserError
 from certexam.models import Certificate, LevelPass, Registration, Result, Sitting, User
-from certexam.services.certificates import keys
+from certexam.services.certificates import events, keys
 from certexam.services.certificates.issue import (
     DIRECTION_LEVEL,
     RESULT_CHANGED,
@@ -118,6 +118,7 @@ def _revoke(sess: Session, actor: User | None, sitting: Sitting, row: Result, ce
     audit.record(sess, "certificate.revoke", "certificate", cert.id, actor_id=actor.id if actor else None,
                  before=before, after={"number": cert.number, "status": cert.status, "reason": reason,
                                        "result": row.status, **why})
+    events.certificate_changed(sess, events.CertificateChange("revoke", cert))
     done.revoked.append(cert.number)
     _tell(sess, row.user_id, lambda: (
         _("Your certificate has been revoked"),

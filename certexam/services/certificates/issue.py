@@ -31,7 +31,7 @@ from certexam.domain.identity import NAME_EN_MAX, NAME_ZH_MAX
 from certexam.domain.verdict import CertStatus
 from certexam.errors import NotFound, UserError
 from certexam.models import Certificate, LevelPass, Registration, Sitting, User
-from certexam.services.certificates import keys
+from certexam.services.certificates import events, keys
 from certexam.services.certificates.pdf import attach_pdf
 from certexam.services.platform import audit, clock
 
@@ -147,6 +147,7 @@ def new_certificate(sess: Session, actor: User | None, req: IssueRequest, token_
     audit.record(sess, "certificate.issue", "certificate", cert.id, actor_id=actor.id if actor else None,
                  after={"number": number, "user_id": req.user_id, "level": req.level,
                         "direction": req.direction, "sitting_id": req.sitting_id, "key_id": token_key.kid})
+    events.certificate_changed(sess, events.CertificateChange("issue", cert))
     return cert
 
 
@@ -172,6 +173,7 @@ def link_replacement(sess: Session, actor: User | None, old: Certificate, new: C
     audit.record(sess, "certificate.reissue", "certificate", old.id, actor_id=actor.id if actor else None,
                  before={"status": old.status}, after={"status": old.status, "replaced_by": new.number,
                                                        "reason": "the result is a pass again"})
+    events.certificate_changed(sess, events.CertificateChange("reissue", old, new.number))
 
 
 # -- use cases ---------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -28,6 +29,7 @@ from certexam import db
 from certexam.crypto.jwks import SigningKey, VerificationKey, build_jwks
 from certexam.crypto.keystore import METADATA_FILE, PASSPHRASE_ENV, KeyStore, KeyStoreError
 from certexam.models import User
+from certexam.services.certificates import events
 from certexam.services.platform import audit
 
 KEYS_FOLDER = "keys"  # <instance>/keys
@@ -140,6 +142,7 @@ def _audited(action: str, kid: str, actor: User | None) -> None:
     # The key files change outside the database; the log says who changed them and when.
     audit.record(db.session(), action, "signing_key", kid, actor_id=actor.id if actor else None,
                  after={"kid": kid})
+    events.key_changed(db.session(), cast(events.KeyAction, action.removeprefix("keys.")), kid)
 
 
 def init_keys(actor: User | None, now: datetime, store: KeyStore | None = None) -> str:
