@@ -67,11 +67,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from certexam.bank import bp as bank_bp
     from certexam.bonus import bp as bonus_bp
     from certexam.certificates import bp as certificates_bp
+    from certexam.employers import bp as employers_bp
     from certexam.exams import bp as exams_bp
     from certexam.main import bp as main_bp
     from certexam.results import bp as results_bp
     from certexam.sittings import bp as sittings_bp
     from certexam.statistics import bp as statistics_bp
+    from certexam.subsidies import bp as subsidies_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -84,6 +86,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(results_bp)
     app.register_blueprint(bonus_bp)
     app.register_blueprint(statistics_bp)
+    app.register_blueprint(employers_bp)
+    app.register_blueprint(subsidies_bp)
 
     from certexam.api import auth as api_auth
 
