@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from certexam.models import Certificate
 
-CertificateAction = Literal["issue", "revoke", "suspend", "reinstate", "reissue"]
+# "resign": the same certificate under a new token and PDF after its key was compromised (issue 20.6).
+CertificateAction = Literal["issue", "revoke", "suspend", "reinstate", "reissue", "resign"]
 KeyAction = Literal["init", "rotate", "retire", "compromise"]
 
 
