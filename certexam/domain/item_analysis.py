@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Final
 
 from certexam.domain.psychometrics import (
@@ -26,6 +27,8 @@ from certexam.domain.scoring import Row, ScoringForm, score_row
 from certexam.domain.scoring_types import NOT_COUNTED, POINT_UNITS, Response
 
 HISTOGRAM_BINS: Final = 20  # display choice, not a rule: 5%-wide bins of the maximum total
+# Kelley's 27%: the upper and lower groups by total that distractor charts compare (issue 21).
+GROUP_SHARE: Final = Fraction(27, 100)
 NO_ANSWER: Final = "-"  # option-count label for "no answer"
 
 
@@ -41,6 +44,7 @@ class ItemReport:
     set_id: str | None
     stats: ItemStats
     option_counts: tuple[tuple[str, int], ...]
+    high_low: tuple[tuple[str, int, int], ...] = ()  # (option label, upper 27%, lower 27%)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +95,26 @@ def _option_counts(kind: str, answers: Sequence[Response]) -> tuple[tuple[str, i
     return tuple(sorted(counts.items()))
 
 
+def high_low_counts(kind: str, answers: Sequence[Response], totals: Sequence[int],
+                    share: Fraction = GROUP_SHARE) -> tuple[tuple[str, int, int], ...]:
+    """Per option, how many of the upper and of the lower ``share`` of candidates (by total) chose it.
+
+    A working distractor draws more of the lower group than of the upper; a key that draws more of
+    the lower group is miskeyed or ambiguous. Ties at the cut are broken by position, so both groups
+    have exactly round(share * n) candidates.
+    """
+    if kind == "constructed" or not answers:
+        return ()
+    size = max(1, round(share * len(answers)))
+    if 2 * size > len(answers):
+        return ()
+    order = sorted(range(len(answers)), key=lambda j: totals[j])
+    low = _option_counts(kind, [answers[j] for j in order[:size]])
+    high = _option_counts(kind, [answers[j] for j in order[-size:]])
+    labels = sorted(set(dict(low)) | set(dict(high)))
+    return tuple((label, dict(high).get(label, 0), dict(low).get(label, 0)) for label in labels)
+
+
 def analyse_form(
     form: ScoringForm,
     attempts: Sequence[Mapping[str, Response]],
@@ -112,12 +136,13 @@ def analyse_form(
     reports = []
     for c, it in enumerate(form.columns):
         answers = answer_columns[c]
+        totals: Sequence[int] = matrix.totals
         if not matrix.complete[c] and it.choice_group is not None:
-            answers = [a for a, v in zip(answers, matrix.columns[c], strict=True) if v != NOT_COUNTED]
+            kept = [j for j, v in enumerate(matrix.columns[c]) if v != NOT_COUNTED]
+            answers, totals = [answers[j] for j in kept], [matrix.totals[j] for j in kept]
         stats = item_statistics(matrix, c, POINT_UNITS)
-        reports.append(
-            ItemReport(it.item_id, it.module, it.kind, it.set_id, stats, _option_counts(it.kind, answers))
-        )
+        reports.append(ItemReport(it.item_id, it.module, it.kind, it.set_id, stats, _option_counts(it.kind, answers),
+                                  high_low_counts(it.kind, answers, totals)))
     modules = tuple(
         (code, scale_statistics(matrix, form.module_columns(code), POINT_UNITS)) for code in form.module_codes
     )

@@ -11,12 +11,13 @@ Formulas (n candidates with a score on the item, x = item score, T = total):
 * facility p = mean(x) / max(x possible)                   (exact Fraction)
 * discrimination = corrected item-total correlation: Pearson r between x
   and the rest score R = T - x, r = cov(x, R) / (sd(x) sd(R)).
-* Cronbach's alpha = k / (k - 1) * (1 - sum var(x_i) / var(T_C)) over the k
-  items C every candidate has a score on; variances with the same divisor
-  (n), so the ratio is divisor-free. When every such item is dichotomous
-  (0 or full marks), var(x_i) = max_i^2 p_i q_i and alpha *is* KR-20.
+* Cronbach's alpha = k / (k - 1) * (1 - sum var(x_i) / var(T)); variances
+  with the same divisor (n), so the ratio is divisor-free. When every item
+  is dichotomous (0 or full marks), var(x_i) = max_i^2 p_i q_i and alpha *is*
+  KR-20. When candidates took different items (random forms, choice groups,
+  unmarked answers), the estimate of domain/reliability.py (issue 21).
 * standard deviation: sample SD (divisor n - 1) of the totals.
-* SEM = SD(T_C) * sqrt(1 - alpha).
+* SEM = SD * sqrt(1 - alpha), with the SD shown beside it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from operator import mul
 from typing import Final
+
+from certexam.domain.reliability import METHOD_RANDOM_FORMS, random_forms_alpha
+from certexam.domain.reliability import sem as reliability_sem
 
 # Flag thresholds: quality-control conventions, not programme rules (the
 # programme publishes none); they follow the usual facility bands of quiz
@@ -187,19 +191,16 @@ def scale_statistics(matrix: ScoreMatrix, columns: Sequence[int] | None = None, 
     var_num = n * sum(map(mul, totals, totals)) - st * st  # n^2 * population variance
     sd = math.sqrt(var_num / (n * (n - 1))) / unit if n > 1 else None
     alpha_cols = [c for c in cols if matrix.complete[c]]
-    if len(alpha_cols) < len(cols):
-        totals_c = _totals_over(matrix, alpha_cols)
-        sc = sum(totals_c)
-        var_c = n * sum(map(mul, totals_c, totals_c)) - sc * sc
-    else:
-        var_c = var_num
-    alpha = _alpha(matrix, alpha_cols, var_c)
-    sem = None
-    if alpha is not None:
-        sem = math.sqrt(var_c / (n * (n - 1))) * math.sqrt(1 - alpha) / unit
-    method = "KR-20" if alpha_cols and all(matrix.dichotomous[c] for c in alpha_cols) else "alpha"
+    if len(alpha_cols) == len(cols):
+        alpha = _alpha(matrix, alpha_cols, var_num)
+        dichotomous = all(matrix.dichotomous[c] for c in alpha_cols)
+        method, alpha_items = ("KR-20" if alpha_cols and dichotomous else "alpha"), len(alpha_cols)
+    else:  # some candidates lack some items (random forms, choice groups, unmarked answers)
+        est = random_forms_alpha([matrix.columns[c] for c in cols], totals)
+        alpha, method, alpha_items = est.alpha, METHOD_RANDOM_FORMS, round(est.items_per_candidate)
+    sem = reliability_sem(sd, alpha)
     median = statistics.median(totals) / unit
-    return ScaleStats(n, len(cols), len(alpha_cols), st / n / unit, median, sd, alpha, method, sem)
+    return ScaleStats(n, len(cols), alpha_items, st / n / unit, median, sd, alpha, method, sem)
 
 
 def _totals_over(matrix: ScoreMatrix, cols: list[int]) -> list[int]:

@@ -116,9 +116,11 @@ def test_missing_scores_are_left_out() -> None:
     rest = total[present] - x[present, 15]
     assert got.discrimination == pytest.approx(np.corrcoef(x[present, 15], rest)[0, 1], abs=TOL)
     form = scale_statistics(matrix)
-    assert form.alpha_items == 15 and form.alpha == pytest.approx(
-        numpy_alpha(x[:, :15].astype(float)), abs=TOL
-    )
+    # Issue 21: no longer alpha over the 15 items everyone has, but the random-forms estimate over
+    # all 16 (tests/unit/test_reliability.py checks it against numpy), with its SEM from the SD shown.
+    assert form.method == "alpha (random forms)" and form.items == 16
+    assert form.alpha_items == round(15 + present.mean())
+    assert form.sem == pytest.approx(total.std(ddof=1) * np.sqrt(1 - form.alpha), abs=TOL)  # type: ignore[operator]
     assert form.mean == pytest.approx(total.mean(), abs=TOL)
     assert item_statistics(matrix, 0).discrimination == pytest.approx(
         np.corrcoef(x[:, 0], total - x[:, 0])[0, 1], abs=TOL

@@ -1,0 +1,77 @@
+"""Reliability over random forms (issue 21) against an independent numpy computation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from certexam.domain.psychometrics import ScoreMatrix, scale_statistics
+from certexam.domain.reliability import METHOD_RANDOM_FORMS, random_forms_alpha
+
+TOL = 1e-9
+
+
+def pool_responses(seed: int, n: int = 600, pool: int = 120, k: int = 40) -> np.ndarray:
+    """0/1 answers of n candidates, each to a random k of ``pool`` items (-1 elsewhere)."""
+    rng = np.random.default_rng(seed)
+    ability = rng.normal(size=(n, 1))
+    difficulty = rng.normal(size=pool)
+    p = 1 / (1 + np.exp(-(ability - difficulty)))
+    full = (rng.random((n, pool)) < p).astype(np.int64)
+    taken = np.zeros((n, pool), dtype=bool)
+    for j in range(n):
+        taken[j, rng.choice(pool, size=k, replace=False)] = True
+    return np.where(taken, full, -1)
+
+
+def numpy_random_forms_alpha(x: np.ndarray) -> float:
+    """The same estimator written with numpy's masked arrays, independently of the domain code."""
+    m = np.ma.masked_less(x, 0)
+    item_var = m.var(axis=0)  # divisor n over the candidates who took each item
+    per_candidate = np.ma.array(np.broadcast_to(item_var, x.shape), mask=m.mask).sum(axis=1)
+    k = (~m.mask).sum(axis=1).mean()
+    totals = m.sum(axis=1).filled(0)
+    return float(k / (k - 1) * (1 - per_candidate.mean() / totals.var()))
+
+
+def test_one_form_for_everyone_is_cronbach_alpha() -> None:
+    rng = np.random.default_rng(3)
+    x = (rng.random((200, 25)) < 0.6).astype(np.int64) | (rng.random((200, 1)) < 0.3)
+    c = np.cov(x, rowvar=False)
+    classic = 25 / 24 * (1 - np.trace(c) / c.sum())
+    got = random_forms_alpha(x.T.tolist(), x.sum(axis=1).tolist())
+    assert got.items_per_candidate == 25 and got.alpha == pytest.approx(classic, abs=TOL)
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_random_forms_alpha_agrees_with_numpy(seed: int) -> None:
+    x = pool_responses(seed)
+    matrix = ScoreMatrix(x.tolist(), [1] * x.shape[1])
+    form = scale_statistics(matrix)
+    totals = np.where(x >= 0, x, 0).sum(axis=1)
+    assert form.method == METHOD_RANDOM_FORMS and form.items == 120 and form.alpha_items == 40
+    assert form.alpha == pytest.approx(numpy_random_forms_alpha(x), abs=TOL)
+    # The SEM follows the SD shown beside it (the page showed SD 17.26 with SEM 0.83).
+    assert form.sd == pytest.approx(totals.std(ddof=1), abs=TOL)
+    assert form.sem == pytest.approx(totals.std(ddof=1) * np.sqrt(1 - form.alpha), abs=TOL)  # type: ignore[operator]
+    # A 40-item test of these items is fairly reliable: the estimate is not the 0-item nonsense of
+    # "items on every form" (with 120 in the pool and 40 drawn, almost no item is on every form).
+    assert 0.6 < form.alpha < 0.95  # type: ignore[operator]
+
+
+def test_random_forms_alpha_close_to_the_alpha_of_one_fixed_form() -> None:
+    """Parallel forms of the same length: the estimate lands near a fixed form's alpha."""
+    x = pool_responses(21, n=3000, pool=80, k=30)
+    rng = np.random.default_rng(21)
+    ability = rng.normal(size=(3000, 1))
+    difficulty = rng.normal(size=30)
+    fixed = (rng.random((3000, 30)) < 1 / (1 + np.exp(-(ability - difficulty)))).astype(np.int64)
+    c = np.cov(fixed, rowvar=False)
+    fixed_alpha = 30 / 29 * (1 - np.trace(c) / c.sum())
+    est = random_forms_alpha(x.T.tolist(), np.where(x >= 0, x, 0).sum(axis=1).tolist()).alpha
+    assert est == pytest.approx(fixed_alpha, abs=0.05)
+
+
+def test_too_little_data_gives_none() -> None:
+    assert random_forms_alpha([[1], [0]], [1]).alpha is None
+    assert random_forms_alpha([[1, 0, -1], [-1, -1, 1]], [1, 0, 1]).alpha is None  # about one item each
