@@ -40,6 +40,7 @@ ORG_CATEGORIES = {
     OrgCategory.FINANCIAL_INSTITUTION: _l("Licensed financial institution"),
     OrgCategory.FINTECH: _l("FinTech enterprise"),
     OrgCategory.OTHER: _l("Other"),
+    OrgCategory.TRAINING_INSTITUTION: _l("Training institution"),
 }
 
 

@@ -46,6 +46,7 @@ class OrgCategory(StrEnum):
     FINANCIAL_INSTITUTION = "financial_institution"
     FINTECH = "fintech"
     OTHER = "other"
+    TRAINING_INSTITUTION = "training_institution"  # rules s.4 (subsidies); not qualifying for item 26
 
 
 QUALIFYING_CATEGORIES = frozenset({OrgCategory.FINANCIAL_INSTITUTION, OrgCategory.FINTECH})

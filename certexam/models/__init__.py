@@ -36,6 +36,7 @@ from certexam.models.result import (
     RecheckStatus,
     Result,
 )
+from certexam.models.subsidies import SubsidyApplication, SubsidyBudgetYear, SubsidyGrant, SubsidyProject
 from certexam.models.user import (
     STAFF_ROLES,
     AccountKind,
@@ -54,4 +55,5 @@ __all__ = [
     "AuditEntry", "AuditHead", "BankItem", "BankItemVersion", "IdDocumentType", "OrgCategory", "Organisation", "Role", "User",
     "AccountKind", "FourEyesRequest", "STAFF_ROLES", "UserRole",
     "BonusApplication", "BudgetYear", "EmploymentRecord", "EvidenceFile", "FraudCase", "Grant", "Objection", "Payout", "PayoutBatch", "SocialInsuranceMonth",
-    "CorrectionAction", "KeyCorrection", "Mark", "MarkingAssignment", "MisconductRuling", "Recheck", "RecheckStatus", "Result"]
+    "CorrectionAction", "KeyCorrection", "Mark", "MarkingAssignment", "MisconductRuling", "Recheck", "RecheckStatus", "Result",
+    "SubsidyApplication", "SubsidyBudgetYear", "SubsidyGrant", "SubsidyProject"]

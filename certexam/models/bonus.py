@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
@@ -26,6 +27,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certexam.db import Base
 from certexam.models.user import Organisation, User
+
+if TYPE_CHECKING:
+    from certexam.models.subsidies import SubsidyGrant
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -248,19 +252,25 @@ class Payout(Base):
     One bonus per person (rules s.3, item 26): a grant and a person have at most
     one line that is not returned (partial unique indexes); a returned line stays
     as the record and the corrected payment is a new line in a later batch.
+    A line pays either a bonus grant (grant_id, user_id) or a training subsidy
+    (subsidy_grant_id; issue 23, rules s.4), never both: `funding` is whichever.
     """
 
     __tablename__ = "bonus_payout"
     __table_args__ = (
         CheckConstraint("amount_fen > 0", name="amount_positive"),
+        CheckConstraint("(grant_id IS NULL) <> (subsidy_grant_id IS NULL)", name="one_funding"),
         Index("uq_bonus_payout_live_grant", "grant_id", unique=True, sqlite_where=_LIVE, postgresql_where=_LIVE),
         Index("uq_bonus_payout_live_user", "user_id", unique=True, sqlite_where=_LIVE, postgresql_where=_LIVE),
+        Index("uq_bonus_payout_live_subsidy", "subsidy_grant_id", unique=True, sqlite_where=_LIVE,
+              postgresql_where=_LIVE),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("bonus_payout_batch.id"), index=True)
-    grant_id: Mapped[int] = mapped_column(ForeignKey("bonus_grant.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    grant_id: Mapped[int | None] = mapped_column(ForeignKey("bonus_grant.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    subsidy_grant_id: Mapped[int | None] = mapped_column(ForeignKey("subsidy_grant.id"), index=True)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     bank_name: Mapped[str] = mapped_column(String(100))
     bank_account: Mapped[str] = mapped_column(String(40))
@@ -274,8 +284,29 @@ class Payout(Base):
     cleared_at: Mapped[datetime | None]  # a returned line whose details were corrected: ready to send again
 
     batch: Mapped[PayoutBatch] = relationship(back_populates="payouts")
-    grant: Mapped[Grant] = relationship(back_populates="payouts")
-    holder: Mapped[User] = relationship(foreign_keys=[user_id])
+    grant: Mapped[Grant | None] = relationship(back_populates="payouts")
+    holder: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    subsidy_grant: Mapped[SubsidyGrant | None] = relationship()
+
+    @property
+    def funding(self) -> Grant | SubsidyGrant:
+        """The bonus grant or the subsidy grant the line pays (each has status, amount and application)."""
+        funding = self.grant if self.grant is not None else self.subsidy_grant
+        assert funding is not None  # CHECK one_funding
+        return funding
+
+    @property
+    def payee_name(self) -> str:
+        """Who the bank pays: the holder (Chinese name first) or the subsidised institution."""
+        if self.holder is not None:
+            return self.holder.name_zh or self.holder.name_en
+        assert self.subsidy_grant is not None  # CHECK one_funding
+        return self.subsidy_grant.application.payee_name
+
+    @property
+    def source_reference(self) -> str:
+        """The application's number: BONUS-... or SUBSIDY-..."""
+        return self.funding.application.reference
 
     @property
     def end_to_end_id(self) -> str:

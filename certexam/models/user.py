@@ -60,6 +60,9 @@ class OrgCategory(enum.StrEnum):
     FINANCIAL_INSTITUTION = "financial_institution"
     FINTECH = "fintech"
     OTHER = "other"
+    # rules s.4, items 24-25: the institutions that run training for the programme and apply for its
+    # subsidies sign in with an employer-kind account of an organisation of this category (issue 23).
+    TRAINING_INSTITUTION = "training_institution"
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:

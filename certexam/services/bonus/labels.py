@@ -43,6 +43,7 @@ ORG_CATEGORIES = {
     OrgCategory.FINANCIAL_INSTITUTION: _l("Licensed financial institution"),
     OrgCategory.FINTECH: _l("FinTech enterprise"),
     OrgCategory.OTHER: _l("Other"),
+    OrgCategory.TRAINING_INSTITUTION: _l("Training institution"),
 }
 
 PERIOD_STATUS = {
