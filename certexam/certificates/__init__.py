@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("certificates", __name__)
 
-from certexam.certificates import views  # noqa: E402, F401  (they add their routes to bp)
+# The view modules add their routes to bp; credential_views: Open Badges 3.0 (issue 20.7).
+from certexam.certificates import credential_views, views  # noqa: E402, F401

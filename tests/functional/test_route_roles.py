@@ -42,6 +42,7 @@ UNDECORATED: dict[str, str] = {
     "certificates.jwks": PUBLIC, "certificates.root_pem": PUBLIC, "bonus.public_notice": PUBLIC,
     "bonus.public_fraud": PUBLIC, "api.openapi": PUBLIC, "statistics.public_page": PUBLIC,
     "statistics.public_csv": PUBLIC,
+    "certificates.issuer_profile": PUBLIC, "certificates.achievement": PUBLIC,  # Open Badges 3.0 (issue 20.7)
 }
 ROLES = "roles"
 
