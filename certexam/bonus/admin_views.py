@@ -36,6 +36,7 @@ from certexam.services.bonus import records as bonus_records
 from certexam.services.bonus import social as bonus_social
 from certexam.services.bonus.settings import city_and_code_disagree
 from certexam.services.platform import clock
+from certexam.services.subsidies import payments as subsidy_payments
 from certexam.web import flash_form_errors, object_id, roles_required, show_error
 
 PAGE_SIZE = 50
@@ -195,6 +196,7 @@ def admin_payouts() -> Any:
             flash(_("Batch %(n)d is ready: download its file for the bank.", n=batch.id), "success")
         return redirect(url_for("bonus.admin_payouts"))
     return render_template("bonus/admin_payouts.html", ready=bonus_payouts.ready_grants(),
+                           subsidies=subsidy_payments.ready_grants(),
                            batches=bonus_payouts.batches(), action=action, paid_form=PaidForm())
 
 

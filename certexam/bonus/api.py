@@ -102,9 +102,9 @@ def api_admin_payouts() -> Any:
     batches = [{
         "id": b.id, "created_at": b.created_at.isoformat(), "count": b.count, "total_fen": b.total_fen,
         "bank_reference": b.bank_reference, "paid_on": _iso(b.paid_on),
-        "payouts": [{"id": p.id, "reference": p.grant.application.reference, "user_id": p.user_id,
+        "payouts": [{"id": p.id, "reference": p.source_reference, "user_id": p.user_id,
                      "amount_fen": p.amount_fen, "bank_account": _masked_account(p.bank_account),
-                     "status": p.grant.status.value} for p in b.payouts],
+                     "status": p.funding.status.value} for p in b.payouts],
     } for b in bonus_payouts.batches()]
     ready = [{"grant_id": g.id, "reference": g.application.reference, "user_id": g.user_id,
               "amount_fen": g.amount_fen, "budget_year": g.budget_year} for g in bonus_payouts.ready_grants()]

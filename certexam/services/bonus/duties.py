@@ -21,17 +21,29 @@ from sqlalchemy import select
 from certexam import db
 from certexam.domain.duties import DutyProblem, batch_step
 from certexam.errors import Forbidden
-from certexam.models import BonusApplication, Grant, Payout, PayoutBatch, Role, User
+from certexam.models import (
+    BonusApplication,
+    Grant,
+    Payout,
+    PayoutBatch,
+    Role,
+    SubsidyApplication,
+    SubsidyGrant,
+    User,
+)
 
 MAKE: Final = "bonus.batch.create"  # making the batch (and its bank file) is the maker's step
 # Every other step on a batch (marking it paid, a line's payment or return) is a checker's step.
 
 
 def approvers(batch: PayoutBatch) -> set[int | None]:
-    """Who approved each application of the batch onto the public notice."""
+    """Who approved each application of the batch onto the public notice (bonus and training subsidy)."""
     stmt = (select(BonusApplication.reviewed_by_id).join(Grant, Grant.application_id == BonusApplication.id)
             .join(Payout, Payout.grant_id == Grant.id).where(Payout.batch_id == batch.id))
-    return set(db.session().scalars(stmt))
+    subsidies = (select(SubsidyApplication.reviewed_by_id)
+                 .join(SubsidyGrant, SubsidyGrant.application_id == SubsidyApplication.id)
+                 .join(Payout, Payout.subsidy_grant_id == SubsidyGrant.id).where(Payout.batch_id == batch.id))
+    return set(db.session().scalars(stmt)) | set(db.session().scalars(subsidies))
 
 
 def check(step: str, actor: User | None, batch: PayoutBatch) -> None:

@@ -9,6 +9,10 @@ throughout, so the yearly cap counts it once whatever the bank did.
 
 The bank files: the plain CSV below, ISO 20022 pain.001 (payfiles.pain001) and
 a Chinese bank's bulk template (payfiles.cn_template).
+
+Training subsidies (issue 23, rules s.4) are paid by the same batches: a line
+pays a bonus grant or a subsidy grant (Payout.funding), whose statuses are the
+same; services.subsidies.payments says which subsidy grants are ready.
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ from sqlalchemy import Exists, exists, select
 
 from certexam import db
 from certexam.errors import Conflict, NotFound, UserError
-from certexam.models import Grant, Payout, PayoutBatch, User
+from certexam.models import BonusApplication, Grant, Payout, PayoutBatch, SubsidyGrant, User
 from certexam.models.bonus import ApplicationStatus, GrantStatus, PayoutStatus
 from certexam.services.bonus import duties
 from certexam.services.bonus.payfiles import accounts as bank_details
 from certexam.services.bonus.settings import plain_fen
 from certexam.services.platform import audit, clock
+from certexam.services.subsidies import payments as subsidy_payments
 
 CSV_HEADER = ["reference", "holder_name_zh", "holder_name_en", "id_type", "id_number", "bank_name",
               "bank_account", "amount_rmb"]
@@ -72,14 +77,15 @@ def four_eyes_check(step: str, actor: User | None, batch: PayoutBatch) -> None:
     duties.check(step, actor, batch)
 
 
-def unsendable(grants: list[Grant]) -> list[str]:
+def unsendable(grants: list[Grant] | list[SubsidyGrant]) -> list[str]:
     """One line per grant whose bank details cannot be sent, naming its application."""
     problems = []
     for grant in grants:
         app = grant.application
         problem = bank_details.stored_problem(app.bank_account, app.bank_account_kind, app.bank_cnaps)
         if problem is not None:
-            problems.append(f"{app.reference} ({app.holder.name_zh}): {problem}")
+            who = app.holder.name_zh if isinstance(app, BonusApplication) else app.payee_name
+            problems.append(f"{app.reference} ({who}): {problem}")
     return problems
 
 
@@ -94,14 +100,16 @@ def create_batch(actor: User | None, now: datetime | None = None) -> PayoutBatch
                                .execution_options(populate_existing=True)))
     ready = {g.id for g in ready_grants()}
     grants = [g for g in grants if g.id in ready]
-    if not grants:
+    subsidies = subsidy_payments.ready_grants(lock=True)
+    if not grants and not subsidies:
         raise UserError(_("No funded bonus is waiting for payment."))
-    problems = unsendable(grants)
+    problems = unsendable(grants) + unsendable(subsidies)
     if problems:
         raise UserError(_("No batch was made: correct the bank details of %(n)d application(s) first. %(list)s",
                           n=len(problems), list="; ".join(problems)))
+    total = sum(g.amount_fen for g in grants) + sum(s.amount_fen for s in subsidies)
     batch = PayoutBatch(created_at=at, created_by_id=actor.id if actor else None,
-                        total_fen=sum(g.amount_fen for g in grants), count=len(grants))
+                        total_fen=total, count=len(grants) + len(subsidies))
     sess.add(batch)
     sess.flush()
     for grant in grants:
@@ -110,10 +118,17 @@ def create_batch(actor: User | None, now: datetime | None = None) -> PayoutBatch
                         bank_name=app.bank_name, bank_account=app.bank_account,
                         bank_account_kind=app.bank_account_kind, bank_cnaps=app.bank_cnaps,
                         status=PayoutStatus.SENT, updated_at=at))
+    for sub in subsidies:  # a training subsidy (rules s.4): paid to the institution, no person's line
+        sapp = sub.application
+        sess.add(Payout(batch_id=batch.id, subsidy_grant_id=sub.id, amount_fen=sub.amount_fen,
+                        bank_name=sapp.bank_name, bank_account=sapp.bank_account,
+                        bank_account_kind=sapp.bank_account_kind, bank_cnaps=sapp.bank_cnaps,
+                        status=PayoutStatus.SENT, updated_at=at))
     sess.flush()
     four_eyes_check("bonus.batch.create", actor, batch)  # after the lines: who approved them counts
     audit.record(sess, "bonus.batch.create", "bonus_payout_batch", batch.id, actor_id=actor.id if actor else None,
-                 after={"grants": [g.id for g in grants], "total_fen": batch.total_fen})
+                 after={"grants": [g.id for g in grants], "subsidy_grants": [s.id for s in subsidies],
+                        "total_fen": batch.total_fen})
     return batch
 
 
@@ -128,11 +143,14 @@ def export_csv(batch: PayoutBatch) -> bytes:
     writer.writerow(CSV_HEADER)
     for p in batch.payouts:
         holder = p.holder
-        writer.writerow([
-            p.grant.application.reference, _cell(holder.name_zh), _cell(holder.name_en),
-            holder.id_type.value if holder.id_type else "", _cell(holder.id_number or ""), _cell(p.bank_name),
-            _cell(p.bank_account), plain_fen(p.amount_fen),
-        ])
+        if holder is None:  # a training subsidy: the institution, identified by its credit code
+            org = p.funding.application.organisation
+            who = [_cell(org.name), "", "uscc", _cell(org.credit_code)]
+        else:
+            who = [_cell(holder.name_zh), _cell(holder.name_en), holder.id_type.value if holder.id_type else "",
+                   _cell(holder.id_number or "")]
+        writer.writerow([p.source_reference, *who, _cell(p.bank_name), _cell(p.bank_account),
+                         plain_fen(p.amount_fen)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes spreadsheet programs read UTF-8
 
 
@@ -170,8 +188,8 @@ def mark_paid(actor: User | None, batch_id: int, bank_reference: str, paid_on: d
 def settle_paid(p: Payout, on: date, at: datetime) -> None:
     """A line the bank paid: the grant and the application are paid (the caller checks it was sent)."""
     p.status, p.settled_on, p.updated_at = PayoutStatus.PAID, on, at
-    p.grant.status = GrantStatus.PAID
-    app = p.grant.application
+    p.funding.status = GrantStatus.PAID
+    app = p.funding.application
     if app.status == ApplicationStatus.APPROVED:
         app.status, app.updated_at = ApplicationStatus.PAID, at
 
@@ -179,8 +197,8 @@ def settle_paid(p: Payout, on: date, at: datetime) -> None:
 def settle_returned(p: Payout, on: date, reason: str, at: datetime) -> None:
     """A line the bank sent back: the grant is funded again (still committed), waiting for corrected details."""
     p.status, p.settled_on, p.return_reason, p.updated_at = PayoutStatus.RETURNED, on, reason[:500], at
-    if p.grant.status == GrantStatus.PAID:  # the batch was marked paid as a whole before the return came
-        p.grant.status = GrantStatus.FUNDED
-        app = p.grant.application
+    if p.funding.status == GrantStatus.PAID:  # the batch was marked paid as a whole before the return came
+        p.funding.status = GrantStatus.FUNDED
+        app = p.funding.application
         if app.status == ApplicationStatus.PAID:
             app.status, app.updated_at = ApplicationStatus.APPROVED, at

@@ -39,7 +39,7 @@ def _value(field: str, seq: int, p: Payout, payer_bank_code: str, purpose: str) 
     if field == "seq":
         return str(seq)
     if field == "payee_name":
-        return _text(p.holder.name_zh or p.holder.name_en)
+        return _text(p.payee_name)  # a holder, or a subsidised institution (rules s.4)
     if field == "account":
         return p.bank_account
     if field == "bank_name":
@@ -55,7 +55,7 @@ def _value(field: str, seq: int, p: Payout, payer_bank_code: str, purpose: str) 
     if field == "reference":
         return p.end_to_end_id
     if field == "application":
-        return p.grant.application.reference
+        return p.source_reference
     raise ValueError(field)  # settings.cn_columns() has refused it already
 
 
@@ -74,7 +74,7 @@ def build(batch: PayoutBatch, columns: tuple[tuple[str, str], ...], encoding: st
         except UnicodeEncodeError:
             # A rare character outside GBK (e.g. 𠮷): the bank could not read the name, say whose.
             raise UserError(_("%(ref)s: the payee's name or bank has a character %(enc)s cannot write; "
-                              "choose UTF-8 for the bank template.", ref=p.grant.application.reference,
+                              "choose UTF-8 for the bank template.", ref=p.source_reference,
                               enc=encoding.upper())) from None
         writer.writerow(row)
     return out.getvalue().encode(encoding)

@@ -49,7 +49,7 @@ def apply_outcome(line: Payout, outcome: PayoutStatus, on: date, reason: str, at
     elif outcome == PayoutStatus.RETURNED:
         if line.status == PayoutStatus.RETURNED:
             raise Conflict(_("Line %(ref)s is already returned.", ref=line.end_to_end_id))
-        if line.grant.status == GrantStatus.RECOVERY:
+        if line.funding.status == GrantStatus.RECOVERY:
             raise Conflict(_("Line %(ref)s belongs to a bonus under recovery.", ref=line.end_to_end_id))
         if not reason.strip():
             raise UserError(_("Give the bank's reason for the return."), "reason")
@@ -91,7 +91,7 @@ def correct_returned(actor: User | None, payout_id: int, bank_name: str, account
     if line.status != PayoutStatus.RETURNED or line.cleared_at is not None:
         raise Conflict(_("Only a returned line waiting for correction can be corrected."))
     details = bank_details.check(bank_name, account, kind, cnaps)
-    app = line.grant.application
+    app = line.funding.application
     before = {"bank_name": app.bank_name, "account_last4": app.bank_account[-4:], "kind": app.bank_account_kind,
               "cnaps": app.bank_cnaps}
     app.bank_name, app.bank_account = details.bank_name, details.account
