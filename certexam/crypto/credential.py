@@ -18,7 +18,10 @@ Open Badges 3.0 context (1EdTech OB 3.0, context 3.0.3, the one written for VCDM
 Secured as VC-JOSE-COSE s.3.1 (W3C Recommendation, May 2025): the credential JSON is itself the JWT
 claims set (no "vc" claim), in a compact JWS with the protected header {"alg": "ES256", "kid": ...,
 "typ": "vc+jwt", "cty": "vc"}, signed with the body's active token key, which the JWK set at
-/.well-known/jwks.json publishes under the same kid.  Served as ``application/vc+jwt``.
+/.well-known/jwks.json publishes under the same kid.  Served as ``application/vc+jwt``.  The payload
+also carries the registered claims OB 3.0 s.8.2 asks for (iss, jti, nbf, exp: jwt_claims()).  Where
+OB 3.0 and VC-JOSE-COSE differ, VC-JOSE-COSE wins: typ is "vc+jwt" (OB 3.0: "JWT" if present), and
+kid is the key's id in the published JWK set (OB 3.0 would like a URI that resolves to the JWK).
 
 Pure: no Flask, no database, no clock; the caller passes URLs, dates and the key.
 """
@@ -233,11 +236,32 @@ def credential_json(credential: dict[str, Any]) -> str:
     return json.dumps(credential, ensure_ascii=False, separators=(",", ":"))
 
 
+def jwt_claims(credential: dict[str, Any]) -> dict[str, Any]:
+    """The registered JWT claims OB 3.0 s.8.2 (JWT Payload Format) asks next to the credential's members.
+
+    iss = issuer.id, jti = id, nbf = validFrom, exp = validUntil (when it has one).  "sub" would be
+    credentialSubject.id, which this credential does not have (the holder is an IdentityObject), so it
+    is left out rather than invented; VC-JOSE-COSE allows these claims and forbids only "vc" and "vp".
+    """
+    claims: dict[str, Any] = {
+        "iss": credential["issuer"]["id"],
+        "jti": credential["id"],
+        "nbf": int(datetime.fromisoformat(credential["validFrom"]).timestamp()),
+    }
+    if "validUntil" in credential:
+        claims["exp"] = int(datetime.fromisoformat(credential["validUntil"]).timestamp())
+    return claims
+
+
 def sign_credential(credential: dict[str, Any], key: SigningKey) -> str:
-    """The VC-JOSE-COSE compact JWS of the credential, signed ES256 with the body's token key."""
+    """The VC-JOSE-COSE compact JWS of the credential, signed ES256 with the body's token key.
+
+    The payload is the credential itself with the JWT claims of jwt_claims() added at the top level.
+    """
     header = {"alg": JWS_ALG, "kid": key.kid, "typ": JWT_TYP, "cty": JWT_CTY}
+    payload = {**credential, **jwt_claims(credential)}
     signing_input = (b64url(json.dumps(header, separators=(",", ":")).encode("ascii")) + "."
-                     + b64url(credential_json(credential).encode("utf-8")))
+                     + b64url(credential_json(payload).encode("utf-8")))
     der = key.private_key.sign(signing_input.encode("ascii"), ec.ECDSA(hashes.SHA256()))
     return signing_input + "." + b64url(_raw_signature(der))  # RFC 7518 s.3.4: R || S, 32 bytes each
 

@@ -70,6 +70,9 @@ def test_the_jwt_verifies_against_the_served_key_set(site: Site) -> None:
     header = verified.headers()
     assert (header["typ"], header["cty"]) == ("vc+jwt", "vc") and header["kid"] in {k["kid"] for k in served["keys"]}
     credential = json.loads(verified.payload)
+    claims = {name: credential.pop(name) for name in ("iss", "jti", "nbf") if name in credential}
+    assert claims == {"iss": credential["issuer"]["id"], "jti": credential["id"],
+                      "nbf": int(datetime.fromisoformat(credential["validFrom"]).timestamp())}
     unsigned = client.get(f"/certificates/{site.level2.number}/credential.json")
     assert unsigned.mimetype == "application/vc" and unsigned.get_json(force=True) == credential
     assert [f"{e.instance_path}: {e.message}" for e in VALIDATOR.iter_errors(credential)] == []
@@ -77,6 +80,18 @@ def test_the_jwt_verifies_against_the_served_key_set(site: Site) -> None:
     assert achievement["specialization"] == "Artificial intelligence" and achievement["humanCode"] == "SHMFTPP-L2-AI"
     assert credential["credentialSubject"]["licenseNumber"] == site.level2.number
     assert credential["validFrom"] == f"{site.level2.issued_on.isoformat()}T00:00:00+08:00"
+
+
+def test_an_independent_ob3_verifier_accepts_the_download(site: Site) -> None:
+    from jwcrypto import jwk
+    from openbadgeslib.ob3 import OB3Verifier
+
+    token = _jwt(site.client(site.holder), site.cert.number).get_data(as_text=True)
+    served = site.client().get("/.well-known/jwks.json").get_data(as_text=True)
+    kid = json.loads(served)["keys"][0]["kid"]
+    badge = OB3Verifier(jwk.JWKSet.from_json(served).get_key(kid).export_to_pem()).verify(token)
+    assert badge.achievement.name == "SHMFTPP FinTech Professional, Level 1"
+    assert badge.issuer.id == f"https://{HOST}/credentials/issuer.json"
 
 
 def test_the_credential_names_no_one_and_links_to_its_pages(site: Site) -> None:

@@ -5,7 +5,8 @@ JSON-LD contexts only), and tests never use the network or copy a schema file in
 So OB_RULES below writes out, as a JSON Schema of our own, the rules of the OB 3.0
 AchievementCredential schema (ob_v3p0_achievementcredential_schema.json) that this credential relies
 on, each with the spec's words; jsonschema_rs checks the credential against them, formats included.
-The VC-JOSE-COSE envelope is checked with joserfc and jwcrypto, which certexam does not sign with.
+The VC-JOSE-COSE envelope is checked with joserfc and jwcrypto, which certexam does not sign with,
+and the whole credential with openbadgeslib's OB 3.0 verifier, an independent implementation.
 """
 
 from __future__ import annotations
@@ -186,12 +187,30 @@ def test_joserfc_and_jwcrypto_verify_the_jwt() -> None:
     credential, token, jwks = _signed()  # the JWK set as served, with its own members (status, nbf)
     verified = jws.deserialize_compact(token, KeySet.import_key_set(jwks), algorithms=["ES256"])
     assert verified.headers() == {"alg": "ES256", "kid": jwks["keys"][0]["kid"], "typ": "vc+jwt", "cty": "vc"}
-    assert json.loads(verified.payload) == credential  # VC-JOSE-COSE: the credential is the claims set
-    assert "vc" not in json.loads(verified.payload)
+    payload = json.loads(verified.payload)  # VC-JOSE-COSE: the credential is the claims set, no "vc" claim
+    claims = {name: payload.pop(name) for name in ("iss", "jti", "nbf", "exp")}
+    assert payload == credential and "vc" not in payload
+    assert claims == {"iss": credential["issuer"]["id"], "jti": credential["id"],  # OB 3.0 s.8.2
+                      "nbf": 1773504000, "exp": 1868198400}  # 2026-03-15 and 2029-03-15, 00:00 Beijing
     checker = jc_jws.JWS()
     checker.deserialize(token)
     checker.verify(jc_jwk.JWKSet.from_json(json.dumps(jwks)).get_key(verified.headers()["kid"]), alg="ES256")
-    assert json.loads(checker.payload) == credential
+    assert json.loads(checker.payload) == {**credential, **claims}
+
+
+def test_an_independent_ob3_verifier_accepts_it() -> None:
+    """openbadgeslib's OB 3.0 verifier (its own JWT checks: context pair, types, iss/jti/nbf, validity)."""
+    from jwcrypto import jwk as jc_jwk
+    from openbadgeslib.ob3 import OB3Verifier
+
+    credential, token, jwks = _signed()
+    pem = jc_jwk.JWKSet.from_json(json.dumps(jwks)).get_key(jwks["keys"][0]["kid"]).export_to_pem()
+    badge = OB3Verifier(pem).verify(token)
+    assert badge.id == credential["id"] and badge.issuer.id == credential["issuer"]["id"]
+    assert badge.achievement.name == "SHMFTPP FinTech Professional, Level 2 (Big data)"
+    other = ec.generate_private_key(ec.SECP256R1()).public_key()
+    with pytest.raises(Exception, match="(?i)signature"):
+        OB3Verifier(jc_jwk.JWK.from_pyca(other).export_to_pem()).verify(token)
 
 
 def test_a_changed_credential_fails_verification() -> None:
