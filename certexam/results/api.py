@@ -109,7 +109,7 @@ def api_marking(sitting_id: int) -> Any:
 
 def _scale(s: Any) -> dict[str, Any]:
     return {"n": s.n, "items": s.items, "mean": s.mean, "median": s.median, "sd": s.sd, "alpha": s.alpha,
-            "method": s.method, "sem": s.sem}
+            "method": s.method, "sem": s.sem, "items_per_candidate": s.alpha_items}
 
 
 @bp.get("/api/v1/results/sittings/<int:sitting_id>/item-analysis")
@@ -119,6 +119,7 @@ def api_item_analysis(sitting_id: int) -> Any:
     forms = []
     for rep in results_analysis.analyse_sitting(db.session(), sitting):
         a = rep.analysis
+        dif = {d.item_id: d for d in rep.dif}
         forms.append({
             "paper": rep.paper, "forms": rep.forms, "attempts": a.attempts, "voided": list(a.voided),
             "form_stats": _scale(a.form), "modules": {code: _scale(s) for code, s in a.modules},
@@ -127,5 +128,9 @@ def api_item_analysis(sitting_id: int) -> Any:
                        "version": rep.labels[i.item_id].version, "module": i.module, "kind": i.kind, "n": i.stats.n,
                        "facility": None if i.stats.facility is None else float(i.stats.facility),
                        "discrimination": i.stats.discrimination, "flags": list(i.stats.flags),
-                       "option_counts": dict(i.option_counts)} for i in a.items]})
+                       "option_counts": dict(i.option_counts),
+                       "upper_lower": {o: [h, lo] for o, h, lo in i.high_low},
+                       "dif": {m.focal: m.ets_class for m in dif[i.item_id].focal} if i.item_id in dif else {}}
+                      for i in a.items],
+            "directions": {d: _scale(s) for d, s in rep.directions}, "small_sample": rep.small})
     return jsonify(sitting_id=sitting.id, forms=forms)

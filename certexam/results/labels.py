@@ -30,3 +30,20 @@ def module_name(code: str) -> str:
     if module is None:
         return code
     return module.name_zh if str(get_locale()).startswith("zh") else module.name_en
+
+
+# Reliability methods (domain/psychometrics.py and reliability.py) in plain words.
+METHODS: dict[str, Any] = {"KR-20": "KR-20", "alpha": _l("Cronbach's alpha"),
+                           "alpha (random forms)": _l("alpha for random forms")}
+
+
+def method_name(method: str) -> str:
+    return str(METHODS.get(method, method))
+
+
+def direction_name(code: str) -> str:
+    """A level-2 direction in the page language (the certificates' labels: one wording everywhere)."""
+    from certexam.certificates.forms import (
+        DIRECTION_LABELS,  # a label table, not a dependency on that feature
+    )
+    return str(DIRECTION_LABELS.get(code, code))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -28,7 +28,6 @@ from certexam.results.forms import (
 )
 from certexam.results.labels import REASONS, STATUS_LABELS, module_name
 from certexam.services.platform import clock, jobs
-from certexam.services.results import analysis as results_analysis
 from certexam.services.results import keys as results_keys
 from certexam.services.results import marking
 from certexam.services.results import recheck as results_recheck
@@ -288,30 +287,3 @@ def admin_recheck_answer(recheck_id: str) -> Any:
     else:
         flash(_("Write the answer to the candidate."), "error")
     return redirect(url_for("results.admin_rechecks"))
-
-
-@bp.route("/admin/results/<sitting_id>/analysis")
-@roles_required(Role.RESULTS_OFFICER, read=(Role.AUDITOR,))
-def admin_analysis(sitting_id: str) -> Any:  # untyped in the URL: the role check answers first
-    sid = _id(sitting_id)
-    sess = db.session()
-    sitting = _sitting_or_404(sid)
-    reports = results_analysis.analyse_sitting(sess, sitting)
-    dist = results_analysis.distribution(sess, sitting)
-    overall, ethics = results_analysis.charts(dist, {
-        "cut": _("Pass mark"), "gate": _("Ethics minimum"),
-        "overall": _("Candidates by overall correct rate (red: ethics veto)"),
-        "ethics": _("Candidates by ethics correct rate"),
-        "overall_axis": _("Overall correct rate"), "ethics_axis": _("Ethics correct rate")})
-    return render_template("results/analysis.html", sitting=sitting, reports=reports, dist=dist,
-                           overall_chart=overall, ethics_chart=ethics, module_name=module_name)
-
-
-@bp.route("/admin/results/<sitting_id>/analysis.csv")
-@roles_required(Role.RESULTS_OFFICER, read=(Role.AUDITOR,))
-def admin_analysis_csv(sitting_id: str) -> Any:  # untyped in the URL: the role check answers first
-    sid = _id(sitting_id)
-    sitting = _sitting_or_404(sid)
-    body = results_analysis.to_csv(results_analysis.analyse_sitting(db.session(), sitting))
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="item-analysis-sitting-{sid}.csv"'})

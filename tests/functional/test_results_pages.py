@@ -139,9 +139,12 @@ def test_item_analysis_page_chart_and_csv(released) -> None:  # type: ignore[no-
     assert "Compute the results first" in html
     post_form(a, f"/admin/results/{sid}/compute", {}, get_url=f"/admin/results/{sid}")
     html = a.get(f"/admin/results/{sid}/analysis", headers=EN).get_data(as_text=True)
-    assert html.count("<svg") == 2 and 'class="cut"' in html and 'class="gate"' in html
+    assert html.count('<svg class="chart"') == 2 and 'class="cut"' in html and 'class="gate"' in html
     assert "Pass mark 60%" in html and "Ethics minimum 60%" in html and 'class="bar vetoed"' in html
     assert "<script" not in html  # the CSP forbids inline script: the chart is plain SVG
+    # Issue 21: three candidates bring the small-sample warning; the reliability names its method.
+    assert "Fewer than 30 candidates" in html and "alpha for random forms" in html
+    assert '<svg class="distractors"' in html  # upper and lower groups per option
     r = a.get(f"/admin/results/{sid}/analysis.csv")
     assert r.status_code == 200 and r.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff"))))

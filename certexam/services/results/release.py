@@ -38,6 +38,7 @@ from certexam.services.results.reading import (
     sitting_results,
 )
 from certexam.services.results.scoring import score_sitting, snapshot
+from certexam.services.tlog import anchor
 
 BAN_YEARS: Final = (1, 2)  # rules s.2: "misconduct (with an exam ban of 1 or 2 years)"
 DAYS_PER_YEAR: Final = 365  # a ban of n years ends the day before the same date n years on (leap days aside)
@@ -252,6 +253,7 @@ def _release(actor: User, sitting_id: int) -> int:
     counts = {str(s): sum(1 for r, _b, _a in changes if r.status == s) for s in {r.status for r, _b, _a in changes}}
     audit.record(sess, "results.release", "sitting", sitting.id, actor_id=actor.id,
                  after={**counts, "requested_by": requested_by})
+    anchor.anchor_in(sess)  # issue 20.5: the audit head goes into the transparency log at every release
     for row, _b, _a in changes:
         user = sess.get(User, row.user_id)
         if user is not None:
