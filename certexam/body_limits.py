@@ -32,6 +32,12 @@ def _photo(cfg: Any) -> int:
     return int(cfg["MAX_PHOTO_BYTES"]) + ENVELOPE
 
 
+def _staff_list(cfg: Any) -> int:
+    from certexam.services.employers.staff_files import MAX_FILE_BYTES
+
+    return MAX_FILE_BYTES + ENVELOPE
+
+
 def _evidence(cfg: Any) -> int:
     from certexam.services.bonus import settings as bonus_settings
 
@@ -42,6 +48,7 @@ def _evidence(cfg: Any) -> int:
 UPLOAD_ROUTES = {
     "auth.register": _photo,
     "bonus.evidence_upload": _evidence,
+    "employers.bulk_upload": _staff_list,  # a staff list (issue 23)
 }
 
 

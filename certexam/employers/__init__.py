@@ -7,4 +7,5 @@ from flask import Blueprint
 bp = Blueprint("employers", __name__)
 
 # Each views module adds its routes to bp.
-from certexam.employers import views  # noqa: E402, F401
+# Bulk verification and the verification history: bulk_views.
+from certexam.employers import bulk_views, views  # noqa: E402, F401

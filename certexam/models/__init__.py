@@ -25,6 +25,7 @@ from certexam.models.bonus import (
     SocialInsuranceMonth,
 )
 from certexam.models.certificate import Certificate
+from certexam.models.employers import BulkVerification, BulkVerificationLine
 from certexam.models.exam import BlueprintRecord, ExamBan, LevelPass, Registration, Sitting, SittingPaper
 from certexam.models.result import (
     CorrectionAction,
@@ -51,7 +52,7 @@ from certexam.models.user import (
 
 __all__ = [
     "ApiToken", "Attempt", "AttemptEvent", "AttemptItem", "AttemptKind", "AttemptStatus", "SubmitReason", "BlueprintRecord", "Certificate", "ExamBan", "LevelPass", "Registration", "Response",
-    "Sitting", "SittingPaper",
+    "Sitting", "SittingPaper", "BulkVerification", "BulkVerificationLine",
     "AuditEntry", "AuditHead", "BankItem", "BankItemVersion", "IdDocumentType", "OrgCategory", "Organisation", "Role", "User",
     "AccountKind", "FourEyesRequest", "STAFF_ROLES", "UserRole",
     "BonusApplication", "BudgetYear", "EmploymentRecord", "EvidenceFile", "FraudCase", "Grant", "Objection", "Payout", "PayoutBatch", "SocialInsuranceMonth",

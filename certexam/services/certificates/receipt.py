@@ -14,7 +14,7 @@ does not (see cert_verify).
 from __future__ import annotations
 
 import secrets
-from datetime import UTC
+from datetime import UTC, datetime
 
 from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, XPos, YPos
@@ -31,7 +31,7 @@ from certexam.services.platform import clock
 
 RECEIPT_SIGN_REASON = "Verification receipt / 核验回执"
 RECEIPT_ID_BYTES = 8  # 16 hex digits: enough to quote a receipt, not a secret
-_FAMILY = "receiptserif"
+FONT_FAMILY = "receiptserif"
 _MARGIN_MM, _LABEL_W_MM, _LINE_MM, _ROW_GAP_MM = 20.0, 42.0, 6.5, 2.5
 _NAVY, _INK = (22, 43, 84), (35, 35, 40)  # the certificate's colours (certpdf/layout.py)
 _TITLE_PT, _BODY_PT, _SMALL_PT = 17, 11, 8.5
@@ -98,7 +98,7 @@ def _row(pdf: FPDF, label: str, value: str) -> None:
     heights: list[float] = []
     for x, width, text, size in ((pdf.l_margin, _LABEL_W_MM, label, _SMALL_PT),
                                  (pdf.l_margin + _LABEL_W_MM, value_w, value, _BODY_PT)):
-        pdf.set_font(_FAMILY, size=size)
+        pdf.set_font(FONT_FAMILY, size=size)
         pdf.set_xy(x, top)
         height = pdf.multi_cell(width, _LINE_MM if size == _BODY_PT else _LINE_MM / 2, text,
                                 align=Align.L, new_x=XPos.LEFT, new_y=YPos.NEXT,
@@ -107,34 +107,46 @@ def _row(pdf: FPDF, label: str, value: str) -> None:
     pdf.set_y(top + max(heights) + _ROW_GAP_MM)
 
 
-def render_receipt(outcome: VerifyOutcome, root_url: str, receipt_id: str) -> bytes:
-    """The unsigned receipt PDF."""
+def start_document(title_zh: str, title_en: str, doc_title: str, created_at: datetime,
+                   orientation: str = "portrait") -> FPDF:
+    """An A4 page in the certificate's font and colours, headed with the bilingual title and the issuer.
+
+    The receipt and the employers' bulk verification report (services/employers/report.py) both start
+    here, and both are signed by sign_document, so a verifier checks them the same way.
+    """
     font = find_cjk_font()
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+    pdf = FPDF(orientation=orientation, unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_margins(_MARGIN_MM, _MARGIN_MM, _MARGIN_MM)
     pdf.c_margin = 0
-    pdf.add_font(_FAMILY, "", str(font.path), collection_font_number=font.face_index if is_collection(font) else 0)
+    pdf.add_font(FONT_FAMILY, "", str(font.path), collection_font_number=font.face_index if is_collection(font) else 0)
     pdf.set_lang("zh-CN")
-    pdf.set_title(f"证书核验回执 Certificate verification receipt {receipt_id}")
+    pdf.set_title(doc_title)
     pdf.set_creator("certexam")
-    pdf.set_creation_date(outcome.checked_at.astimezone(UTC))
+    pdf.set_creation_date(created_at.astimezone(UTC))
     pdf.add_page()
     pdf.set_text_color(*_NAVY)
-    pdf.set_font(_FAMILY, size=_TITLE_PT)
-    pdf.cell(0, 10, "证书核验回执", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.cell(0, 9, "Certificate verification receipt", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(_FAMILY, size=_SMALL_PT)
+    pdf.set_font(FONT_FAMILY, size=_TITLE_PT)
+    pdf.cell(0, 10, title_zh, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 9, title_en, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT_FAMILY, size=_SMALL_PT)
     pdf.cell(0, 6, f"{ISSUER_NAME_ZH}  {ISSUER_NAME_EN}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_draw_color(*_NAVY)
     pdf.line(pdf.l_margin, pdf.get_y() + 2, pdf.w - pdf.r_margin, pdf.get_y() + 2)
     pdf.set_y(pdf.get_y() + 7)
     pdf.set_text_color(*_INK)
+    return pdf
+
+
+def render_receipt(outcome: VerifyOutcome, root_url: str, receipt_id: str) -> bytes:
+    """The unsigned receipt PDF."""
+    pdf = start_document("证书核验回执", "Certificate verification receipt",
+                         f"证书核验回执 Certificate verification receipt {receipt_id}", outcome.checked_at)
     for label, value in receipt_rows(outcome, receipt_id):
         _row(pdf, label, value)
     pdf.line(pdf.l_margin, pdf.get_y() + 2, pdf.w - pdf.r_margin, pdf.get_y() + 2)
     pdf.set_y(pdf.get_y() + 6)
-    pdf.set_font(_FAMILY, size=_SMALL_PT)
+    pdf.set_font(FONT_FAMILY, size=_SMALL_PT)
     pdf.multi_cell(0, 4.5, (
         "本回执记录上述时间登记簿与签名核验的结果，并由发证机构电子签名（PAdES）。如需最新状态，请重新核验。\n"
         "This receipt records what the register and the signature check said at the time above, and is "
@@ -146,7 +158,10 @@ def render_receipt(outcome: VerifyOutcome, root_url: str, receipt_id: str) -> by
 def receipt_pdf(outcome: VerifyOutcome, root_url: str) -> tuple[str, bytes]:
     """(receipt id, signed receipt PDF)."""
     receipt_id = new_receipt_id()
-    key, cert, chain = keys.signing_store().document_signer()  # the token key is not needed
-    signed = sign_pdf(render_receipt(outcome, root_url, receipt_id), key, cert, chain,
-                      reason=RECEIPT_SIGN_REASON)
-    return receipt_id, signed
+    return receipt_id, sign_document(render_receipt(outcome, root_url, receipt_id), RECEIPT_SIGN_REASON)
+
+
+def sign_document(unsigned: bytes, reason: str) -> bytes:
+    """The PDF with the body's PAdES signature, by the document signer (the token key is not needed)."""
+    key, cert, chain = keys.signing_store().document_signer()
+    return sign_pdf(unsigned, key, cert, chain, reason=reason)
