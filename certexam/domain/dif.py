@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -110,8 +110,8 @@ class ItemDif:
         return next((c for c in ("C", "B", "A") if c in classes), "")
 
 
-def screen_items(item_ids: list[str], columns: list[list[int]], tops: list[int], totals: list[int],
-                 maxima: list[int], groups: list[str]) -> list[ItemDif]:
+def screen_items(item_ids: Sequence[str], columns: Sequence[Sequence[int]], tops: Sequence[int],
+                 totals: Sequence[int], maxima: Sequence[int], groups: Sequence[str]) -> list[ItemDif]:
     """MH for every dichotomous item: candidates matched on their score band (total over their own
     form's maximum); the largest language group is the reference, each other language a focal group.
     A negative entry means the candidate did not take the item."""
