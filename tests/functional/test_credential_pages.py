@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,6 +23,7 @@ from flask.testing import FlaskClient
 
 from certexam.models import Certificate, User
 from certexam.services.certificates import admin as cert_admin
+from certexam.services.certificates import keys
 from certexam.services.platform import clock
 from tests.factories import sign_in
 from tests.integration.test_certificates_service import issue, keyed_app, make_holder
@@ -160,3 +162,20 @@ def test_a_revoked_certificate_has_no_credential(site: Site) -> None:
     assert _jwt(client, cert.number).status_code == 404
     page = client.get("/certificates", headers=EN).get_data(as_text=True)
     assert "credential.jwt" not in page and "linkedin.com" not in page
+
+
+def test_no_credential_restates_a_token_under_a_compromised_key(tmp_path: Path) -> None:
+    """The credential would be signed by the current key, so it must not outlive the token it restates."""
+    with pytest.MonkeyPatch.context() as patch:
+        app = keyed_app(tmp_path, patch, VERIFY_HOST=HOST)
+        holder = make_holder(app, name_zh="黄小玲", name_en="Wong Siu Ling")
+        cert = issue(app, holder, issued_on=TODAY)
+        client = app.test_client()
+        sign_in(client, holder.email)
+        assert _jwt(client, cert.number).status_code == 200
+        with app.app_context():
+            keys.rotate_keys(None, datetime.now(UTC))
+            keys.compromise_key(None, cert.key_id, datetime.now(UTC))
+        resp = client.get(f"/certificates/{cert.number}/credential.jwt", headers=EN)
+        assert resp.status_code == 409 and "until it is re-issued" in resp.get_data(as_text=True)
+    app.extensions["certexam.engine"].dispose()
