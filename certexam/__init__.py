@@ -74,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from certexam.sittings import bp as sittings_bp
     from certexam.statistics import bp as statistics_bp
     from certexam.subsidies import bp as subsidies_bp
+    from certexam.tlog import bp as tlog_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -88,6 +89,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(statistics_bp)
     app.register_blueprint(employers_bp)
     app.register_blueprint(subsidies_bp)
+    app.register_blueprint(tlog_bp)
 
     from certexam.api import auth as api_auth
 

@@ -48,6 +48,7 @@ from certexam.services.certificates import keys
 from certexam.services.certificates import pdf as cert_pdf
 from certexam.services.certificates import receipt as cert_receipt
 from certexam.services.certificates import verify as cert_verify
+from certexam.services.tlog import proofs as tlog_proofs
 from certexam.web import page_number, roles_required
 
 # Security policy, not programme rules; each can be set in the app config.
@@ -99,6 +100,8 @@ def _presentation(outcome: cert_verify.VerifyOutcome) -> dict[str, Any]:
         "level_label": LEVEL_LABELS.get(outcome.level or 0, ""),
         "direction_label": DIRECTION_LABELS.get(outcome.direction or "", ""),
         "show_details": outcome.level is not None,
+        # issue 20.5: "recorded in the public log as entry N of M", with the proof's link
+        "tlog": tlog_proofs.summary(outcome.number) if outcome.number and outcome.level is not None else None,
     }
 
 

@@ -28,16 +28,28 @@ def audit_group() -> None:
 @audit_group.command("verify")
 @with_appcontext
 def audit_verify_command() -> None:
-    """Check the audit log's hash chain; exit 1 if any entry was edited, inserted or deleted."""
-    from certexam.services.platform import audit
+    """Check the audit log's hash chain and the heads anchored in the transparency log; print the head.
 
-    checked, problems = audit.verify(db.session())
-    if problems:
-        for p in problems:
-            click.echo(f"entry {p.seq}: {p.problem}", err=True)
-        click.echo(f"Audit log is NOT intact: {len(problems)} problem(s) in {checked} entries.", err=True)
+    The chain alone cannot see a rewrite by someone who recomputes it (issue 20.5); the anchored heads
+    can: each must still be an entry of the chain with the same hash. Exit 1 on any problem.
+    """
+    from certexam.services.platform import audit
+    from certexam.services.tlog import anchor
+
+    sess = db.session()
+    checked, problems = audit.verify(sess)
+    anchors, moved = anchor.compare(sess)
+    head = audit.head(sess)
+    for p in problems:
+        click.echo(f"entry {p.seq}: {p.problem}", err=True)
+    for m in moved:
+        click.echo(f"anchor in transparency-log entry {m.leaf_index}: {m.problem}", err=True)
+    click.echo(f"Head: entry {head[0]}, hash {head[1]}")
+    if problems or moved:
+        click.echo(f"Audit log is NOT intact: {len(problems) + len(moved)} problem(s) in {checked} entries "
+                   f"and {anchors} anchored heads.", err=True)
         sys.exit(1)
-    click.echo(f"Audit log intact: {checked} entries checked.")
+    click.echo(f"Audit log intact: {checked} entries checked, {anchors} anchored heads match.")
 
 
 @click.command("backup")

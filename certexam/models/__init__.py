@@ -38,6 +38,7 @@ from certexam.models.result import (
     Result,
 )
 from certexam.models.subsidies import SubsidyApplication, SubsidyBudgetYear, SubsidyGrant, SubsidyProject
+from certexam.models.tlog import TlogCheckpoint, TlogHead, TlogLeaf, TlogNode
 from certexam.models.user import (
     STAFF_ROLES,
     AccountKind,
@@ -56,5 +57,6 @@ __all__ = [
     "AuditEntry", "AuditHead", "BankItem", "BankItemVersion", "IdDocumentType", "OrgCategory", "Organisation", "Role", "User",
     "AccountKind", "FourEyesRequest", "STAFF_ROLES", "UserRole",
     "BonusApplication", "BudgetYear", "EmploymentRecord", "EvidenceFile", "FraudCase", "Grant", "Objection", "Payout", "PayoutBatch", "SocialInsuranceMonth",
+    "TlogCheckpoint", "TlogHead", "TlogLeaf", "TlogNode",
     "CorrectionAction", "KeyCorrection", "Mark", "MarkingAssignment", "MisconductRuling", "Recheck", "RecheckStatus", "Result",
     "SubsidyApplication", "SubsidyBudgetYear", "SubsidyGrant", "SubsidyProject"]

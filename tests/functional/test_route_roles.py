@@ -42,6 +42,8 @@ UNDECORATED: dict[str, str] = {
     "certificates.jwks": PUBLIC, "certificates.root_pem": PUBLIC, "bonus.public_notice": PUBLIC,
     "bonus.public_fraud": PUBLIC, "api.openapi": PUBLIC, "statistics.public_page": PUBLIC,
     "statistics.public_csv": PUBLIC,
+    "tlog.checkpoint": PUBLIC, "tlog.key": PUBLIC, "tlog.proof": PUBLIC, "tlog.token_proof": PUBLIC,
+    "tlog.consistency": PUBLIC,  # the transparency log (issue 20.5)
     "certificates.issuer_profile": PUBLIC, "certificates.achievement": PUBLIC,  # Open Badges 3.0 (issue 20.7)
     "subsidies.public_notice": PUBLIC,  # the training subsidies' public notice (issue 23, rules s.4)
 }

@@ -12,7 +12,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "certexam"
 BLUEPRINTS = ("admin", "api", "auth", "bank", "bonus", "certificates", "exams", "main", "results", "sittings",
-              "statistics")
+              "statistics", "tlog")
 
 
 def _name(path: Path) -> str:

@@ -20,6 +20,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from certexam.models import Certificate
+from certexam.services.tlog import log as tlog
 
 # "resign": the same certificate under a new token and PDF after its key was compromised (issue 20.6).
 CertificateAction = Literal["issue", "revoke", "suspend", "reinstate", "reissue", "resign"]
@@ -38,7 +39,9 @@ class CertificateChange:
 def certificate_changed(sess: Session, change: CertificateChange) -> None:
     """Tell every listener; runs in the caller's transaction (call it after the row is flushed)."""
     sess.flush()
+    tlog.record_certificate(sess, change.action, change.certificate)
 
 
 def key_changed(sess: Session, action: KeyAction, kid: str) -> None:
     """A signing key's event (keys init, rotate, retire, compromise), in the caller's transaction."""
+    tlog.record_key(sess, action, kid)

@@ -28,6 +28,7 @@ from certexam.services.certificates import keys
 from certexam.services.certificates.pdf import ISSUER_NAME_EN, ISSUER_NAME_ZH
 from certexam.services.certificates.verify import VerifyOutcome
 from certexam.services.platform import clock
+from certexam.services.tlog import proofs as tlog_proofs
 
 RECEIPT_SIGN_REASON = "Verification receipt / 核验回执"
 RECEIPT_ID_BYTES = 8  # 16 hex digits: enough to quote a receipt, not a secret
@@ -88,6 +89,9 @@ def receipt_rows(outcome: VerifyOutcome, receipt_id: str) -> list[tuple[str, str
                 rows.append(("姓名核对\nName check", "与核验人提供的姓名不一致  Does not match the name given"))
     if outcome.replaced_by:
         rows.append(("已由新证书替代\nReplaced by", outcome.replaced_by))
+    logged = tlog_proofs.receipt_row(outcome.number) if outcome.number and outcome.level is not None else None
+    if logged is not None:  # issue 20.5: the inclusion proof against the latest checkpoint
+        rows.append(logged)
     return rows
 
 

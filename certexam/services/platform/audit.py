@@ -93,6 +93,12 @@ def _next_entry(head_seq: int, head_hash: str, action: str, object_type: str, ob
             "object_id": oid, "before": before_s, "after": after_s, "prev_hash": head_hash, "hash": digest}
 
 
+def head(sess: Session) -> tuple[int, str]:
+    """The head to publish: (last sequence number, its hash)."""
+    row = sess.get(AuditHead, HEAD_ID)
+    return (row.seq, row.hash) if row else (0, GENESIS)
+
+
 def verify(sess: Session, batch: int = 5000) -> tuple[int, list[ChainProblem]]:
     """Walk the whole log in order; return (entries checked, problems)."""
     head = sess.get(AuditHead, HEAD_ID)

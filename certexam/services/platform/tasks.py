@@ -9,6 +9,8 @@ request touched it or cron ran `attempts close-expired`, and notices ended only 
   indexed SELECTs a second, not a writer's turn.
 - ``roll_budget``, every minute (a Huey periodic task): funds waiting bonuses from the year's budget.
 - ``send_mail``: one message, retried when the mail server fails (services/platform/mail.py queues it).
+- ``anchor_audit``, every hour on the hour (a Huey periodic task): the audit log's head into the
+  transparency log and a fresh signed checkpoint (issue 20.5, services/tlog/anchor.py).
 - ``issue_certificates``: a sitting's certificates and their PDFs (~0.6 s each), with its progress kept
   in the queue's storage for the admin pages (jobs.py).
 
@@ -78,6 +80,8 @@ def _register(huey: Huey, app: Flask) -> None:
         "send_mail": huey.task(priority=MAIL_PRIORITY, retries=MAIL_RETRIES, retry_delay=MAIL_RETRY_SECONDS,
                                name="send_mail")(_in_app(app, send_mail)),
         "issue_certificates": huey.task(name="issue_certificates")(_in_app(app, issue_certificates)),
+        "anchor_audit": huey.periodic_task(crontab(minute="0"), priority=TICK_PRIORITY,
+                                           name="anchor_audit")(_in_app(app, anchor_audit)),
     }
     huey.certexam_tasks = tasks
 
@@ -147,6 +151,14 @@ def issue_certificates(sitting_id: int, actor_id: int | None) -> None:
     from certexam.services.platform import jobs
 
     jobs.run_certificates(sitting_id, actor_id)
+
+
+def anchor_audit() -> None:
+    """Anchor the audit head in the transparency log and sign a checkpoint (issue 20.5: at least hourly)."""
+    from certexam.services.tlog import anchor, checkpoints
+
+    anchor.anchor()
+    checkpoints.current()
 
 
 TICK_STALE = timedelta(seconds=30)  # a tick not answered by then is taken as lost (a worker killed mid-task)

@@ -1,0 +1,138 @@
+"""Appending to the transparency log and reading its hashes and proofs (issue 20.5).
+
+Appends run inside the transaction of the change they record (certificates/events.py), so a
+certificate is never issued without its leaf and a leaf never outlives a rolled-back change. The head
+row is locked first (FOR UPDATE on PostgreSQL; SQLite's write lock is already held by the use case),
+so concurrent appends take turns and indexes have no gaps. An append writes the leaf and the one to
+~17 perfect-subtree hashes it completes; a proof reads O(log² n) of those (domain/merkle.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TypeVar
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from certexam.domain import merkle
+from certexam.domain import tlog as T
+from certexam.models import Certificate, TlogHead, TlogLeaf, TlogNode
+from certexam.services.platform import clock
+
+HEAD_ID = 1
+R = TypeVar("R")
+_FETCH_CHUNK = 400  # node keys per IN (...) query: well under every driver's parameter limit
+
+
+def _head(sess: Session) -> TlogHead:
+    head = sess.scalar(select(TlogHead).where(TlogHead.id == HEAD_ID).with_for_update())
+    if head is None:
+        head = TlogHead(id=HEAD_ID, size=0)
+        sess.add(head)
+        sess.flush()
+    return head
+
+
+def append(sess: Session, kind: str, data: bytes, at: datetime, number: str | None = None) -> TlogLeaf:
+    """Add one leaf and the perfect subtrees it completes, in the caller's transaction."""
+    head = _head(sess)
+    index = head.size
+    leaf_hash = merkle.leaf_hash(data)
+    made = merkle.nodes_after_append(index, leaf_hash, lambda lv, ix: _one_node(sess, lv, ix))
+    leaf = TlogLeaf(index=index, kind=kind, number=number, data=data.decode("utf-8"), hash=leaf_hash.hex(),
+                    logged_at=at)
+    sess.add(leaf)
+    sess.add_all(TlogNode(level=lv, index=ix, hash=h.hex()) for lv, ix, h in made)
+    head.size = index + 1
+    sess.flush()
+    return leaf
+
+
+def record_certificate(sess: Session, action: str, cert: Certificate) -> TlogLeaf:
+    """A certificate's issue or status change (certificates/events.py calls this)."""
+    at = clock.now()
+    data = T.certificate_leaf(cert.number, action, str(cert.status), cert.key_id, at, cert.token)
+    return append(sess, "certificate", data, at, cert.number)
+
+
+def record_key(sess: Session, action: str, kid: str) -> TlogLeaf:
+    """A signing key's event (certificates/events.py calls this)."""
+    at = clock.now()
+    return append(sess, "key", T.key_leaf(action, kid, at), at)
+
+
+def _one_node(sess: Session, level: int, index: int) -> bytes:
+    found = sess.scalar(select(TlogNode.hash).where(TlogNode.level == level, TlogNode.index == index))
+    if found is None:
+        raise LookupError(f"the log has no node ({level}, {index}): its tables were altered")
+    return bytes.fromhex(found)
+
+
+def fetch_nodes(sess: Session, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """The stored hashes of these nodes, in a few queries."""
+    keys = sorted(wanted)
+    found: dict[tuple[int, int], bytes] = {}
+    for start in range(0, len(keys), _FETCH_CHUNK):
+        chunk = keys[start:start + _FETCH_CHUNK]
+        rows = sess.execute(select(TlogNode.level, TlogNode.index, TlogNode.hash)
+                            .where(tuple_(TlogNode.level, TlogNode.index).in_(chunk)))
+        found.update({(lv, ix): bytes.fromhex(h) for lv, ix, h in rows})
+    return found
+
+
+def _computed(sess: Session, compute: Callable[[merkle.NodeSource], R]) -> R:
+    """Run a merkle computation on the stored nodes, all fetched in one pass first."""
+    nodes = fetch_nodes(sess, merkle.needed_nodes(compute))
+
+    def node(level: int, index: int) -> bytes:
+        try:
+            return nodes[(level, index)]
+        except KeyError:
+            raise LookupError(f"the log has no node ({level}, {index}): its tables were altered") from None
+
+    return compute(node)
+
+
+def size(sess: Session) -> int:
+    """How many leaves the log holds."""
+    head = sess.get(TlogHead, HEAD_ID)
+    return head.size if head else 0
+
+
+def root(sess: Session, tree_size: int) -> bytes:
+    """MTH of the first `tree_size` leaves."""
+    return _computed(sess, lambda node: merkle.tree_root(node, tree_size))
+
+
+def inclusion(sess: Session, index: int, tree_size: int) -> list[bytes]:
+    """The audit path of leaf `index` in the tree of `tree_size`."""
+    return _computed(sess, lambda node: merkle.inclusion_proof(node, index, tree_size))
+
+
+def consistency(sess: Session, old_size: int, new_size: int) -> list[bytes]:
+    """The consistency proof from `old_size` to `new_size`."""
+    return _computed(sess, lambda node: merkle.consistency_proof(node, old_size, new_size))
+
+
+@dataclass(frozen=True)
+class CertificateEntries:
+    """A certificate's leaves, oldest first, and the day (Asia/Shanghai) of its first."""
+
+    leaves: list[TlogLeaf]
+
+    @property
+    def latest(self) -> TlogLeaf | None:
+        return self.leaves[-1] if self.leaves else None
+
+    @property
+    def first_logged_on(self) -> date | None:
+        return clock.local_date(self.leaves[0].logged_at) if self.leaves else None
+
+
+def certificate_entries(sess: Session, number: str) -> CertificateEntries:
+    """Every leaf that names this certificate."""
+    stmt = select(TlogLeaf).where(TlogLeaf.number == number).order_by(TlogLeaf.index)
+    return CertificateEntries(list(sess.scalars(stmt)))
