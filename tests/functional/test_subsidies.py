@@ -241,8 +241,35 @@ def test_pages(app: Flask, admin: User) -> None:
     assert "SUBSIDY-" in resp.get_data(as_text=True)
     assert client.get("/subsidies/admin/").status_code == 403  # an institution is not staff
     assert client.get("/subsidies/notice").status_code == 200
+    assert 'href="/subsidies/"' in client.get("/subsidies/").get_data(as_text=True)  # the institution's menu
     staff = app.test_client()
     sign_in(staff, admin.email, PASSWORD)
     page = staff.get("/subsidies/admin/").get_data(as_text=True)
     assert "SUBSIDY-" in page and "61,728.39" in page  # 50 % of 123,456.78 rounded down
     assert staff.get("/subsidies/").status_code == 403  # staff are not institutions
+
+
+HOSTILE = ["", " ", "0", "-1", "1e9", "9" * 40, "12.345", "NaN", "１２３", "'; DROP TABLE x;--", "\x00", "<b>",
+           "2026-02-30", "99999-01-01", "a" * 300]
+
+
+def test_hostile_form_values_answer_4xx_or_a_page_never_500(app: Flask) -> None:
+    """What tests/functional/test_form_fuzz.py does for the demo's pages, for the institution's two forms
+    (the demo has no training institution)."""
+    school = institution(app)
+    pid = project(app, school, "1000.00")
+    other = make_staff(app, Role.EMPLOYER, make_org(app))  # an employer that is no training institution
+    client, stranger = app.test_client(), app.test_client()
+    sign_in(client, school.email, PASSWORD)
+    sign_in(stranger, other.email, PASSWORD)
+    assert stranger.get("/subsidies/").status_code == 403
+    good = {"measure": "training", "code": "F-1", "title": "t", "starts_on": "2026-01-05", "ends_on": "2026-06-30",
+            "audit_firm": "f", "audit_report_no": "r", "audited_costs_yuan": "1.00"}
+    bank = {"bank_name": ACCOUNT[0], "bank_account_kind": "account", "bank_account": ACCOUNT[1],
+            "bank_cnaps": ACCOUNT[3], "no_same_kind_award": "y", "truthful": "y"}
+    for url, fields in (("/subsidies/", good), (f"/subsidies/projects/{pid}/apply", bank),
+                        ("/subsidies/projects/99999999999999999999/apply", bank)):
+        for name in fields:
+            for value in HOSTILE:
+                resp = post_form(client, url, {**fields, name: value}, get_url="/subsidies/")
+                assert resp.status_code < 500, (url, name, value, resp.status_code)
