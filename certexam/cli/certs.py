@@ -228,3 +228,10 @@ def certs_verify_command(token: str | None, pdf_file: str | None, jwks_file: str
     for line in lines:
         click.echo(line)
     sys.exit(0 if ok is True else EXIT_INVALID if ok is False else EXIT_UNUSABLE)
+
+
+# The PDF signers' commands (issue 20.6) live in their own module.
+from certexam.cli.signers import keys_crl_command, keys_revoke_signer_command, keys_signers_command  # noqa: E402
+
+for _command in (keys_signers_command, keys_revoke_signer_command, keys_crl_command):
+    keys_group.add_command(_command)

@@ -15,7 +15,8 @@ rotate() starts a new generation: a new token key (the previous active one is
 retired and keeps verifying what it signed) and a new document-signing
 certificate from the same root (the previous one is kept for the record).
 The root is never rotated here.  Compromise applies to token keys; a
-compromised PDF-signing key would need a CRL, which this store does not issue.
+document signer is revoked instead, and the root's CRL lists it
+(certexam.crypto.signer_revocation, issue 20.6).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from certexam.crypto.jwks import (
     public_jwk,
     public_key_from_jwk,
 )
+from certexam.crypto.signer_revocation import SignerRevocation
 
 PASSPHRASE_ENV = "CERTEXAM_KEY_PASSPHRASE"  # noqa: S105 - the variable name, not a secret
 MIN_PASSPHRASE_BYTES = 12  # security policy, not a programme rule: PBKDF2 cannot save a short secret
@@ -91,15 +93,17 @@ def _when(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
-class KeyStore:
+class KeyStore(SignerRevocation):
     """Keys of one certification body in one folder."""
 
-    def __init__(self, directory: Path, passphrase: bytes, organisation: str = x509ca.DEFAULT_ORGANISATION):
+    def __init__(self, directory: Path, passphrase: bytes, organisation: str = x509ca.DEFAULT_ORGANISATION,
+                 crl_url: str | None = None):
         if len(passphrase) < MIN_PASSPHRASE_BYTES:
             raise KeyStoreError(f"the key passphrase must be at least {MIN_PASSPHRASE_BYTES} bytes")
         self.directory = Path(directory)
         self._passphrase = passphrase
         self._organisation = organisation
+        self._crl_url = crl_url  # named in each new signer's CRL Distribution Points
         self._signing_cache: SigningKey | None = None
 
     def exists(self) -> bool:
@@ -189,11 +193,12 @@ class KeyStore:
 
     def _new_signer(self, meta: dict[str, Any], root_key: ec.EllipticCurvePrivateKey, now: datetime) -> None:
         for entry in meta["signers"]:
-            entry["status"] = str(KeyStatus.RETIRED)
+            if entry["status"] == KeyStatus.ACTIVE:  # a revoked one stays revoked
+                entry["status"] = str(KeyStatus.RETIRED)
         number = len(meta["signers"]) + 1
         key = x509ca.new_key()
         cert = x509ca.issue_document_signer(
-            root_key, self._read_cert(_ROOT_CERT), key.public_key(), now, self._organisation
+            root_key, self._read_cert(_ROOT_CERT), key.public_key(), now, self._organisation, self._crl_url
         )
         key_name, cert_name = f"signer-{number}.key.pem", f"signer-{number}.crt.pem"
         self._write_private(key_name, key)
@@ -226,6 +231,7 @@ class KeyStore:
             self._write_cert(_ROOT_CERT, x509ca.create_root(root_key, now, self._organisation))
             self._new_signer(meta, root_key, now)
             kid = self._new_token_key(meta, now)
+            self._publish(meta, root_key, now)  # an empty CRL, so validators find one from the start
             self._write_meta(meta)
         return kid
 
@@ -263,6 +269,9 @@ class KeyStore:
                 entry["compromised_at"] = now.isoformat()
             self._write_meta(meta)
         self._signing_cache = None
+
+    def _unknown_signer(self, message: str) -> KeyStoreError:
+        return UnknownKeyError(message)
 
     def retire(self, kid: str, now: datetime) -> None:
         """Stop signing with ``kid``; what it signed keeps verifying.  Retiring the active key

@@ -6,6 +6,9 @@ Ed25519 ones as unsigned (what-users-expect.md).  Verifiers trust the root,
 which the body publishes; the signing certificate can then be rolled
 (KeyStore.rotate) without anyone changing what they trust.
 
+A document signer can be revoked (issue 20.6): the root signs a CRL (RFC 5280 s.5) listing revoked
+signers, and signers issued since name the URL it is served at in their CRL Distribution Points.
+
 Extended key usage: id-kp-documentSigning (RFC 9336) says what the key is for;
 id-kp-emailProtection is added because NSS-based validators (poppler's pdfsig)
 check CMS signers against the S/MIME usage.  pyHanko's default policy accepts
@@ -14,6 +17,7 @@ any EKU.  Validity periods are the body's policy, not programme rules.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from cryptography import x509
@@ -27,6 +31,7 @@ SIGNER_VALIDITY = timedelta(days=10 * 365)  # a PDF signed today should still va
 CLOCK_SKEW = timedelta(minutes=5)  # backdate notBefore so a verifier's slow clock does not reject
 EKU_DOCUMENT_SIGNING = ObjectIdentifier("1.3.6.1.5.5.7.3.36")  # RFC 9336 id-kp-documentSigning
 DEFAULT_ORGANISATION = "SHMFTPP Certification Body"
+CRL_VALIDITY = timedelta(days=7)  # nextUpdate: `certexam keys crl` refreshes it daily; a week survives a holiday
 
 
 def new_key() -> ec.EllipticCurvePrivateKey:
@@ -83,11 +88,18 @@ def issue_document_signer(
     signer_key: ec.EllipticCurvePublicKey,
     now: datetime,
     organisation: str = DEFAULT_ORGANISATION,
+    crl_url: str | None = None,
 ) -> x509.Certificate:
-    """Issue a document-signing certificate for ``signer_key`` under the root."""
+    """Issue a document-signing certificate for ``signer_key`` under the root; ``crl_url``: where the
+    root's CRL is served (a CRL Distribution Points extension tells validators where to look)."""
     not_after = min(now + SIGNER_VALIDITY, root_cert.not_valid_after_utc)
+    builder = x509.CertificateBuilder()
+    if crl_url:
+        builder = builder.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+            full_name=[x509.UniformResourceIdentifier(crl_url)], relative_name=None, reasons=None,
+            crl_issuer=None)]), critical=False)
     return (
-        x509.CertificateBuilder()
+        builder
         .subject_name(_name(f"{organisation} Document Signing", organisation))
         .issuer_name(root_cert.subject)
         .public_key(signer_key)
@@ -119,6 +131,38 @@ def issue_document_signer(
         )
         .sign(root_key, hashes.SHA256())
     )
+
+
+def build_crl(
+    root_key: ec.EllipticCurvePrivateKey,
+    root_cert: x509.Certificate,
+    revoked: Iterable[tuple[int, datetime]],
+    crl_number: int,
+    now: datetime,
+) -> x509.CertificateRevocationList:
+    """The root's CRL: each (serial, revocation time) with reason keyCompromise, valid for CRL_VALIDITY.
+
+    The body revokes a signer only when its key can no longer be trusted, so the reason is always
+    keyCompromise (RFC 5280 s.5.3.1); validators then distrust even signatures dated before it.
+    """
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(root_cert.subject)
+        .last_update(now - CLOCK_SKEW)
+        .next_update(now + CRL_VALIDITY)
+        .add_extension(x509.CRLNumber(crl_number), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(_ec_public(root_cert)), critical=False)
+    )
+    for serial, when in revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when)
+            .add_extension(x509.CRLReason(x509.ReasonFlags.key_compromise), critical=False).build())
+    return builder.sign(root_key, hashes.SHA256())
+
+
+def crl_der(crl: x509.CertificateRevocationList) -> bytes:
+    """DER bytes of a CRL, as served (application/pkix-crl) and as validators load it."""
+    return crl.public_bytes(serialization.Encoding.DER)
 
 
 def _ec_public(cert: x509.Certificate) -> ec.EllipticCurvePublicKey:

@@ -42,6 +42,7 @@ UNDECORATED: dict[str, str] = {
     "certificates.jwks": PUBLIC, "certificates.root_pem": PUBLIC, "bonus.public_notice": PUBLIC,
     "bonus.public_fraud": PUBLIC, "api.openapi": PUBLIC, "statistics.public_page": PUBLIC,
     "statistics.public_csv": PUBLIC,
+    "certificates.root_crl": PUBLIC,  # the root's CRL (issue 20.6)
     "tlog.checkpoint": PUBLIC, "tlog.key": PUBLIC, "tlog.proof": PUBLIC, "tlog.token_proof": PUBLIC,
     "tlog.consistency": PUBLIC,  # the transparency log (issue 20.5)
     "certificates.issuer_profile": PUBLIC, "certificates.achievement": PUBLIC,  # Open Badges 3.0 (issue 20.7)

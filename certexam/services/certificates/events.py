@@ -24,7 +24,7 @@ from certexam.services.tlog import log as tlog
 
 # "resign": the same certificate under a new token and PDF after its key was compromised (issue 20.6).
 CertificateAction = Literal["issue", "revoke", "suspend", "reinstate", "reissue", "resign"]
-KeyAction = Literal["init", "rotate", "retire", "compromise"]
+KeyAction = Literal["init", "rotate", "retire", "compromise", "revoke_signer"]  # revoke_signer: a PDF signer
 
 
 @dataclass(frozen=True)

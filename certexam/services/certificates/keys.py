@@ -23,10 +23,11 @@ from typing import cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
-from flask import current_app
+from flask import current_app, has_request_context, request
 
 from certexam import db
-from certexam.crypto.jwks import SigningKey, VerificationKey, build_jwks
+from certexam.config import verify_origin
+from certexam.crypto.jwks import KeyStatus, SigningKey, VerificationKey, build_jwks
 from certexam.crypto.keystore import METADATA_FILE, PASSPHRASE_ENV, KeyStore, KeyStoreError
 from certexam.models import User
 from certexam.services.certificates import events
@@ -70,9 +71,22 @@ def passphrase(environ: Mapping[str, str] | None = None) -> tuple[bytes, str]:
     return path.read_text("utf-8").strip().encode("utf-8"), str(path)
 
 
+CRL_PATH = "/.well-known/certexam-root.crl"  # certificates/views.py serves the root's CRL here
+
+
+def crl_url() -> str | None:
+    """Where verifiers fetch the root's CRL: the public verification host (VERIFY_HOST), as in QR codes.
+    None where production has no VERIFY_HOST yet: key commands still work, and issuing says what is missing."""
+    try:
+        scheme, host = verify_origin(current_app.config, request.host if has_request_context() else None)
+    except RuntimeError:
+        return None
+    return f"{scheme}://{host}{CRL_PATH}"
+
+
 def signing_store() -> KeyStore:
     """The key store with the passphrase: it can sign, rotate and change key status."""
-    return KeyStore(keys_dir(), passphrase()[0])
+    return KeyStore(keys_dir(), passphrase()[0], crl_url=crl_url())
 
 
 def public_store() -> KeyStore:
@@ -99,6 +113,17 @@ def verification_keys() -> list[VerificationKey]:
     found = public_store().public_keys()
     _public_cache[path] = (stamp, found)
     return found
+
+
+def compromised_kids() -> frozenset[str]:
+    """Key ids of every token key declared compromised (public data: no passphrase needed)."""
+    return frozenset(k.kid for k in verification_keys() if k.status is KeyStatus.COMPROMISED)
+
+
+def withdrawn(key_id: str, compromised: frozenset[str] | None = None) -> bool:
+    """Whether a token signed by ``key_id`` is withdrawn (issue 20.6): its key is compromised, so every
+    page says "signed with a withdrawn key" instead of "Valid" until the certificate is signed again."""
+    return key_id in (compromised_kids() if compromised is None else compromised)
 
 
 def published_jwks() -> dict[str, object]:
@@ -138,10 +163,10 @@ def ensure_keys(now: datetime) -> KeyStore:
 
 
 @db.use_case
-def _audited(action: str, kid: str, actor: User | None) -> None:
+def _audited(action: str, kid: str, actor: User | None, kind: str = "signing_key") -> None:
     # The key files change outside the database; the log says who changed them and when.
-    audit.record(db.session(), action, "signing_key", kid, actor_id=actor.id if actor else None,
-                 after={"kid": kid})
+    audit.record(db.session(), action, kind, kid, actor_id=actor.id if actor else None,
+                 after={"serial" if kind == "document_signer" else "kid": kid})
     events.key_changed(db.session(), cast(events.KeyAction, action.removeprefix("keys.")), kid)
 
 
@@ -178,3 +203,21 @@ def compromise_key(actor: User | None, kid: str, now: datetime) -> None:
     """Declare ``kid`` compromised: every token it signed fails verification from now on."""
     _checked_store().mark_compromised(kid, now)
     _audited("keys.compromise", kid, actor)
+
+
+def revoke_signer(actor: User | None, serial: str | None, now: datetime) -> str:
+    """Revoke a PDF-signing certificate (None: the active one) and publish the root's CRL with it; a new
+    signer takes over if it was active. Returns the revoked serial (hex)."""
+    revoked = signing_store().revoke_signer(serial, now)
+    _audited("keys.revoke_signer", revoked, actor, kind="document_signer")
+    return revoked
+
+
+def publish_crl(now: datetime) -> bytes:
+    """`keys crl`: sign a fresh CRL (run daily, before the last one's nextUpdate)."""
+    return signing_store().publish_crl(now)
+
+
+def published_crl() -> bytes | None:
+    """The CRL as last written, for the public URL; None before `keys init`."""
+    return public_store().crl()
