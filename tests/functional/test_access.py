@@ -43,6 +43,10 @@ ROUTE_TABLE: dict[str, object] = {
     "certificates.root_pem": PUBLIC,
     "certificates.mine": {Role.CANDIDATE},
     "certificates.download": {Role.CANDIDATE},
+    "certificates.credential_jwt": {Role.CANDIDATE},  # Open Badges 3.0 (issue 20.7)
+    "certificates.credential_json_download": {Role.CANDIDATE},
+    "certificates.issuer_profile": PUBLIC,
+    "certificates.achievement": PUBLIC,
     "certificates.admin_list": STAFF,
     "certificates.admin_status": STAFF,
     "certificates.admin_reissue": STAFF,

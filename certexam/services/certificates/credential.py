@@ -44,7 +44,7 @@ _GIVEN = frozenset({VerdictCode.VALID, VerdictCode.SUSPENDED, VerdictCode.EXPIRE
 def base_url() -> str:
     """The public origin, e.g. https://verify.example.org (the verification host of the QR codes)."""
     scheme, host = verify_origin(current_app.config, request.host if has_request_context() else None)
-    return f"{scheme}://{host.lower()}"
+    return f"{scheme}://{host}"  # the origin the status lists build their own URLs from
 
 
 def issuer() -> ob3.IssuerProfile:
