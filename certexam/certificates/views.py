@@ -49,6 +49,7 @@ from certexam.services.certificates import pdf as cert_pdf
 from certexam.services.certificates import receipt as cert_receipt
 from certexam.services.certificates import verify as cert_verify
 from certexam.services.tlog import proofs as tlog_proofs
+from certexam.tlog.labels import LOGGED_LATE_LABEL
 from certexam.web import page_number, roles_required
 
 # Security policy, not programme rules; each can be set in the app config.
@@ -93,6 +94,8 @@ def _no_store(resp: Response) -> Response:
 
 def _presentation(outcome: cert_verify.VerifyOutcome) -> dict[str, Any]:
     tone, headline, explanation = VERDICT_LABELS[outcome.code]
+    if outcome.verdict.detail == tlog_proofs.LOGGED_LATE:  # issue 20.5: BACKDATED by the log rule
+        tone, headline, explanation = LOGGED_LATE_LABEL
     since = outcome.verdict.since
     return {
         "outcome": outcome, "tone": tone, "headline": headline,

@@ -13,10 +13,12 @@ import base64
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import func, select
+
 from certexam import db
 from certexam.domain import tlog as T
 from certexam.domain.verdict import Verdict, VerdictCode
-from certexam.models import Certificate
+from certexam.models import Certificate, TlogLeaf
 from certexam.services.tlog import checkpoints, log
 
 LOGGED_LATE = "logged_late"
@@ -51,12 +53,21 @@ def summary(number: str) -> LogSummary:
 
 
 def logged_in_time(verdict: Verdict, cert: Certificate | None) -> Verdict:
-    """A VALID verdict becomes BACKDATED when the issue date precedes the first log entry too much."""
+    """A VALID verdict becomes BACKDATED when the issue date precedes the first log entry too much.
+
+    A certificate with no entry at all passes only if it was created before the log's first entry
+    (issued before migration 0023 started the log); one created since must have been logged.
+    """
     if cert is None or not verdict.valid:
         return verdict
-    first = log.certificate_entries(db.session(), cert.number).first_logged_on
+    sess = db.session()
+    first = log.certificate_entries(sess, cert.number).first_logged_on
     if T.issued_in_time(cert.issued_on, first):
         return verdict
+    if first is None:
+        began = sess.scalar(select(func.min(TlogLeaf.logged_at)))
+        if began is None or cert.created_at < began:
+            return verdict
     return Verdict(VerdictCode.BACKDATED, number=cert.number, since=cert.issued_on, detail=LOGGED_LATE)
 
 
