@@ -57,6 +57,9 @@ DEFAULTS: dict[str, Any] = {
     # escape) and its envelope.
     "API_MAX_BODY_BYTES": 256 * 1024,
     "PRODUCTION": False,
+    # Employers' webhooks (issue 23) go to https URLs; plain http to this machine's loopback address
+    # only when this is on (tests, a receiver on the same host). TESTING turns it on too.
+    "WEBHOOK_ALLOW_LOOPBACK_HTTP": False,
 }
 
 DEV_VERIFY_HOST = "127.0.0.1:5000"  # where `certexam run` serves by default (Flask's own default)
@@ -64,7 +67,7 @@ DEV_VERIFY_HOST = "127.0.0.1:5000"  # where `certexam run` serves by default (Fl
 _INT_KEYS = {"SMTP_PORT", "PASSWORD_RESET_MAX_AGE", "MAX_PHOTO_BYTES",
              "MAX_CONTENT_LENGTH", "MAX_FORM_MEMORY_SIZE", "MAX_FORM_PARTS", "API_MAX_BODY_BYTES",
              "SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS", "TRUSTED_PROXIES"}
-_BOOL_KEYS = {"SMTP_STARTTLS", "PRODUCTION", "MAIL_VIA_WORKER", "RATELIMIT_ENABLED"}
+_BOOL_KEYS = {"SMTP_STARTTLS", "PRODUCTION", "MAIL_VIA_WORKER", "RATELIMIT_ENABLED", "WEBHOOK_ALLOW_LOOPBACK_HTTP"}
 
 
 def _coerce(key: str, raw: str) -> Any:

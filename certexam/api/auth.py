@@ -31,7 +31,10 @@ from certexam.services.accounts import api_tokens
 from certexam.services.attempts.autosave_sql import Owner
 
 PREFIX = "/api/v1/"
-PUBLIC = frozenset({"api.openapi"})
+# The verification API is public and the watch API takes an organisation's key (X-Api-Key), which
+# employers/api.py checks itself (issue 23).
+PUBLIC = frozenset({"api.openapi", "employers.api_verify", "employers.api_watch_list", "employers.api_watch_add",
+                    "employers.api_watch_remove"})
 HOT = frozenset({"api.save_answer", "api.flag", "api.attempt_state", "api.paper", "api.start", "api.submit",
                  "api.push"})  # the push poll (issue 18.6): every candidate's page holds one all day
 

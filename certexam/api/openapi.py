@@ -107,7 +107,8 @@ SCHEMAS: dict[str, Any] = {
 }
 
 # Feature packages contribute their own paths (module path, attribute).
-CONTRIBUTIONS = [("certexam.bonus.openapi", "OPENAPI_PATHS"), ("certexam.results.openapi", "OPENAPI_PATHS")]
+CONTRIBUTIONS = [("certexam.bonus.openapi", "OPENAPI_PATHS"), ("certexam.results.openapi", "OPENAPI_PATHS"),
+                 ("certexam.certificates.openapi", "OPENAPI_PATHS"), ("certexam.employers.openapi", "OPENAPI_PATHS")]
 
 
 def document() -> dict[str, Any]:
@@ -122,6 +123,8 @@ def document() -> dict[str, Any]:
         "info": {"title": "certexam API", "version": "1"},
         "components": {"schemas": SCHEMAS, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer"},
+            # an organisation's key (issue 23): the verification and watch-list APIs, which say so
+            "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
             "session": {"type": "apiKey", "in": "cookie", "name": "session"}}},
         "security": [{"bearer": []}, {"session": []}],
         "paths": paths,

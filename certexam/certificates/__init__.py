@@ -9,3 +9,6 @@ from certexam.certificates import credential_views, views  # noqa: E402, F401
 
 # isort: split
 from certexam.certificates import revocation  # noqa: E402, F401  (the root's CRL, issue 20.6)
+
+# isort: split
+from certexam.certificates import api  # noqa: E402, F401  (status changes through the JSON API, issue 20)

@@ -9,3 +9,7 @@ bp = Blueprint("employers", __name__)
 # Each views module adds its routes to bp.
 # Bulk verification and the verification history: bulk_views.
 from certexam.employers import bulk_views, views  # noqa: E402, F401
+
+# isort: split
+# The watch list, webhooks, API keys and the JSON verification API (issue 23).
+from certexam.employers import api, keys_views, watch_views  # noqa: E402, F401

@@ -50,6 +50,14 @@ from certexam.models.user import (
     User,
     UserRole,
 )
+from certexam.models.watch import (
+    DeliveryState,
+    OrgApiKey,
+    WatchedCertificate,
+    WatchEvent,
+    WebhookAttempt,
+    WebhookEndpoint,
+)
 
 __all__ = [
     "ApiToken", "Attempt", "AttemptEvent", "AttemptItem", "AttemptKind", "AttemptStatus", "SubmitReason", "BlueprintRecord", "Certificate", "ExamBan", "LevelPass", "Registration", "Response",
@@ -59,4 +67,5 @@ __all__ = [
     "BonusApplication", "BudgetYear", "EmploymentRecord", "EvidenceFile", "FraudCase", "Grant", "Objection", "Payout", "PayoutBatch", "SocialInsuranceMonth",
     "TlogCheckpoint", "TlogHead", "TlogLeaf", "TlogNode",
     "CorrectionAction", "KeyCorrection", "Mark", "MarkingAssignment", "MisconductRuling", "Recheck", "RecheckStatus", "Result",
-    "SubsidyApplication", "SubsidyBudgetYear", "SubsidyGrant", "SubsidyProject"]
+    "SubsidyApplication", "SubsidyBudgetYear", "SubsidyGrant", "SubsidyProject",
+    "DeliveryState", "OrgApiKey", "WatchedCertificate", "WatchEvent", "WebhookAttempt", "WebhookEndpoint"]

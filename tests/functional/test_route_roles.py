@@ -34,6 +34,7 @@ FULL, READ = "✓", "r"
 # Routes without a roles decorator: open to anyone, to anyone signed in, or the exam's JSON API (a
 # candidate's, checked inside each call against the attempt's owner, on the hot path in SQL).
 PUBLIC, SIGNED_IN, CANDIDATE_API = "public", "signed in", "candidate API"
+ORG_KEY = "organisation API key"  # X-Api-Key with its scope, checked in the view (employers/api.py)
 UNDECORATED: dict[str, str] = {
     "static": PUBLIC, "main.index": PUBLIC, "main.favicon": PUBLIC, "main.set_language": PUBLIC,
     "main.account": SIGNED_IN, "main.own_photo": SIGNED_IN, "auth.sign_in": PUBLIC, "auth.sign_out": SIGNED_IN,
@@ -42,6 +43,9 @@ UNDECORATED: dict[str, str] = {
     "certificates.jwks": PUBLIC, "certificates.root_pem": PUBLIC, "bonus.public_notice": PUBLIC,
     "bonus.public_fraud": PUBLIC, "api.openapi": PUBLIC, "statistics.public_page": PUBLIC,
     "statistics.public_csv": PUBLIC,
+    # the JSON verification API (public, limited) and the watch list's API (an organisation's key, issue 23)
+    "employers.api_verify": PUBLIC, "employers.api_watch_list": ORG_KEY, "employers.api_watch_add": ORG_KEY,
+    "employers.api_watch_remove": ORG_KEY,
     "certificates.root_crl": PUBLIC,  # the root's CRL (issue 20.6)
     "tlog.checkpoint": PUBLIC, "tlog.key": PUBLIC, "tlog.proof": PUBLIC, "tlog.token_proof": PUBLIC,
     "tlog.consistency": PUBLIC,  # the transparency log (issue 20.5)

@@ -20,6 +20,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from certexam.models import Certificate
+from certexam.services.employers import webhooks as watch_events
 from certexam.services.tlog import log as tlog
 
 # "resign": the same certificate under a new token and PDF after its key was compromised (issue 20.6).
@@ -40,6 +41,7 @@ def certificate_changed(sess: Session, change: CertificateChange) -> None:
     """Tell every listener; runs in the caller's transaction (call it after the row is flushed)."""
     sess.flush()
     tlog.record_certificate(sess, change.action, change.certificate)
+    watch_events.record_change(sess, change.action, change.certificate, change.replaced_by)
 
 
 def key_changed(sess: Session, action: KeyAction, kid: str) -> None:

@@ -9,6 +9,9 @@ request touched it or cron ran `attempts close-expired`, and notices ended only 
   indexed SELECTs a second, not a writer's turn.
 - ``roll_budget``, every minute (a Huey periodic task): funds waiting bonuses from the year's budget.
 - ``send_mail``: one message, retried when the mail server fails (services/platform/mail.py queues it).
+- ``deliver_webhooks``: employers' watch events (issue 23), mailed and posted with a signature; queued by
+  the tick when an event is due (an outbox row written with the certificate's change), retried on the
+  schedule in domain/webhooks.py, every attempt logged for the employer.
 - ``anchor_audit``, every hour on the hour (a Huey periodic task): the audit log's head into the
   transparency log and a fresh signed checkpoint (issue 20.5, services/tlog/anchor.py).
 - ``issue_certificates``: a sitting's certificates and their PDFs (~0.6 s each), with its progress kept
@@ -32,6 +35,7 @@ WORKER_FILE = "worker.sqlite3"
 TICK_PRIORITY = 100  # the clock's work goes before waiting mail and PDFs
 MAIL_PRIORITY = 10
 MAIL_RETRIES, MAIL_RETRY_SECONDS = 5, 60  # a mail server down for a few minutes loses nothing
+WEBHOOK_QUEUE_SECONDS = 3  # the tick queues a webhook delivery at most this often
 
 
 def make_queue(backend: str | None, instance_path: Path, name: str) -> Huey:
@@ -77,6 +81,8 @@ def _register(huey: Huey, app: Flask) -> None:
         "tick": huey.task(priority=TICK_PRIORITY, name="tick")(_in_app(app, tick)),
         "roll_budget": huey.periodic_task(crontab(), priority=TICK_PRIORITY,
                                           name="roll_budget")(_in_app(app, roll_budget)),
+        "deliver_webhooks": huey.task(priority=MAIL_PRIORITY,
+                                      name="deliver_webhooks")(_in_app(app, deliver_webhooks)),
         "send_mail": huey.task(priority=MAIL_PRIORITY, retries=MAIL_RETRIES, retry_delay=MAIL_RETRY_SECONDS,
                                name="send_mail")(_in_app(app, send_mail)),
         "issue_certificates": huey.task(name="issue_certificates")(_in_app(app, issue_certificates)),
@@ -90,7 +96,7 @@ def _register(huey: Huey, app: Flask) -> None:
 
 def tick() -> dict[str, int]:
     """Close the attempts whose time is over and end the notices that have ended; say how many."""
-    done = {"attempts": close_due_attempts(), "notices": end_due_notices()}
+    done = {"attempts": close_due_attempts(), "notices": end_due_notices(), "webhooks": queue_due_webhooks()}
     if any(done.values()):
         current_app.logger.info("worker: %(attempts)d attempt(s) closed, %(notices)d notice(s) ended", done)
     return done
@@ -124,6 +130,37 @@ def end_due_notices() -> int:
     db.session().rollback()
     outcomes = [notice.close_notice(app_id) for app_id in due]
     return sum(1 for o in outcomes if o.result != "waiting")
+
+
+_webhooks_queued_at = [-1e9]  # monotonic; per process (a list: no `global`)
+
+
+def queue_due_webhooks() -> int:
+    """Queue `deliver_webhooks` when a watch event is due (one indexed read); 1 when queued.
+
+    The tick itself never posts (a slow receiver must not hold the exam clock's sweep). At most one
+    delivery is queued per WEBHOOK_QUEUE_SECONDS: the task claims what is due, so a second one queued
+    before the claim would find nothing to do.
+    """
+    import time
+
+    from certexam.services.employers import webhooks
+    from certexam.services.platform import clock
+
+    if time.monotonic() - _webhooks_queued_at[0] < WEBHOOK_QUEUE_SECONDS or not webhooks.due_exists(clock.now()):
+        return 0
+    _webhooks_queued_at[0] = time.monotonic()
+    task("deliver_webhooks")()
+    return 1
+
+
+def deliver_webhooks() -> None:
+    """Mail and post the due watch events; each attempt is logged (services/employers/webhooks.py)."""
+    from certexam.services.employers import webhooks
+
+    sent = webhooks.deliver_due()
+    if sent:
+        current_app.logger.info("worker: %d watch event(s) handled", sent)
 
 
 def roll_budget() -> None:
