@@ -60,6 +60,12 @@ ROUTE_TABLE: dict[str, object] = {
     "bonus.application_step": {Role.CANDIDATE},
     "bonus.employer_confirmations": {Role.EMPLOYER},
     "bonus.employer_decide": {Role.EMPLOYER},
+    # bulk verification and its history (issue 23)
+    "employers.bulk_history": {Role.EMPLOYER},
+    "employers.bulk_upload": {Role.EMPLOYER},
+    "employers.bulk_run": {Role.EMPLOYER},
+    "employers.bulk_report_csv": {Role.EMPLOYER},
+    "employers.bulk_report_pdf": {Role.EMPLOYER},
     "bonus.public_notice": PUBLIC,
     "bonus.public_fraud": PUBLIC,
     "bonus.admin_dashboard": STAFF,
