@@ -196,7 +196,7 @@ def scale_statistics(matrix: ScoreMatrix, columns: Sequence[int] | None = None, 
         dichotomous = all(matrix.dichotomous[c] for c in alpha_cols)
         method, alpha_items = ("KR-20" if alpha_cols and dichotomous else "alpha"), len(alpha_cols)
     else:  # some candidates lack some items (random forms, choice groups, unmarked answers)
-        est = random_forms_alpha([matrix.columns[c] for c in cols], totals)
+        est = random_forms_alpha([matrix.columns[c] for c in cols], totals, [matrix.max_scores[c] for c in cols])
         alpha, method, alpha_items = est.alpha, METHOD_RANDOM_FORMS, round(est.items_per_candidate)
     sem = reliability_sem(sd, alpha)
     median = statistics.median(totals) / unit

@@ -29,6 +29,10 @@ from typing import Final
 
 METHOD_RANDOM_FORMS: Final = "alpha (random forms)"
 SMALL_SAMPLE: Final = 30  # below this many candidates the page warns that the figures are unstable
+# An item's variance from fewer takers than this is no estimate (one taker has variance 0, and a
+# handful of such items drove the estimate above 1 on a five-candidate sitting): such an item takes
+# the mean variance of its peers (see _item_variances).
+ITEM_MIN_TAKERS: Final = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,14 +49,38 @@ def _population_var(values: Sequence[int]) -> float:
     return (n * sum(v * v for v in values) - s * s) / (n * n)
 
 
-def random_forms_alpha(columns: Sequence[Sequence[int]], totals: Sequence[int]) -> FormsAlpha:
+def _item_variances(taken: list[list[int]], tops: Sequence[int] | None) -> list[float] | None:
+    """Each item's variance among its takers. An item with fewer than ITEM_MIN_TAKERS takers gets the
+    mean variance of the items of the same maximum that have enough (the pool's items are drawn to be
+    parallel); None when some item has no such peers."""
+    tops = tops if tops is not None else [0] * len(taken)
+    known: dict[int, list[float]] = {}
+    for t, top in zip(taken, tops, strict=True):
+        if len(t) >= ITEM_MIN_TAKERS:
+            known.setdefault(top, []).append(_population_var(t))
+    out = []
+    for t, top in zip(taken, tops, strict=True):
+        if len(t) >= ITEM_MIN_TAKERS or not t:
+            out.append(_population_var(t) if t else 0.0)
+        elif known.get(top):
+            out.append(sum(known[top]) / len(known[top]))
+        else:
+            return None
+    return out
+
+
+def random_forms_alpha(columns: Sequence[Sequence[int]], totals: Sequence[int],
+                       tops: Sequence[int] | None = None) -> FormsAlpha:
     """Alpha over columns where negative entries mean "not taken"; ``totals`` are the candidates'
-    totals over the same columns (scored entries only)."""
+    totals over the same columns (scored entries only); ``tops`` each item's maximum (items with
+    too few takers borrow the variance of their peers of the same maximum)."""
     n = len(totals)
     if n < 2 or not columns:
         return FormsAlpha(None, 0.0)
-    item_var = [_population_var([x for x in col if x >= 0]) if any(x >= 0 for x in col) else 0.0
-                for col in columns]
+    taken = [[x for x in col if x >= 0] for col in columns]
+    item_var = _item_variances(taken, tops)
+    if item_var is None:
+        return FormsAlpha(None, sum(map(len, taken)) / n)
     per_candidate_var = [0.0] * n
     per_candidate_k = [0] * n
     for col, var in zip(columns, item_var, strict=True):

@@ -14,10 +14,10 @@ from typing import Any, Final
 from certexam.domain.item_analysis import ItemReport
 from certexam.services.results.analysis import FormReport
 
-SORTS: Final[dict[str, Callable[[ItemReport], Any]]] = {
+SORTS: Final[dict[str, Callable[[ItemReport], Any]]] = {  # None where a figure is undefined
     "n": lambda it: it.stats.n,
-    "facility": lambda it: (it.stats.facility is None, it.stats.facility or 0),
-    "discrimination": lambda it: (it.stats.discrimination is None, it.stats.discrimination or 0.0),
+    "facility": lambda it: it.stats.facility,
+    "discrimination": lambda it: it.stats.discrimination,
 }
 DIF_CLASSES: Final = ("B", "C")
 
@@ -57,5 +57,7 @@ def rows(rep: FormReport, q: TableQuery) -> list[ItemReport]:
              if (not q.module or it.module == q.module) and (not q.flag or q.flag in it.stats.flags)
              and (not q.dif or worst.get(it.item_id, "") in DIF_CLASSES[DIF_CLASSES.index(q.dif):])]
     if q.sort:
-        items.sort(key=SORTS[q.sort], reverse=q.order == "desc")
+        key = SORTS[q.sort]
+        known = sorted((it for it in items if key(it) is not None), key=key, reverse=q.order == "desc")
+        return known + [it for it in items if key(it) is None]  # undefined figures last, either way
     return items

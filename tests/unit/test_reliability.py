@@ -75,3 +75,25 @@ def test_random_forms_alpha_close_to_the_alpha_of_one_fixed_form() -> None:
 def test_too_little_data_gives_none() -> None:
     assert random_forms_alpha([[1], [0]], [1]).alpha is None
     assert random_forms_alpha([[1, 0, -1], [-1, -1, 1]], [1, 0, 1]).alpha is None  # about one item each
+
+
+def test_items_with_few_takers_give_no_figure_rather_than_one_above_one() -> None:
+    """Five candidates on random forms: items seen once have variance 0, which drove the estimate
+    to 1.4 on the item analysis page; with no item of enough takers, no figure is honest."""
+    x = pool_responses(31, n=5, pool=40, k=10)
+    got = random_forms_alpha(x.T.tolist(), np.where(x >= 0, x, 0).sum(axis=1).tolist(), [1] * 40)
+    assert got.alpha is None and got.items_per_candidate == 10
+
+
+def test_items_with_few_takers_borrow_their_peers_variance() -> None:
+    x = pool_responses(32, n=400, pool=60, k=20)
+    x[:5, 0], x[5:, 0] = [0, 1, 0, 1, 1], -1  # item 0: five takers are enough
+    x[:4, 1], x[4:, 1] = [1, 0, 1, 1], -1  # item 1: four are not
+    totals = np.where(x >= 0, x, 0).sum(axis=1)
+    got = random_forms_alpha(x.T.tolist(), totals.tolist(), [1] * 60)
+    m = np.ma.masked_less(x, 0)
+    item_var = m.var(axis=0)
+    item_var[1] = np.delete(item_var, 1).mean()  # the peers' mean, by hand
+    per_candidate = np.ma.array(np.broadcast_to(item_var, x.shape), mask=m.mask).sum(axis=1)
+    k = (~m.mask).sum(axis=1).mean()
+    assert got.alpha == pytest.approx(float(k / (k - 1) * (1 - per_candidate.mean() / totals.var())), abs=TOL)
