@@ -44,8 +44,8 @@ def anchors(sess: Session) -> list[Anchor]:
     return found
 
 
-def anchor_in(sess: Session) -> TlogLeaf | None:
-    """Append the audit head in the caller's transaction; None when the last anchor already holds it."""
+def anchor_in(sess: Session) -> int | None:
+    """Append the audit head in the caller's transaction; its leaf index, None when already anchored."""
     head = sess.scalar(select(AuditHead).where(AuditHead.id == 1))
     seq, digest = (head.seq, head.hash) if head else (0, GENESIS)
     last = sess.scalar(select(TlogLeaf.data).where(TlogLeaf.kind == "audit").order_by(TlogLeaf.index.desc())
@@ -61,8 +61,7 @@ def anchor_in(sess: Session) -> TlogLeaf | None:
 @db.use_case
 def anchor() -> int | None:
     """The hourly anchor: the audit head into the log; returns the leaf's index (None: unchanged)."""
-    leaf = anchor_in(db.session())
-    return leaf.index if leaf is not None else None
+    return anchor_in(db.session())
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ def at_size(tree_size: int) -> TlogCheckpoint | None:
 def publish() -> TlogCheckpoint | None:
     """Sign a checkpoint of the whole log unless the newest already covers it; None for an empty log."""
     sess = db.session()
-    size = log._head(sess).size  # locked: the size cannot move while it is signed
+    size = log.locked_size(sess)  # locked: the size cannot move while it is signed
     newest = latest()
     if newest is not None and newest.size >= size:
         return newest

@@ -3,8 +3,9 @@
 Appends run inside the transaction of the change they record (certificates/events.py), so a
 certificate is never issued without its leaf and a leaf never outlives a rolled-back change. The head
 row is locked first (FOR UPDATE on PostgreSQL; SQLite's write lock is already held by the use case),
-so concurrent appends take turns and indexes have no gaps. An append writes the leaf and the one to
-~17 perfect-subtree hashes it completes; a proof reads O(log² n) of those (domain/merkle.py).
+so concurrent appends take turns and indexes have no gaps. An append reads the completed subtrees on
+its left in one query and writes the leaf and the one to ~17 perfect-subtree hashes it completes; a
+proof reads O(log² n) of those in one query (domain/merkle.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import bindparam, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from certexam.domain import merkle
@@ -27,53 +28,64 @@ R = TypeVar("R")
 _FETCH_CHUNK = 400  # node keys per IN (...) query: well under every driver's parameter limit
 
 
-def _head(sess: Session) -> TlogHead:
-    head = sess.scalar(select(TlogHead).where(TlogHead.id == HEAD_ID).with_for_update())
-    if head is None:
-        head = TlogHead(id=HEAD_ID, size=0)
-        sess.add(head)
-        sess.flush()
-    return head
+_LOCK_HEAD = select(TlogHead.size).where(TlogHead.id == HEAD_ID).with_for_update()
+_INSERT_LEAF, _INSERT_NODE = insert(TlogLeaf), insert(TlogNode)
+_MOVE_HEAD = update(TlogHead).where(TlogHead.id == HEAD_ID).values(size=bindparam("p_size"))
 
 
-def append(sess: Session, kind: str, data: bytes, at: datetime, number: str | None = None) -> TlogLeaf:
-    """Add one leaf and the perfect subtrees it completes, in the caller's transaction."""
-    head = _head(sess)
-    index = head.size
-    leaf_hash = merkle.leaf_hash(data)
-    made = merkle.nodes_after_append(index, leaf_hash, lambda lv, ix: _one_node(sess, lv, ix))
-    leaf = TlogLeaf(index=index, kind=kind, number=number, data=data.decode("utf-8"), hash=leaf_hash.hex(),
-                    logged_at=at)
-    sess.add(leaf)
-    sess.add_all(TlogNode(level=lv, index=ix, hash=h.hex()) for lv, ix, h in made)
-    head.size = index + 1
-    sess.flush()
-    return leaf
+def locked_size(sess: Session) -> int:
+    """The tree's size with the head row locked until the transaction ends (made on first use)."""
+    conn = sess.connection()
+    size = conn.execute(_LOCK_HEAD).scalar()
+    if size is None:
+        conn.execute(insert(TlogHead).values(id=HEAD_ID, size=0))
+        return 0
+    return int(size)
 
 
-def record_certificate(sess: Session, action: str, cert: Certificate) -> TlogLeaf:
+def append(sess: Session, kind: str, data: bytes, at: datetime, number: str | None = None) -> int:
+    """Add one leaf and the perfect subtrees it completes, in the caller's transaction; its index.
+
+    Core statements on the session's connection: an append runs inside every issuing transaction, and
+    through the ORM it cost ~5 ms a leaf on the benchmark machine (BENCHMARKS.md, issue 20.5).
+    """
+    index = locked_size(sess)
+    digest = merkle.leaf_hash(data)
+    lefts = fetch_nodes(sess, merkle.needed_nodes(lambda node: merkle.nodes_after_append(index, digest, node)))
+    made = merkle.nodes_after_append(index, digest, lambda lv, ix: _stored(lefts, lv, ix))
+    conn = sess.connection()
+    conn.execute(_INSERT_LEAF, {"index": index, "kind": kind, "number": number, "data": data.decode("utf-8"),
+                                "hash": digest.hex(), "logged_at": at})
+    conn.execute(_INSERT_NODE, [{"level": lv, "index": ix, "hash": h.hex()} for lv, ix, h in made])
+    conn.execute(_MOVE_HEAD, {"p_size": index + 1})
+    return index
+
+
+def _stored(nodes: dict[tuple[int, int], bytes], level: int, index: int) -> bytes:
+    try:
+        return nodes[(level, index)]
+    except KeyError:
+        raise LookupError(f"the log has no node ({level}, {index}): its tables were altered") from None
+
+
+def record_certificate(sess: Session, action: str, cert: Certificate) -> int:
     """A certificate's issue or status change (certificates/events.py calls this)."""
     at = clock.now()
     data = T.certificate_leaf(cert.number, action, str(cert.status), cert.key_id, at, cert.token)
     return append(sess, "certificate", data, at, cert.number)
 
 
-def record_key(sess: Session, action: str, kid: str) -> TlogLeaf:
+def record_key(sess: Session, action: str, kid: str) -> int:
     """A signing key's event (certificates/events.py calls this)."""
     at = clock.now()
     return append(sess, "key", T.key_leaf(action, kid, at), at)
 
 
-def _one_node(sess: Session, level: int, index: int) -> bytes:
-    found = sess.scalar(select(TlogNode.hash).where(TlogNode.level == level, TlogNode.index == index))
-    if found is None:
-        raise LookupError(f"the log has no node ({level}, {index}): its tables were altered")
-    return bytes.fromhex(found)
-
-
 def fetch_nodes(sess: Session, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
     """The stored hashes of these nodes, in a few queries."""
     keys = sorted(wanted)
+    if not keys:
+        return {}
     found: dict[tuple[int, int], bytes] = {}
     for start in range(0, len(keys), _FETCH_CHUNK):
         chunk = keys[start:start + _FETCH_CHUNK]
@@ -87,13 +99,7 @@ def _computed(sess: Session, compute: Callable[[merkle.NodeSource], R]) -> R:
     """Run a merkle computation on the stored nodes, all fetched in one pass first."""
     nodes = fetch_nodes(sess, merkle.needed_nodes(compute))
 
-    def node(level: int, index: int) -> bytes:
-        try:
-            return nodes[(level, index)]
-        except KeyError:
-            raise LookupError(f"the log has no node ({level}, {index}): its tables were altered") from None
-
-    return compute(node)
+    return compute(lambda level, index: _stored(nodes, level, index))
 
 
 def size(sess: Session) -> int:
