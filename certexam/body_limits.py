@@ -48,6 +48,7 @@ def _evidence(cfg: Any) -> int:
 UPLOAD_ROUTES = {
     "auth.register": _photo,
     "bonus.evidence_upload": _evidence,
+    "bonus.objection_new": _evidence,  # one evidence file, as a period's (issue 23)
     "employers.bulk_upload": _staff_list,  # a staff list (issue 23)
 }
 

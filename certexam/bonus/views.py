@@ -27,6 +27,7 @@ from certexam.services.bonus import evidence as bonus_evidence
 from certexam.services.bonus import fraud as bonus_fraud
 from certexam.services.bonus import labels as bonus_labels
 from certexam.services.bonus import notice as bonus_notice
+from certexam.services.bonus import objections as bonus_objections
 from certexam.services.bonus import records as bonus_records
 from certexam.services.bonus import social as bonus_social
 from certexam.services.platform import clock
@@ -212,7 +213,8 @@ def employer_decide(record_id: str) -> Any:
 
 @bp.route("/public/bonus-notice")
 def public_notice() -> Any:
-    return render_template("bonus/public_notice.html", lines=bonus_notice.public_notice(), on=clock.today())
+    return render_template("bonus/public_notice.html", lines=bonus_notice.public_notice(), on=clock.today(),
+                           objections=bonus_objections.counts_on_notice())
 
 
 @bp.route("/public/bonus-fraud")

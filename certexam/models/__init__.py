@@ -27,6 +27,7 @@ from certexam.models.bonus import (
 from certexam.models.certificate import Certificate
 from certexam.models.employers import BulkVerification, BulkVerificationLine
 from certexam.models.exam import BlueprintRecord, ExamBan, LevelPass, Registration, Sitting, SittingPaper
+from certexam.models.objections import OnlineObjection
 from certexam.models.result import (
     CorrectionAction,
     KeyCorrection,
@@ -64,7 +65,7 @@ __all__ = [
     "Sitting", "SittingPaper", "BulkVerification", "BulkVerificationLine",
     "AuditEntry", "AuditHead", "BankItem", "BankItemVersion", "IdDocumentType", "OrgCategory", "Organisation", "Role", "User",
     "AccountKind", "FourEyesRequest", "STAFF_ROLES", "UserRole",
-    "BonusApplication", "BudgetYear", "EmploymentRecord", "EvidenceFile", "FraudCase", "Grant", "Objection", "Payout", "PayoutBatch", "SocialInsuranceMonth",
+    "BonusApplication", "BudgetYear", "EmploymentRecord", "EvidenceFile", "FraudCase", "Grant", "Objection", "OnlineObjection", "Payout", "PayoutBatch", "SocialInsuranceMonth",
     "TlogCheckpoint", "TlogHead", "TlogLeaf", "TlogNode",
     "CorrectionAction", "KeyCorrection", "Mark", "MarkingAssignment", "MisconductRuling", "Recheck", "RecheckStatus", "Result",
     "SubsidyApplication", "SubsidyBudgetYear", "SubsidyGrant", "SubsidyProject",

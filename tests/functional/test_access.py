@@ -87,6 +87,10 @@ ROUTE_TABLE: dict[str, object] = {
     "bonus.admin_statement": STAFF,
     "bonus.admin_fraud": STAFF,
     "bonus.admin_fraud_recovered": STAFF,
+    "bonus.objection_new": SIGNED_IN,  # online objections during a notice (issue 23)
+    "bonus.objection_queue": STAFF,
+    "bonus.objection_decide": STAFF,
+    "bonus.objection_evidence": STAFF,
     # JSON API: 401/403 as JSON, never a redirect to sign-in; roles checked in tests/functional/test_bonus_pages.py
     "bonus.api_eligibility": "json:candidate",
     "bonus.api_applications": "json:candidate",

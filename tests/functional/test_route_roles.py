@@ -43,6 +43,7 @@ UNDECORATED: dict[str, str] = {
     "certificates.jwks": PUBLIC, "certificates.root_pem": PUBLIC, "bonus.public_notice": PUBLIC,
     "bonus.public_fraud": PUBLIC, "api.openapi": PUBLIC, "statistics.public_page": PUBLIC,
     "statistics.public_csv": PUBLIC,
+    "bonus.objection_new": SIGNED_IN,  # anyone signed in objects during a bonus notice (issue 23)
     # the JSON verification API (public, limited) and the watch list's API (an organisation's key, issue 23)
     "employers.api_verify": PUBLIC, "employers.api_watch_list": ORG_KEY, "employers.api_watch_add": ORG_KEY,
     "employers.api_watch_remove": ORG_KEY,
