@@ -60,6 +60,9 @@ DEFAULTS: dict[str, Any] = {
     # Employers' webhooks (issue 23) go to https URLs; plain http to this machine's loopback address
     # only when this is on (tests, a receiver on the same host). TESTING turns it on too.
     "WEBHOOK_ALLOW_LOOPBACK_HTTP": False,
+    # Issue 22: the language an item shows in when it lacks the reader's, per reader language
+    # (domain/locales.FALLBACK by default). In the environment: "pt:pt,en,zh_Hans;zh_Hant:zh_Hant,zh_Hans,en".
+    "ITEM_LANGUAGE_FALLBACK": None,
 }
 
 DEV_VERIFY_HOST = "127.0.0.1:5000"  # where `certexam run` serves by default (Flask's own default)
@@ -70,7 +73,25 @@ _INT_KEYS = {"SMTP_PORT", "PASSWORD_RESET_MAX_AGE", "MAX_PHOTO_BYTES",
 _BOOL_KEYS = {"SMTP_STARTTLS", "PRODUCTION", "MAIL_VIA_WORKER", "RATELIMIT_ENABLED", "WEBHOOK_ALLOW_LOOPBACK_HTTP"}
 
 
+def fallback_orders(raw: str) -> dict[str, tuple[str, ...]]:
+    """Parse "pt:pt,en,zh_Hans;zh_Hant:zh_Hant,zh_Hans" (ITEM_LANGUAGE_FALLBACK); ValueError names a
+    language that is not one of the four."""
+    from certexam.domain.locales import SUPPORTED
+
+    orders: dict[str, tuple[str, ...]] = {}
+    for part in filter(None, (p.strip() for p in raw.split(";"))):
+        reader, _sep, rest = part.partition(":")
+        codes = tuple(c.strip() for c in rest.split(",") if c.strip())
+        for code in (reader.strip(), *codes):
+            if code not in SUPPORTED:
+                raise ValueError(f"ITEM_LANGUAGE_FALLBACK: {code!r} is not one of {', '.join(SUPPORTED)}")
+        orders[reader.strip()] = codes
+    return orders
+
+
 def _coerce(key: str, raw: str) -> Any:
+    if key == "ITEM_LANGUAGE_FALLBACK":
+        return fallback_orders(raw)
     if key in _INT_KEYS:
         return int(raw)
     if key in _BOOL_KEYS:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -22,6 +24,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from certexam.bankio.sanitize import safe_html
+from certexam.domain import locales
 from certexam.domain.bank_workflow import Action, VersionStatus
 from certexam.domain.catalogue import LANGUAGES, MODULES
 from certexam.domain.items import (
@@ -84,6 +87,12 @@ def item_word(key: str, lang: str) -> str:
     """One of ITEM_WORDS translated into an item language (zh_Hans, zh_Hant, en, pt)."""
     with force_locale(lang):
         return str(ITEM_WORDS[key])
+
+
+def item_language(wanted: str, available: Sequence[str]) -> str:
+    """The language to show an item in for a reader of ``wanted`` (issue 22: the configured fallback
+    order, ITEM_LANGUAGE_FALLBACK, else domain/locales.FALLBACK)."""
+    return locales.item_language(wanted, available, current_app.config.get("ITEM_LANGUAGE_FALLBACK"))
 
 
 def item_lang_name(code: str) -> str:

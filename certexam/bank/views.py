@@ -37,6 +37,7 @@ bp.add_app_template_filter(forms.item_html, "item_html")
 bp.add_app_template_test(forms.has_markup, "markup")
 bp.add_app_template_global(forms.item_word)
 bp.add_app_template_global(forms.item_lang_name)
+bp.add_app_template_global(forms.item_language)
 bp.add_app_template_global(forms.item_lang_tag)
 
 

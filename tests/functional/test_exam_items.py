@@ -137,3 +137,16 @@ def test_only_form_controls_hold_a_slots_answer(paper: Any) -> None:
     named = re.findall(r'<(\w+)\s[^>]*\bname="q\d', body)
     assert kinds and set(kinds) == {"input", "textarea"}
     assert len(named) == len(kinds) and set(named) == {"input", "textarea"}
+
+
+def test_a_portuguese_reader_gets_english_where_an_item_lacks_portuguese(paper: Any) -> None:
+    """Issue 22: the fallback was simplified Chinese for everyone; pt -> en -> zh_Hans by default."""
+    _app, client, _body, aid = paper
+    r = client.post("/lang", data={"lang": "pt", "csrf_token": csrf_from(client.get("/").get_data(as_text=True))})
+    assert r.status_code == 302
+    body = client.get(f"/exams/attempts/{aid}").get_data(as_text=True)
+    assert '<html lang="pt"' in body
+    stem = re.search(r'<div class="item-stem" id="q\d+-stem">(.*?)</div>\s*</div>',
+                     _sections(body)["single_choice"], re.S)
+    assert stem and 'data-lang="pt"' not in stem.group(1)  # the fixture's item has no Portuguese
+    assert 'data-lang="en" lang="en">' in stem.group(1) and 'data-lang="zh_Hans" lang="zh-Hans" hidden' in stem.group(1)
