@@ -44,6 +44,8 @@ from certexam.crypto.jwks import JWS_ALG, SigningKey, b64url
 
 VC_CONTEXT: Final = "https://www.w3.org/ns/credentials/v2"  # VCDM 2.0 s.4.3: always first
 OB_CONTEXT: Final = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+# Defines 1EdTechJsonSchemaValidator2019, the credentialSchema type; OB 3.0 pins only the first two contexts.
+OB_EXTENSIONS_CONTEXT: Final = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
 OB_SCHEMA: Final = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 OB_SCHEMA_TYPE: Final = "1EdTechJsonSchemaValidator2019"
 CREDENTIAL_TYPES: Final = ("VerifiableCredential", "OpenBadgeCredential")
@@ -214,7 +216,7 @@ def build_credential(facts: CredentialFacts) -> dict[str, Any]:
             "identityHash": facts.identity_hash, "salt": facts.identity_salt,
         }]
     credential: dict[str, Any] = {
-        "@context": [VC_CONTEXT, OB_CONTEXT],
+        "@context": [VC_CONTEXT, OB_CONTEXT, OB_EXTENSIONS_CONTEXT],
         "id": facts.id,
         "type": list(CREDENTIAL_TYPES),
         "name": f"{achievement_name(facts.achievement.level, facts.achievement.direction_en)}: {facts.number}",

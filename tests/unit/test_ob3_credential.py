@@ -169,6 +169,56 @@ def test_the_holder_is_a_salted_hash_and_no_name() -> None:
     assert "holder@example.com" not in text and "Zhang" not in text
 
 
+def _context_terms() -> set[str]:
+    """Every term the pinned contexts define (type-scoped ones included), as openbadgeslib ships them."""
+    from importlib.resources import files
+
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("@context"), dict):
+                found.update(k for k in node["@context"] if not k.startswith("@"))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    folder = files("openbadgeslib.ob3") / "contexts"
+    for name in ("credentials-v2.json", "ob-v3p0-context-3.0.3.json", "ob-v3p0-extensions.json"):
+        walk(json.loads((folder / name).read_text("utf-8")))
+    return found
+
+
+def _undefined(credential: dict[str, Any]) -> set[str]:
+    names: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            names.update(k for k in node if k != "@context")
+            kinds = node.get("type", [])
+            names.update([kinds] if isinstance(kinds, str) else kinds)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(credential)
+    return names - _context_terms()
+
+
+def test_every_member_and_type_is_a_term_of_its_contexts() -> None:
+    """Nothing falls back to the VC 2.0 context's issuer-dependent @vocab: a misspelt member would."""
+    credential = ob3.build_credential(facts())
+    assert credential["@context"][2] == "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
+    assert _undefined(credential) == set()
+    credential["credentialSubject"]["achievement"]["specialisation"] = "Big data"
+    credential["credentialSubject"]["type"] = ["AchievementSubjekt"]
+    assert _undefined(credential) == {"specialisation", "AchievementSubjekt"}
+
+
 def _signed() -> tuple[dict[str, Any], str, dict[str, Any]]:
     private = ec.generate_private_key(ec.SECP256R1())
     key = SigningKey(make_kid(private.public_key()), private)
