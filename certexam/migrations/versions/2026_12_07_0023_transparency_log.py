@@ -7,7 +7,7 @@ nothing is copied on SQLite. Certificates issued before this revision have no le
 `certexam log backfill` records them (services/tlog/log.py says how a verifier sees them).
 
 Revision ID: 0023
-Revises: 0020
+Revises: 0018
 Create Date: 2026-12-07 20:00:00
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 import certexam.db
 
 revision: str = '0023'
-down_revision: str | None = '0020'
+down_revision: str | None = '0018'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
