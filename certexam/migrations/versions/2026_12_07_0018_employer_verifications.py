@@ -5,7 +5,7 @@ is kept for the employer's organisation (the verification history), so a run's
 signed report can be downloaded again later.
 
 Revision ID: 0018
-Revises: 0021
+Revises: 0020
 Create Date: 2026-12-07 20:00:00
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import certexam.db
 
 revision: str = '0018'
-down_revision: str | None = '0021'
+down_revision: str | None = '0020'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
