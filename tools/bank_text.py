@@ -11,6 +11,9 @@ indented block. A missing language is inserted after the run, in the style of it
         done.json: {"L1-ACC-0001#0": "texto em português", ...}; every key must be a text lacking the
         language, and the file must still read as a bank afterwards (checked before it is written).
 
+    python tools/bank_text.py terms FILE.yaml
+        the texts whose translations miss a term of question_bank/glossary.yaml (domain/glossary.py)
+
 Keys are the item id and the text's position within the item, so export and apply must see the same
 file (apply refuses a key it does not find).
 """
@@ -114,13 +117,32 @@ def _check(text: str, path: Path) -> None:
         raise SystemExit(f"{path}: the result does not read as a bank: {read.errors[:3]}")
 
 
+def _terms(path: Path) -> int:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import yaml
+
+    from certexam.domain.glossary import check_texts, parse
+
+    glossary = Path(__file__).resolve().parents[1] / "certexam" / "question_bank" / "glossary.yaml"
+    terms = parse(yaml.safe_load(glossary.read_text(encoding="utf-8")))
+    lines = path.read_text(encoding="utf-8").split("\n")
+    problems = check_texts(((r.key, {k: v[2] for k, v in r.entries.items()}) for r in runs(lines)), terms)
+    for p in problems:
+        print(f"{p.where} {p.language}: '{p.en}' should be one of {', '.join(p.expected)}")
+    return 1 if problems else 0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=("export", "apply"))
-    ap.add_argument("--lang", required=True, choices=LANGS)
+    ap.add_argument("command", choices=("export", "apply", "terms"))
+    ap.add_argument("--lang", choices=LANGS)
     ap.add_argument("file", type=Path)
     ap.add_argument("translations", type=Path, nargs="?")
     a = ap.parse_args()
+    if a.command == "terms":
+        sys.exit(_terms(a.file))
+    if a.lang is None:
+        raise SystemExit("--lang is needed")
     if a.command == "export":
         lines = a.file.read_text(encoding="utf-8").split("\n")
         todo = [{"key": r.key, **{k: v[2] for k, v in r.entries.items() if k in ("en", "zh_Hans")}}
