@@ -9,9 +9,12 @@ https://<host>/log/proof/<number>.json or /v/<token>/proof.json serves, and the 
 2. that the JSON's tree size and root hash are the signed checkpoint's;
 3. for every entry: leaf hash = SHA-256(0x00 || leaf bytes), and the RFC 9162 s.2.1.3.2 inclusion
    proof from that leaf to the signed root;
-4. with --token-file, that the newest entry names the SHA-256 of the token you scanned.
+4. with --token-file, that the newest entry names the SHA-256 of the token you scanned;
+5. with --issued-on (the date printed on the certificate), that the first entry was logged at most
+   the stated tolerance after it (Asia/Shanghai days): a backdated certificate fails.
 
-    python3 verify_inclusion.py proof.json --key 'certexam.example/shmftpp/tlog+1a2b3c4d+AXg...' [--token-file t]
+    python3 verify_inclusion.py proof.json --key 'certexam.example/shmftpp/tlog+1a2b3c4d+AXg...' \\
+        [--token-file t] [--issued-on 2026-09-20]
 
 Exit 0 when everything checks, 1 otherwise. This file is written from the specifications, not from
 certexam's code, so it is a second, independent implementation.
@@ -24,6 +27,8 @@ import base64
 import hashlib
 import json
 import sys
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -86,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("proof", help="the proof JSON file")
     ap.add_argument("--key", required=True, help="the log's verifier key (name+id+key)")
     ap.add_argument("--token-file", help="a file holding the scanned QR token, to match the newest entry")
+    ap.add_argument("--issued-on", type=date.fromisoformat, help="the issue date on the certificate (YYYY-MM-DD)")
     args = ap.parse_args(argv)
     with open(args.proof, encoding="utf-8") as f:
         doc = json.load(f)
@@ -121,6 +127,14 @@ def main(argv: list[str] | None = None) -> int:
         same = newest.get("token_sha256") == token_hash
         ok = ok and same
         print("token matches the newest entry OK" if same else "FAIL: the token is not the newest entry's")
+    if args.issued_on:
+        first = json.loads(doc["entries"][0]["leaf"])
+        logged = datetime.fromisoformat(first["time"].replace("Z", "+00:00")).astimezone(ZoneInfo("Asia/Shanghai"))
+        late = (logged.date() - args.issued_on).days
+        in_time = late <= doc["issue_tolerance_days"]
+        ok = ok and in_time
+        print(f"first logged {logged.date()}, {late} day(s) after the issue date: "
+              + ("OK" if in_time else f"FAIL (backdated: more than {doc['issue_tolerance_days']} days)"))
     print("ALL OK" if ok else "FAIL")
     return 0 if ok else 1
 

@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,11 @@ def test_proof_json_checks_with_the_independent_script(site: tuple[Flask, Certif
     done = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "p.json"), "--key", vkey],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "ALL OK" in done.stdout, done.stdout + done.stderr
+    # the date printed on the certificate against its first log entry: in time, and a backdated claim
+    for issued, ok in ((cert.issued_on, True), (cert.issued_on - timedelta(days=T.ISSUE_TOLERANCE.days + 1), False)):
+        dated = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "p.json"), "--key", vkey,
+                                "--issued-on", issued.isoformat()], capture_output=True, text=True, timeout=60)
+        assert (dated.returncode == 0) is ok, dated.stdout + dated.stderr
     assert client.get("/log/proof/NOT-A-NUMBER.json").status_code == 404
     assert client.get("/v/AAAA/proof.json").status_code == 404
 
