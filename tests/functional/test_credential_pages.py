@@ -179,3 +179,34 @@ def test_no_credential_restates_a_token_under_a_compromised_key(tmp_path: Path) 
         resp = client.get(f"/certificates/{cert.number}/credential.jwt", headers=EN)
         assert resp.status_code == 409 and "until it is re-issued" in resp.get_data(as_text=True)
     app.extensions["certexam.engine"].dispose()
+
+
+def test_an_independent_verifier_reads_its_status_from_the_lists(site: Site) -> None:
+    """openbadgeslib follows credentialStatus to the served status lists: good standing, then revoked."""
+    from jwcrypto import jwk
+    from openbadgeslib.ob3 import OB3Verifier, OB3VerificationError
+    from openbadgeslib.ob3.status import check_credential_status
+
+    holder = make_holder(site.app, name_zh="何家明", name_en="Ho Ka Ming")
+    cert = issue(site.app, holder, issued_on=TODAY)
+    if getattr(cert, "status_index", None) is None:
+        pytest.skip("certificates carry no status-list index in this tree")
+    public = site.client()
+    served = public.get("/.well-known/jwks.json").get_data(as_text=True)
+    pem = jwk.JWKSet.from_json(served).get_key(json.loads(served)["keys"][0]["kid"]).export_to_pem()
+    badge = OB3Verifier(pem).verify(_jwt(site.client(holder), cert.number).get_data(as_text=True))
+    fetched: list[str] = []
+
+    def download(url: str) -> bytes:
+        fetched.append(url)
+        resp = public.get(urlsplit(url).path)
+        assert resp.status_code == 200, url
+        return resp.get_data()
+
+    check_credential_status(badge, download=download)  # in good standing: no error
+    assert fetched == [f"https://{HOST}/.well-known/certexam/status/revocation",
+                       f"https://{HOST}/.well-known/certexam/status/suspension"]
+    with site.app.app_context():
+        cert_admin.change_status(None, cert.number, cert_admin.REVOKE, "test")
+    with pytest.raises(OB3VerificationError, match="status 'revocation' is set at index"):
+        check_credential_status(badge, download=download)
