@@ -184,7 +184,7 @@ def test_no_credential_restates_a_token_under_a_compromised_key(tmp_path: Path) 
 def test_an_independent_verifier_reads_its_status_from_the_lists(site: Site) -> None:
     """openbadgeslib follows credentialStatus to the served status lists: good standing, then revoked."""
     from jwcrypto import jwk
-    from openbadgeslib.ob3 import OB3Verifier, OB3VerificationError
+    from openbadgeslib.ob3 import OB3VerificationError, OB3Verifier
     from openbadgeslib.ob3.status import check_credential_status
 
     holder = make_holder(site.app, name_zh="何家明", name_en="Ho Ka Ming")
