@@ -95,3 +95,13 @@ def consistency() -> Any:
     if doc is None:
         abort(404)
     return _json(doc)
+
+
+@bp.route("/log/entries.json")
+@_proof_limit
+def entries() -> Any:
+    """?start=N: up to 1,000 leaves from N, each as its canonical JSON, for monitors and witnesses."""
+    start = request.args.get("start", "0")
+    if not start.isdigit() or len(start) > 12:
+        abort(400)
+    return _json(proofs.entries_document(int(start)))

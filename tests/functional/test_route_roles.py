@@ -49,7 +49,7 @@ UNDECORATED: dict[str, str] = {
     "employers.api_watch_remove": ORG_KEY,
     "certificates.root_crl": PUBLIC,  # the root's CRL (issue 20.6)
     "tlog.checkpoint": PUBLIC, "tlog.key": PUBLIC, "tlog.proof": PUBLIC, "tlog.token_proof": PUBLIC,
-    "tlog.consistency": PUBLIC,  # the transparency log (issue 20.5)
+    "tlog.consistency": PUBLIC, "tlog.entries": PUBLIC,  # the transparency log (issue 20.5)
     "certificates.issuer_profile": PUBLIC, "certificates.achievement": PUBLIC,  # Open Badges 3.0 (issue 20.7)
     "subsidies.public_notice": PUBLIC,  # the training subsidies' public notice (issue 23, rules s.4)
 }

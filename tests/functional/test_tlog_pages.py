@@ -109,3 +109,16 @@ def test_receipt_carries_the_inclusion_proof(site: tuple[Flask, Certificate], tm
     doc = json.loads(client.get(f"/log/proof/{cert.number}.json").data)
     assert "Public log" in text and "Entry 2 of" in text
     assert doc["root_hash"] in text.replace(" ", "") or doc["root_hash"][:20] in text
+
+
+def test_a_monitor_rebuilds_the_signed_root_from_the_entries(site: tuple[Flask, Certificate]) -> None:
+    app, _cert = site
+    client = app.test_client()
+    name, public = _vkey(app)
+    head = T.parse_checkpoint(open_note(client.get("/log/checkpoint").get_data(as_text=True), name, public))
+    leaves = client.get("/log/entries.json?start=0").json["entries"]
+    assert [e["leaf_index"] for e in leaves][:head.size] == list(range(head.size))
+    rebuilt = merkle.root_of([merkle.leaf_hash(e["leaf"].encode()) for e in leaves[:head.size]])
+    assert rebuilt == head.root
+    assert client.get("/log/entries.json?start=-1").status_code == 400
+    assert client.get(f"/log/entries.json?start={head.size + 5}").json["entries"] == []

@@ -83,6 +83,9 @@ def _signing_key() -> Ed25519PrivateKey:
         raise KeyStoreError(f"the passphrase does not decrypt {path}") from exc
     if not isinstance(loaded, Ed25519PrivateKey):
         raise KeyStoreError(f"{path} is not an Ed25519 key")
+    public = folder / PUBLIC_FILE
+    if not public.exists():  # a process that made the key stopped before writing its public half
+        public.write_text(base64.b64encode(raw_public(loaded.public_key())).decode() + "\n")
     _key_cache[path] = (stamp, loaded)
     return loaded
 
