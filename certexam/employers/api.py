@@ -16,6 +16,8 @@ from typing import Any
 from flask import abort, current_app, g, jsonify, request
 from flask_babel import gettext as _
 
+from certexam.certificates.forms import VERDICT_LABELS
+from certexam.domain.verdict import VerdictCode
 from certexam.employers import bp
 from certexam.errors import UserError
 from certexam.extensions import limiter
@@ -27,6 +29,7 @@ KEY_HEADER = "X-Api-Key"
 API_VERIFY_IP_RATE_LIMIT = "20/minute"  # a caller without a key, per address (the page allows 60, names 10)
 API_KEY_RATE_LIMIT = "600/minute"  # per organisation key, over every keyed endpoint: an HR system's batch
 TEXT_MAX = 200  # a number, a surname, a name
+NOT_FOUND = frozenset({VerdictCode.INVALID_TOKEN, VerdictCode.UNKNOWN})  # as the public page answers 404
 TOKEN_MAX = 2000  # a QR token is a few hundred characters
 
 
@@ -117,8 +120,11 @@ def api_verify() -> Any:
         outcome = found
     else:
         raise UserError(_("Give the token, or the number and the holder's family name (surname)."), "token")
-    status = 404 if outcome.code.value in ("invalid_token", "unknown") else 200
-    resp = jsonify(outcome_json(outcome))
+    doc = outcome_json(outcome)
+    status = 404 if outcome.code in NOT_FOUND else 200
+    if status == 404:  # every 4xx answer of the API carries an error message
+        doc["error"] = str(VERDICT_LABELS[outcome.code][1])
+    resp = jsonify(doc)
     resp.headers["Cache-Control"] = "no-store"  # a status can change at any moment
     return resp, status
 
