@@ -42,7 +42,12 @@ def _labels() -> dict[str, Any]:
 @bp.route("/subsidies/", methods=["GET", "POST"])
 @roles_required(Role.EMPLOYER)
 def institution_home() -> Any:
-    """The institution's projects and applications; registers a new project."""
+    """The institution's projects and applications; registers a new project.
+
+    Another employer sees what the page is for and who may use it (not a 403: the employer role
+    opens the page, the organisation's category decides what it offers)."""
+    if not subsidy_projects.is_institution(current_user):
+        return render_template("subsidies/home.html", institution=False)
     form = ProjectForm()
     if form.validate_on_submit():
         assert form.starts_on.data is not None and form.ends_on.data is not None
@@ -57,7 +62,7 @@ def institution_home() -> Any:
             flash(_("The project is registered: you can apply for its subsidy."), "success")
             return redirect(url_for("subsidies.institution_home"))
     projects = subsidy_projects.projects_of(current_user)  # Forbidden for other employers
-    return render_template("subsidies/home.html", form=form, projects=projects,
+    return render_template("subsidies/home.html", institution=True, form=form, projects=projects,
                            apps=subsidy_applications.applications_of(current_user), action=ActionForm())
 
 

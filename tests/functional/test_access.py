@@ -91,6 +91,17 @@ ROUTE_TABLE: dict[str, object] = {
     "bonus.objection_queue": STAFF,
     "bonus.objection_decide": STAFF,
     "bonus.objection_evidence": STAFF,
+    # training subsidies (issue 23, rules s.4): a training institution's employer-kind account; staff
+    "subsidies.institution_home": {Role.EMPLOYER},
+    "subsidies.apply": {Role.EMPLOYER},
+    "subsidies.institution_step": {Role.EMPLOYER},
+    "subsidies.public_notice": PUBLIC,
+    "subsidies.admin_dashboard": STAFF,
+    "subsidies.admin_application": STAFF,
+    "subsidies.admin_check": STAFF,
+    "subsidies.admin_review": STAFF,
+    "subsidies.admin_objection": STAFF,
+    "subsidies.admin_close_notices": STAFF,
     # JSON API: 401/403 as JSON, never a redirect to sign-in; roles checked in tests/functional/test_bonus_pages.py
     "bonus.api_eligibility": "json:candidate",
     "bonus.api_applications": "json:candidate",

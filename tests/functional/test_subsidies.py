@@ -12,13 +12,21 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from certexam import db
 from certexam.domain.subsidies import DoubleBenefit
 from certexam.errors import Forbidden, UserError
-from certexam.models import OrgCategory, Role, SubsidyApplication, SubsidyBudgetYear, SubsidyGrant, User
+from certexam.models import (
+    OrgCategory,
+    Role,
+    SubsidyApplication,
+    SubsidyBudgetYear,
+    SubsidyGrant,
+    SubsidyProject,
+    User,
+)
 from certexam.models.bonus import ApplicationStatus, GrantStatus
 from certexam.services.bonus import payouts as bonus_payouts
 from certexam.services.bonus.payfiles import exports, statement
@@ -262,9 +270,13 @@ def test_hostile_form_values_answer_4xx_or_a_page_never_500(app: Flask) -> None:
     client, stranger = app.test_client(), app.test_client()
     sign_in(client, school.email, PASSWORD)
     sign_in(stranger, other.email, PASSWORD)
-    assert stranger.get("/subsidies/").status_code == 403
     good = {"measure": "training", "code": "F-1", "title": "t", "starts_on": "2026-01-05", "ends_on": "2026-06-30",
             "audit_firm": "f", "audit_report_no": "r", "audited_costs_yuan": "1.00"}
+    assert stranger.get("/subsidies/").status_code == 200  # told what the page is for, offered nothing
+    stranger.post("/subsidies/", data=good)  # no form on its page, so no token: refused, nothing registered
+    assert stranger.get(f"/subsidies/projects/{pid}/apply").status_code == 404  # another's project
+    with app.app_context():
+        assert db.session().scalar(select(func.count()).select_from(SubsidyProject)) == 1
     bank = {"bank_name": ACCOUNT[0], "bank_account_kind": "account", "bank_account": ACCOUNT[1],
             "bank_cnaps": ACCOUNT[3], "no_same_kind_award": "y", "truthful": "y"}
     for url, fields in (("/subsidies/", good), (f"/subsidies/projects/{pid}/apply", bank),

@@ -44,6 +44,15 @@ def institution_of(user: User) -> Organisation:
     return org
 
 
+def is_institution(user: User) -> bool:
+    """True for an account that speaks for a training institution."""
+    try:
+        institution_of(user)
+    except Forbidden:
+        return False
+    return True
+
+
 def projects_of(user: User) -> list[SubsidyProject]:
     org = institution_of(user)
     stmt = (select(SubsidyProject).where(SubsidyProject.organisation_id == org.id)
@@ -52,6 +61,9 @@ def projects_of(user: User) -> list[SubsidyProject]:
 
 
 def own_project(user: User, project_id: int) -> SubsidyProject:
+    """The institution's own project, or NotFound (also for someone else's, and for a non-institution)."""
+    if not is_institution(user):
+        raise NotFound(_("This project does not exist."))
     org = institution_of(user)
     project = db.session().get(SubsidyProject, project_id) if 0 < project_id < 2**31 else None
     if project is None or project.organisation_id != org.id:
