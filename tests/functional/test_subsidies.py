@@ -126,7 +126,10 @@ def test_apply_check_review_notice_and_approval(app: Flask, admin: User) -> None
         assert [(line.reference, line.institution, line.amount_fen) for line in lines] == [
             (a.reference, "深圳金融科技培训学院", 100_000_000)]
         assert subsidy_notice.close_ended_notices(now=NOW) == []  # the notice is still running
-        assert subsidy_notice.close_ended_notices(now=AFTER_NOTICE) == ["approved"]
+    app.config["CLOCK"] = lambda: AFTER_NOTICE  # the command reads the one clock (services/platform/clock.py)
+    result = app.test_cli_runner().invoke(args=["subsidies", "close-notices"])
+    assert "1 ended notice(s): 1 approved" in result.output, result.output
+    with app.app_context():
         grant = db.session().scalar(select(SubsidyGrant).where(SubsidyGrant.application_id == app_id))
         assert grant is not None and (grant.status, grant.budget_year) == (GrantStatus.FUNDED, 2026)
 
