@@ -42,6 +42,9 @@ DEFAULTS: dict[str, Any] = {
     # verification site). Left unset in development, it is the host a request came to, or DEV_VERIFY_HOST
     # outside a request (`make run` passes the host and port it serves on).
     "VERIFY_HOST": None,
+    # The body's LinkedIn page id: the holders' "add to LinkedIn profile" links then name that page
+    # (organizationId) instead of the body's name as text (issue 20.7).
+    "LINKEDIN_ORGANIZATION_ID": None,
     "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link stays valid
     # A signed-in session ends after this long unused, and this long after sign-in whatever happens
     # (certexam/sessions.py). 12 hours hold a level-2 exam day: two 3-hour papers and the break.

@@ -269,15 +269,17 @@ def sign_credential(credential: dict[str, Any], key: SigningKey) -> str:
 
 
 def linkedin_add_url(*, name: str, organization: str, issued_on: date, expires_on: date | None,
-                     cert_url: str, cert_id: str) -> str:
+                     cert_url: str, cert_id: str, organization_id: str | None = None) -> str:
     """LinkedIn's "Add to profile" link for a certification, its fields filled in.
 
     Parameters of LinkedIn's Add to Profile for certifications: startTask=CERTIFICATION_NAME, name,
-    organizationName (organizationId needs a LinkedIn page id, which the body may not have), issueYear,
-    issueMonth, expirationYear and expirationMonth (left out when it does not expire), certUrl, certId.
+    organizationId (the body's LinkedIn page, when it has one: the profile then links to it) or else
+    organizationName, issueYear, issueMonth, expirationYear and expirationMonth (left out when it does
+    not expire), certUrl, certId.
     """
+    issuer = ("organizationId", organization_id) if organization_id else ("organizationName", organization)
     params: list[tuple[str, str | int]] = [
-        ("startTask", "CERTIFICATION_NAME"), ("name", name), ("organizationName", organization),
+        ("startTask", "CERTIFICATION_NAME"), ("name", name), issuer,
         ("issueYear", issued_on.year), ("issueMonth", issued_on.month),
     ]
     if expires_on is not None:

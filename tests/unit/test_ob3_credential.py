@@ -292,3 +292,7 @@ def test_linkedin_link_carries_the_certification() -> None:
     never = ob3.linkedin_add_url(name="n", organization="o", issued_on=date(2026, 3, 15), expires_on=None,
                                  cert_url="u", cert_id="c")
     assert "expirationYear" not in never
+    page = parse_qs(urlsplit(ob3.linkedin_add_url(name="n", organization="o", issued_on=date(2026, 3, 15),
+                                                  expires_on=None, cert_url="u", cert_id="c",
+                                                  organization_id="12345")).query)
+    assert page["organizationId"] == ["12345"] and "organizationName" not in page

@@ -138,4 +138,4 @@ def linkedin_url(cert: Certificate) -> str:
         name=ob3.achievement_name(cert.level, direction_en),
         organization=current_app.config.get("CERT_ISSUER_NAME_EN", ISSUER_NAME_EN),
         issued_on=cert.issued_on, expires_on=cert.expires_on, cert_url=verification_link(cert),
-        cert_id=cert.number)
+        cert_id=cert.number, organization_id=current_app.config.get("LINKEDIN_ORGANIZATION_ID") or None)
