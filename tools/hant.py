@@ -11,10 +11,7 @@ reader before a file is written; review a sample of its output before trusting i
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import opencc
@@ -24,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from certexam.domain.glossary import parse  # noqa: E402
+sys.path.insert(0, str(ROOT / "tools"))
+from bank_text import apply, check, runs  # noqa: E402
 
 # Mainland words (after s2hk) and the Hong Kong / Macao word, reviewed one by one. Longer first.
 HK_WORDS: tuple[tuple[str, str], ...] = (
@@ -79,15 +78,14 @@ def hant(text: str, cc: opencc.OpenCC, swaps: list[tuple[str, str]]) -> str:
 
 def main(files: list[str]) -> None:
     cc, swaps = converter()
-    tool = str(ROOT / "tools" / "bank_text.py")
-    for f in files:
-        todo = json.loads(subprocess.run([sys.executable, tool, "export", "--lang", "zh_Hant", f],
-                                         check=True, capture_output=True, text=True).stdout)
-        done = {u["key"]: hant(u["zh_Hans"], cc, swaps) for u in todo if u.get("zh_Hans")}
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as tmp:
-            json.dump(done, tmp, ensure_ascii=False)
-        subprocess.run([sys.executable, tool, "apply", "--lang", "zh_Hant", f, tmp.name], check=True)
-        print(f"{f}: {len(done)} texts")
+    for name in files:
+        path = Path(name)
+        todo = [r for r in runs(path.read_text(encoding="utf-8").split("\n")) if "zh_Hant" not in r.entries]
+        done = {r.key: hant(r.entries["zh_Hans"][2], cc, swaps) for r in todo if "zh_Hans" in r.entries}
+        text = apply(path, "zh_Hant", done)
+        check(text, path)
+        path.write_text(text, encoding="utf-8")
+        print(f"{path}: {len(done)} texts")
 
 
 if __name__ == "__main__":
