@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from certexam.domain.glossary import parse  # noqa: E402
+
 sys.path.insert(0, str(ROOT / "tools"))
 from bank_text import apply, check, runs  # noqa: E402
 
