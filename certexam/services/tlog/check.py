@@ -41,6 +41,11 @@ def _frontier_root(frontier: list[tuple[int, bytes]]) -> bytes:
     return root
 
 
+def _left_of(levels: dict[int, bytes]) -> merkle.NodeSource:
+    """The completed subtree on the left at each level: the frontier is all an append reads."""
+    return lambda level, _index: levels[level]
+
+
 def verify_all() -> LogReport:
     """Check every leaf, node and checkpoint of the log."""
     sess = db.session()
@@ -61,8 +66,7 @@ def verify_all() -> LogReport:
             report.problems.append(f"leaf {leaf.index}: its data does not match its hash")
         if T.canonical(T.read_leaf(data)) != data:
             report.problems.append(f"leaf {leaf.index}: its data is not canonical JSON")
-        levels = dict(frontier)  # the completed subtree on the left of each level
-        made = merkle.nodes_after_append(report.leaves, digest, lambda lv, _ix, m=levels: m[lv])
+        made = merkle.nodes_after_append(report.leaves, digest, _left_of(dict(frontier)))
         for lv, ix, h in made:
             made_nodes += 1
             if stored.get((lv, ix)) != h.hex():
