@@ -12,6 +12,8 @@ results        scoring, marking, release, re-checks, key corrections, item
 certificates   issuing, PDFs, verification, status changes, signing keys
 bonus          the holder bonus: records, applications, notice, budget,
                payouts, fraud
+subsidies      training subsidies: projects, applications, notice, each
+               measure's budget; paid by the bonus's payout batches
 =============  ============================================================
 
 Services import the domain, the models and each other, never `certexam.web`,

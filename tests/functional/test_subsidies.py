@@ -34,7 +34,7 @@ from certexam.services.subsidies import applications as subsidy_applications
 from certexam.services.subsidies import notice as subsidy_notice
 from certexam.services.subsidies import projects as subsidy_projects
 from certexam.services.subsidies.applications import double_benefit_message
-from tests.conftest import post_form
+from tests.conftest import make_app, post_form
 from tests.factories import PASSWORD, sign_in
 from tests.integration.test_bonus_services import (
     AFTER_NOTICE,
@@ -288,3 +288,28 @@ def test_hostile_form_values_answer_4xx_or_a_page_never_500(app: Flask) -> None:
             for value in HOSTILE:
                 resp = post_form(client, url, {**fields, name: value}, get_url="/subsidies/")
                 assert resp.status_code < 500, (url, name, value, resp.status_code)
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_cap_holds_and_a_batch_takes_the_subsidy(pg_url: str, tmp_path: Path) -> None:
+    """The budget row's lock and insert (ON CONFLICT), the partial unique indexes and the batch, on PostgreSQL."""
+    app = make_app(tmp_path, pg_url, **PAYER)
+    try:
+        admin, maker = officer(app, Role.BONUS_CHECKER, Role.BONUS_APPROVER), officer(app, Role.PAYMENT_OFFICER)
+        school = institution(app)
+        ids = [apply(app, school, project(app, school, "2000000.00")) for _ in range(4)]
+        for app_id in ids:
+            to_notice(app, admin, app_id)
+        with app.app_context():
+            assert subsidy_notice.close_ended_notices(now=AFTER_NOTICE) == ["approved"] * 4
+            assert [s for _, s in db.session().execute(select(SubsidyGrant.id, SubsidyGrant.status)
+                                                       .order_by(SubsidyGrant.id))] == \
+                [GrantStatus.FUNDED] * 3 + [GrantStatus.WAITING]
+            batch = bonus_payouts.create_batch(maker, now=AFTER_NOTICE)
+            assert (batch.count, batch.total_fen) == (3, 300_000_000)
+            report = get(app, ids[0]).audit_key
+        twin = project(app, school, "1.00", report=report)  # the same audited costs again
+        with app.app_context(), pytest.raises(UserError):
+            subsidy_applications.apply(school, subsidy_applications.ApplyInput(twin, True, True, *ACCOUNT), now=NOW)
+    finally:
+        app.extensions["certexam.engine"].dispose()
