@@ -21,6 +21,13 @@ from certexam.domain.items import Item
 FORMATS: tuple[str, ...] = ("yaml", "csv", "moodle", "qti")
 EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".xml": "moodle", ".zip": "qti"}
 FILE_NAMES = {"csv": "bank.csv", "moodle": "bank.xml", "qti": "certexam-qti3.zip"}
+GLOSSARY_NAME = "glossary.yaml"  # the terminology (issue 22) beside the banks: not a bank file
+
+
+def bank_files(folder: Path) -> list[str]:
+    """Every bank file in a folder and below it, sorted; the glossary is not one."""
+    return sorted(str(f) for f in folder.rglob("*")
+                  if f.suffix in EXTENSIONS and f.is_file() and f.name != GLOSSARY_NAME)
 _LOADERS: dict[str, Callable[[bytes, str], Loaded]] = {
     "yaml": yaml_format.load_yaml,
     "csv": csv_format.load_csv,

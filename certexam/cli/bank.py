@@ -65,7 +65,7 @@ def expand(paths: tuple[str, ...]) -> list[str]:
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            out += sorted(str(f) for f in path.rglob("*") if f.suffix in reader.EXTENSIONS and f.is_file())
+            out += reader.bank_files(path)
         else:
             out.append(p)
     return out
@@ -82,6 +82,7 @@ def bank_group() -> None:
 @with_appcontext
 def validate_command(files: tuple[str, ...], **moodle: Any) -> None:
     """Check bank files without writing anything; exit 1 on any error."""
+    from certexam.services.bank import checks
     from certexam.services.bank import items as bank
 
     result = bank.validate(expand(files), moodle_choices(**moodle))
@@ -90,6 +91,26 @@ def validate_command(files: tuple[str, ...], **moodle: Any) -> None:
         _print_errors(result, importing=False)
         sys.exit(1)
     click.echo(f"{len(result.items)} item(s) valid.")
+    found = checks.run(result.items)
+    _print_coverage(found.coverage)
+    for level, pattern in found.patterns:
+        click.echo(f"Level {level}, {pattern.language}: the key is the longest option in {pattern.longest} of "
+                   f"{pattern.items} single-choice items; keys by letter: "
+                   + ", ".join(f"{k} {n}" for k, n in pattern.letters))
+    problems = found.problems()
+    for line in problems:
+        click.echo(f"  {line}", err=True)
+    if problems:
+        click.echo(f"{len(problems)} bank check(s) failed (issue 22: key pattern, glossary).", err=True)
+        sys.exit(1)
+
+
+def _print_coverage(coverage: Any) -> None:
+    """Texts per module in each language, as a small table."""
+    click.echo("Language coverage (texts in the language / all texts):")
+    for module, langs in coverage.rows:
+        click.echo(f"  {module:8s} " + "  ".join(f"{lang} {have}/{total}" for lang, (have, total) in langs.items()))
+    click.echo("  every text in every language" if coverage.complete() else "  not every text in every language")
 
 
 def _import_people(approve: bool, importer: str | None, reviewer: str | None) -> tuple[User | None, User | None]:

@@ -28,7 +28,7 @@ PROCTORED = 8  # simulated candidates sitting the paper in progress, for the pro
 
 
 def _bank_files() -> list[str]:
-    return sorted(str(p) for p in Path(BANK_DIR).rglob("*.yaml"))
+    return reader.bank_files(Path(BANK_DIR))
 
 
 def load_bank() -> str:
