@@ -26,7 +26,8 @@ from certexam.errors import Conflict
 from certexam.models import Certificate, DeliveryState, OrgApiKey, Role, User, WatchEvent, WebhookAttempt
 from certexam.services.accounts import api_tokens
 from certexam.services.certificates import admin as cert_admin
-from certexam.services.employers import webhooks
+from certexam.services.employers import api_keys, webhooks
+from certexam.services.employers import watch as watch_service
 from certexam.services.platform import mail
 from tests.conftest import csrf_from, post_form
 from tests.factories import sign_in, staff
@@ -355,3 +356,39 @@ def test_the_openapi_document_describes_the_new_endpoints(site: Site) -> None:
         assert path in doc["paths"], path
     assert set(doc["paths"]["/api/v1/verify"]) == {"get", "post"}
     assert "apiKey" in doc["components"]["securitySchemes"]
+
+
+# -- the same path on PostgreSQL ----------------------------------------------------------------------------
+def test_outbox_claim_and_keys_on_each_database(tmp_path: Any, monkeypatch: pytest.MonkeyPatch,
+                                                any_db_url: str) -> None:
+    """The outbox row commits or rolls back with the change, the claim (FOR UPDATE SKIP LOCKED on
+    PostgreSQL) hands an event to one delivery, and a key is found by its prefix and hash."""
+    app = keyed_app(tmp_path, monkeypatch, any_db_url, **LIMITS)
+    try:
+        site = Site(app)
+        cert = site.new_cert()
+        with app.app_context():
+            org = site.employer.organisation_id
+            assert org is not None
+            watch_service.add(org, site.employer, cert.number, "Wang Fang")
+            with Receiver() as receiver:
+                secret = webhooks.set_endpoint(site.employer, receiver.url)
+                with pytest.raises(Conflict):
+                    cert_admin.change_status(site.officer, cert.number, "reinstate", "x")
+                assert site.events(cert.number) == []
+                cert_admin.change_status(site.officer, cert.number, "suspend", REASON)
+                at = datetime.now(UTC) + timedelta(seconds=1)
+                assert webhooks.deliver_due(at) == 1
+                assert webhooks.deliver_due(at) == 0  # delivered: nothing left to claim
+            (got,) = receiver.received
+            stamp = got.headers["X-Certexam-Signature"].split(",")[0].removeprefix("t=")
+            mac = hmac.new(secret.encode(), f"{stamp}.".encode() + got.body, hashlib.sha256).hexdigest()
+            assert got.headers["X-Certexam-Signature"] == f"t={stamp},v1={mac}"
+            key = api_keys.create(site.employer, org, "HR", ["verify", "watch"])
+            holder = api_keys.holder_for(key)
+            assert holder is not None and holder.organisation_id == org and holder.scopes == {"verify", "watch"}
+            assert api_keys.holder_for(key[:-1] + ("A" if key[-1] != "A" else "B")) is None
+        (event,) = site.events(cert.number)
+        assert event.state == DeliveryState.DELIVERED and event.mailed_at is not None
+    finally:
+        app.extensions["certexam.engine"].dispose()
