@@ -23,8 +23,9 @@ from certexam.domain.certno import CertificateNumberError, normalise, parse_numb
 
 MAX_LINES = 2_000
 """Data lines per list. An employer of forty holders needs forty; 2,000 covers the largest employer the
-programme's 3,000-holder target (rules s.1) could produce, and keeps one run (one signature check and
-one register read a line) to about a second."""
+programme's 3,000-holder target (rules s.1) could produce. One run reads the register and checks a
+signature per line: 2,000 valid lines took 4-9 s on a busy two-CPU development machine, their signed
+PDF 2-4 s (benchmarks/bench_employer_bulk.py, BENCHMARKS.md)."""
 
 MAX_NAME_CHARS = 200  # the English name's column on a certificate (models/certificate.py)
 MAX_CELL_CHARS = 1_000  # longer than any name or number: the file is not a staff list

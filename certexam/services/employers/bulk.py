@@ -10,10 +10,12 @@ by looking each line up, and each run is recorded against the organisation and i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from certexam import db
 from certexam.crypto.cose import verify_token
@@ -28,7 +30,7 @@ from certexam.domain.staff_list import (
     read_staff_list,
 )
 from certexam.errors import Forbidden, UserError
-from certexam.models import BulkVerification, BulkVerificationLine, User
+from certexam.models import BulkVerification, BulkVerificationLine, Certificate, User
 from certexam.models.user import AccountKind
 from certexam.services.certificates import keys
 from certexam.services.certificates.issue import find_by_number
@@ -38,6 +40,7 @@ from certexam.services.employers.staff_files import message, read_rows
 from certexam.services.platform import audit, clock
 
 SOURCE_NAME_MAX = 200
+_CHUNK = 500  # numbers per IN list: well under SQLite's and PostgreSQL's parameter limits
 
 
 @dataclass(frozen=True)
@@ -68,11 +71,23 @@ def _holder(out: VerifyOutcome) -> str:
     return f"{out.masked_zh} {out.masked_en}"
 
 
-def check_line(line: StaffLine, now: datetime, verification_keys: list[VerificationKey]) -> Shown:
-    """One line as the public verification shows it."""
+def register_entries(numbers: list[str]) -> dict[str, Certificate]:
+    """The register entries of well-formed numbers, by number: one query a chunk instead of one a line
+    (a 2,000-line list spent a quarter of its time on single reads)."""
+    found: dict[str, Certificate] = {}
+    wanted = sorted(set(numbers))
+    for start in range(0, len(wanted), _CHUNK):
+        stmt = select(Certificate).where(Certificate.number.in_(wanted[start:start + _CHUNK]))
+        found.update((cert.number, cert) for cert in db.session().scalars(stmt))
+    return found
+
+
+def check_line(line: StaffLine, now: datetime, verification_keys: list[VerificationKey],
+               register: Mapping[str, Certificate] | None = None) -> Shown:
+    """One line as the public verification shows it (`register`: entries read beforehand, by number)."""
     if line.problem is not None:
         return Shown(LineOutcome.MALFORMED)
-    cert = find_by_number(line.number)
+    cert = register.get(line.number) if register is not None else find_by_number(line.number)
     if cert is None:
         surname_matches(line.name, "")  # about the same work as a real check, as the public lookup does
         return Shown(LineOutcome.UNKNOWN)
@@ -109,8 +124,9 @@ def verify_staff_list(actor: User | None, filename: str, data: bytes, now: datet
     run = BulkVerification(organisation_id=org_id, user_id=actor.id, report_id=new_receipt_id(),
                            source_name=(filename or "staff list")[:SOURCE_NAME_MAX], line_count=len(lines),
                            valid_count=0, checked_at=now)
+    register = register_entries([line.number for line in lines if line.problem is None])
     for line in lines:
-        shown = check_line(line, now, public_keys)
+        shown = check_line(line, now, public_keys, register)
         run.lines.append(BulkVerificationLine(
             line_no=line.line_no, name_given=line.name[:200], number_given=line.number[:60],
             outcome=shown.outcome, problem=line.problem, certificate_id=shown.certificate_id,

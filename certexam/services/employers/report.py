@@ -17,8 +17,8 @@ from datetime import UTC
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from fpdf.enums import Align, TableBordersLayout, XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf import FPDF
+from fpdf.enums import Align, XPos, YPos
 
 from certexam.certpdf.render import LEVELS
 from certexam.domain.staff_list import LineOutcome, neutralise_cell
@@ -130,14 +130,66 @@ def _pdf_note(line: BulkVerificationLine) -> str:
     if line.status_since:
         parts.append(f"自 since {line.status_since.isoformat()}")
     if line.replaced_by:
-        parts.append(f"已由新证书替代 Replaced by {line.replaced_by}")
+        parts.append(f"已由新证书替代 Replaced by\n{line.replaced_by}")
     if line.problem:
         zh, en = PROBLEM_TEXT.get(line.problem, (line.problem, line.problem))
         parts.append(f"{zh} {en}")
     return "\n".join(parts)
 
 
-_WIDTHS = (10, 36, 48, 36, 42, 16, 20, 49)  # mm: landscape A4 less the margins, 257 mm
+_WIDTHS = (9, 34, 44, 30, 44, 14, 18, 64)  # mm: landscape A4 less the margins, 257 mm
+_HEADINGS = ("行\nLine", "姓名（提供）\nName given", "证书编号\nCertificate No.", "结论\nResult",
+             "持证人（公开核验所示）\nHolder as shown", "级别\nLevel", "发证日期\nIssued", "备注\nNote")
+_TABLE_PT, _TABLE_LINE_MM, _CELL_PAD_MM, _MAX_CELL_LINES = 7.5, 3.4, 0.8, 4
+_BOTTOM_MM = 15.0
+_HEADING_FILL, _RULE = (226, 232, 242), (190, 198, 212)
+
+
+def _fit(pdf: FPDF, text: str, width: float) -> list[str]:
+    """The text broken into lines that fit `width`, at spaces, or anywhere in a run without spaces (CJK).
+
+    fpdf2's own table measured every glyph of every cell again and again: a 2,000-line report took
+    about 25 s to lay out; breaking here once, word by word, takes about a second."""
+    out: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if pdf.get_string_width(candidate) <= width:
+                line = candidate
+                continue
+            if line:
+                out.append(line)
+            line = ""
+            for char in word:  # a word wider than the column: break it where it must
+                if pdf.get_string_width(line + char) > width and line:
+                    out.append(line)
+                    line = ""
+                line += char
+        out.append(line)
+    if len(out) > _MAX_CELL_LINES:
+        out = out[:_MAX_CELL_LINES - 1] + [out[_MAX_CELL_LINES - 1] + " …"]
+    return out
+
+
+def _table_row(pdf: FPDF, cells: list[str], fill: bool = False) -> None:
+    """One row of the table, starting a new page (with the headings again) when it does not fit."""
+    lines = [_fit(pdf, text, width - 2 * _CELL_PAD_MM) for text, width in zip(cells, _WIDTHS, strict=True)]
+    height = max(len(cell) for cell in lines) * _TABLE_LINE_MM + 2 * _CELL_PAD_MM
+    if pdf.get_y() + height > pdf.h - _BOTTOM_MM and not fill:
+        pdf.add_page()
+        _table_row(pdf, list(_HEADINGS), fill=True)
+    top, x = pdf.get_y(), pdf.l_margin
+    if fill:
+        pdf.set_fill_color(*_HEADING_FILL)
+        pdf.rect(x, top, sum(_WIDTHS), height, style="F")
+    for cell, width in zip(lines, _WIDTHS, strict=True):
+        for n, text in enumerate(cell):
+            pdf.text(x + _CELL_PAD_MM, top + _CELL_PAD_MM + (n + 0.8) * _TABLE_LINE_MM, text)
+        x += width
+    pdf.set_draw_color(*_RULE)
+    pdf.line(pdf.l_margin, top + height, pdf.l_margin + sum(_WIDTHS), top + height)
+    pdf.set_y(top + height)
 
 
 def render_report(run: BulkVerification, root_url: str) -> bytes:
@@ -147,7 +199,6 @@ def render_report(run: BulkVerification, root_url: str) -> bytes:
     pdf = start_document("证书批量核验报告", "Bulk certificate verification report",
                          f"证书批量核验报告 Bulk certificate verification report {run.report_id}", run.checked_at,
                          orientation="landscape")
-    pdf.set_auto_page_break(True, margin=15)
     pdf.set_font(FONT_FAMILY, size=9)
     counts = {o: sum(1 for line in run.lines if line.outcome is o) for o in LineOutcome}
     summary = "  ".join(f"{OUTCOME_TEXT[o][0]} {OUTCOME_TEXT[o][1]}: {n}" for o, n in counts.items() if n)
@@ -157,18 +208,16 @@ def render_report(run: BulkVerification, root_url: str) -> bytes:
         f"文件 File: {run.source_name}    行数 Lines: {run.line_count}\n{summary}"),
         align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
-    heading = FontFace(emphasis="NONE", fill_color=(226, 232, 242))
-    with pdf.table(col_widths=_WIDTHS, width=sum(_WIDTHS), text_align=Align.L, line_height=4.5,
-                   headings_style=heading, borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-                   padding=1) as table:
-        table.row(["行\nLine", "姓名（提供）\nName given", "证书编号\nCertificate No.", "结论\nResult",
-                   "持证人（公开核验所示）\nHolder as shown", "级别\nLevel", "发证日期\nIssued", "备注\nNote"])
-        for line in run.lines:
-            zh, en = OUTCOME_TEXT[line.outcome]
-            level = LEVELS.get(line.level, ("", ""))[0] if line.level else ""
-            table.row([str(line.line_no), line.name_given, line.number_given, f"{zh}\n{en}",
-                       line.holder_shown or "", level, line.issued_on.isoformat() if line.issued_on else "",
-                       _pdf_note(line)])
+    pdf.set_font(FONT_FAMILY, size=_TABLE_PT)
+    _table_row(pdf, list(_HEADINGS), fill=True)
+    for line in run.lines:
+        zh, en = OUTCOME_TEXT[line.outcome]
+        level = LEVELS.get(line.level, ("", ""))[0] if line.level else ""
+        _table_row(pdf, [str(line.line_no), line.name_given, line.number_given, f"{zh}\n{en}",
+                         line.holder_shown or "", level, line.issued_on.isoformat() if line.issued_on else "",
+                         _pdf_note(line)])
+    if pdf.get_y() + 30 > pdf.h - _BOTTOM_MM:
+        pdf.add_page()
     pdf.ln(4)
     pdf.set_font(FONT_FAMILY, size=8)
     pdf.multi_cell(0, 4.2, (
