@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from certexam import db
@@ -158,14 +158,14 @@ def delivery_log(org_id: int, limit: int = 50) -> list[LogLine]:
 def due_exists(now: datetime) -> bool:
     """One indexed read for the tick: is any event waiting to be sent and not being sent?"""
     sess = db.session()
-    found = sess.scalar(select(WatchEvent.id).where(*_due(now)).limit(1))
+    found = sess.scalar(select(WatchEvent.id).where(_due(now)).limit(1))
     sess.rollback()
     return found is not None
 
 
-def _due(now: datetime) -> tuple[object, ...]:
-    return (WatchEvent.state == DeliveryState.PENDING, WatchEvent.next_attempt_at <= now,
-            or_(WatchEvent.claimed_until.is_(None), WatchEvent.claimed_until < now))
+def _due(now: datetime) -> ColumnElement[bool]:
+    return and_(WatchEvent.state == DeliveryState.PENDING, WatchEvent.next_attempt_at <= now,
+                or_(WatchEvent.claimed_until.is_(None), WatchEvent.claimed_until < now))
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ class Job:
 @db.use_case
 def _claim(now: datetime) -> list[Job]:
     sess = db.session()
-    rows = list(sess.scalars(select(WatchEvent).where(*_due(now)).order_by(WatchEvent.id).limit(BATCH)
+    rows = list(sess.scalars(select(WatchEvent).where(_due(now)).order_by(WatchEvent.id).limit(BATCH)
                              .with_for_update(skip_locked=True)))
     jobs = []
     for ev in rows:
