@@ -39,6 +39,9 @@ VERDICT_LABELS = {
     VerdictCode.KEY_COMPROMISED: ("bad", _l("Not valid: compromised key"),
                                   _l("This certificate was signed with a key the issuing body has declared "
                                      "compromised. Ask the holder for a re-issued certificate.")),
+    VerdictCode.BACKDATED: ("bad", _l("Not valid: issue date precedes the signing key"),
+                            _l("The code is dated before the key that signed it existed: it was made later "
+                               "than it claims. Do not rely on this certificate.")),
     VerdictCode.INVALID_TOKEN: ("bad", _l("Not a valid certificate"),
                                 _l("The code is damaged, altered, or was not issued by the certification body.")),
 }

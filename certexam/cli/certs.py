@@ -13,6 +13,9 @@ from flask.cli import with_appcontext
 
 EXIT_INVALID = 1  # `certs verify`: checked, and not a valid certificate
 EXIT_UNUSABLE = 2  # `certs verify`: nothing to check against (no keys, unreadable file)
+EXIT_REVOKED = 3  # `certs verify`: revoked (the register, or a signed status list; issue 20.3)
+EXIT_SUSPENDED = 4  # `certs verify`: suspended
+EXIT_STATUS_UNKNOWN = 5  # `certs verify --jwks`: signature valid, but no fresh status list shows it in force
 
 
 def _now() -> datetime:
@@ -211,23 +214,40 @@ def certs_pdf_command(number: str, output: str) -> None:
 @click.option("--name", "names", multiple=True,
               help="The holder's name in Chinese or English, as told or as printed; checked against the "
                    "token's commitment (repeat for both names).")
+@click.option("--status-file", "status_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A saved signed status list (/.well-known/certexam/status/revocation or /suspension); "
+                   "repeat for both.")
+@click.option("--status-url", help="Fetch the status lists from this site (e.g. https://verify.example.org).")
+@click.option("--fetch-status", is_flag=True, help="Fetch the status lists from the host in the QR URL.")
 @with_appcontext
 def certs_verify_command(token: str | None, pdf_file: str | None, jwks_file: str | None,
-                         root_file: str | None, names: tuple[str, ...]) -> None:
-    """Check a token (or the URL from the QR code) or a PDF offline; exit 0 only if valid (and, with
-    --name, in that name)."""
+                         root_file: str | None, names: tuple[str, ...], status_files: tuple[str, ...],
+                         status_url: str | None, fetch_status: bool) -> None:
+    """Check a token (or the URL from the QR code) or a PDF offline.
+
+    With --jwks the status comes from the signed status lists, and VALID needs fresh ones. Exit status:
+    0 valid (and, with --name, in that name); 1 not valid (forged, altered, backdated, compromised key,
+    expired, wrong name); 2 nothing to check against; 3 revoked; 4 suspended; 5 signature valid but
+    status unknown (no status list, or one older than its validity).
+    """
     from certexam.services.certificates import offline as cert_offline
+    from certexam.services.certificates.offline_status import StatusSources
 
     if (token is None) == (pdf_file is None):
         raise click.UsageError("give either a TOKEN (or QR URL) or --pdf FILE")
     jwks: dict[str, Any] | None = None
     if jwks_file:
         jwks = json.loads(Path(jwks_file).read_text("utf-8"))
-    lines, ok = cert_offline.run(token, Path(pdf_file) if pdf_file else None, jwks,
-                                 Path(root_file) if root_file else None, names)
+    sources = StatusSources(tuple(Path(f).read_text("utf-8", "replace") for f in status_files), status_url,
+                            fetch_status)
+    lines, outcome = cert_offline.run(token, Path(pdf_file) if pdf_file else None, jwks,
+                                      Path(root_file) if root_file else None, names, sources)
     for line in lines:
         click.echo(line)
-    sys.exit(0 if ok is True else EXIT_INVALID if ok is False else EXIT_UNUSABLE)
+    sys.exit({cert_offline.Outcome.VALID: 0, cert_offline.Outcome.INVALID: EXIT_INVALID,
+              cert_offline.Outcome.UNUSABLE: EXIT_UNUSABLE, cert_offline.Outcome.REVOKED: EXIT_REVOKED,
+              cert_offline.Outcome.SUSPENDED: EXIT_SUSPENDED,
+              cert_offline.Outcome.STATUS_UNKNOWN: EXIT_STATUS_UNKNOWN}[outcome])
 
 
 # The PDF signers' commands (issue 20.6) live in their own module.

@@ -29,6 +29,7 @@ import base64
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Any
 
@@ -53,6 +54,7 @@ SIGNATURE1_CONTEXT = "Signature1"  # RFC 9052 s.4.4
 COORDINATE_BYTES = 32  # P-256: r and s are 32 bytes each (RFC 9053 s.2.1)
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551  # SEC 2, secp256r1 n
 MAX_TOKEN_CHARS = 1024  # far above any real token; bounds the work an attacker can ask for
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991: dates are Beijing dates
 _BASE32 = re.compile(r"[A-Z2-7]+")
 _BITS_PER_CHAR, _BITS_PER_BYTE = 5, 8
 # RFC 4648 base32 digits A-Z 2-7 spelt as Python's base-32 int digits 0-9 a-v.
@@ -77,6 +79,7 @@ class TokenCheck:
     reason: Reason
     kid: str | None = None
     claims: CertificateClaims | None = None
+    key_created_at: datetime | None = None  # the signing key's creation (JWK "nbf"), for the backdating rule
 
     @property
     def valid(self) -> bool:
@@ -89,6 +92,8 @@ class TokenCheck:
             reason=str(self.reason),
             number=self.claims.number if self.claims else None,
             expires_on=self.claims.expires_on if self.claims else None,
+            signed_on=self.claims.signed_on if self.claims else None,
+            key_created_on=self.key_created_at.astimezone(BEIJING).date() if self.key_created_at else None,
         )
 
 
@@ -204,7 +209,7 @@ def _verify(token: object, keys: Mapping[str, VerificationKey]) -> TokenCheck:
         claims = CertificateClaims.from_cbor(cbor2.loads(payload))
     except (ClaimsError, ValueError, cbor2.CBORDecodeError):
         return TokenCheck(Reason.BAD_PAYLOAD, kid=kid)
-    return TokenCheck(Reason.OK, kid=kid, claims=claims)
+    return TokenCheck(Reason.OK, kid=kid, claims=claims, key_created_at=key.created_at)
 
 
 def verify_token(token: str, keys: Iterable[VerificationKey] | Mapping[str, VerificationKey]) -> TokenCheck:

@@ -7,7 +7,8 @@ body once issued the certificate, not that it still stands, so a revoked or
 suspended certificate never shows as valid however good its signature
 (what-users-expect.md: "A revoked credential must never show as valid").
 
-Worst first: a bad token, then a register mismatch or missing entry, then
+Worst first: a bad token, then a backdated one (dated before its signing key
+existed, domain/backdating.py), then a register mismatch or missing entry, then
 revoked, suspended, expired, not yet issued, and only then valid.
 """
 
@@ -16,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+
+from certexam.domain.backdating import BACKDATED_REASON, is_backdated
 
 
 class CertStatus(StrEnum):
@@ -39,6 +42,7 @@ class VerdictCode(StrEnum):
     UNKNOWN = "unknown"  # no such certificate in the register
     MISMATCH = "mismatch"  # good signature, but the register holds a different certificate
     KEY_COMPROMISED = "key_compromised"  # signed with a key the body has declared compromised
+    BACKDATED = "backdated"  # good signature, but dated before its signing key existed (issue 20.4)
     INVALID_TOKEN = "invalid_token"  # noqa: S105 - forged, altered, truncated or unreadable
 
 
@@ -54,6 +58,8 @@ class SignatureCheck:
     reason: str  # the verifier's reason code; "ok" when valid
     number: str | None = None  # certificate number in the signed payload
     expires_on: date | None = None  # expiry in the signed payload, if any
+    signed_on: date | None = None  # the day the token says it was signed (issue date, or re-signing date)
+    key_created_on: date | None = None  # the day its key was created (JWK "nbf"), Asia/Shanghai
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,10 @@ def decide(signature: SignatureCheck | None, record: CertificateRecord | None, t
         if signature.reason == KEY_COMPROMISED_REASON:
             return Verdict(VerdictCode.KEY_COMPROMISED, detail=signature.reason)
         return Verdict(VerdictCode.INVALID_TOKEN, detail=signature.reason)
+    if signature is not None and signature.signed_on is not None and signature.key_created_on is not None \
+            and is_backdated(signature.signed_on, signature.key_created_on):
+        return Verdict(VerdictCode.BACKDATED, number=signature.number, since=signature.signed_on,
+                       detail=BACKDATED_REASON)
     signed_number = signature.number if signature is not None else None
     if record is None or record.status is CertStatus.UNKNOWN:
         return Verdict(VerdictCode.UNKNOWN, number=signed_number)

@@ -38,4 +38,8 @@ class Certificate(Base):
     key_id: Mapped[str] = mapped_column(String(32))  # the token key that signed it
     token: Mapped[str] = mapped_column(Text)  # the signed QR token (COSE_Sign1, base32)
     pdf_path: Mapped[str | None] = mapped_column(String(200))  # stored signed PDF, relative to instance/
+    # The certificate's bit in the status lists (issue 20.3, domain/status_bits.py), random and unique. Every
+    # row has one (issue, migration 0022); the column is nullable only because SQLite cannot add a NOT NULL
+    # column to a table others point at without copying it.
+    status_index: Mapped[int | None] = mapped_column(unique=True, index=True)
     created_at: Mapped[datetime]

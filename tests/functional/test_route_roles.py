@@ -52,6 +52,7 @@ UNDECORATED: dict[str, str] = {
     "tlog.consistency": PUBLIC, "tlog.entries": PUBLIC,  # the transparency log (issue 20.5)
     "certificates.issuer_profile": PUBLIC, "certificates.achievement": PUBLIC,  # Open Badges 3.0 (issue 20.7)
     "subsidies.public_notice": PUBLIC,  # the training subsidies' public notice (issue 23, rules s.4)
+    "certificates.status_list_document": PUBLIC,  # the signed status lists (issue 20.3)
 }
 ROLES = "roles"
 

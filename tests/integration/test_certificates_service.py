@@ -45,6 +45,9 @@ from tests.factories import PASSWORD as PASSWORD_FOR_SIGN_IN
 PASSPHRASE = "test passphrase 0123"
 PASSED = date(2026, 5, 20)
 ISSUED = date(2026, 7, 15)
+# The keys exist before the certificates the tests date ISSUED: a key created today signing a certificate
+# dated months ago is backdating, which verification rejects (issue 20.4, domain/backdating.py).
+KEYS_CREATED = datetime(2026, 1, 5, tzinfo=UTC)
 _admission = itertools.count(1)
 
 
@@ -55,7 +58,7 @@ def keyed_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
     monkeypatch.setenv(PASSPHRASE_ENV, PASSPHRASE)
     app = make_app(tmp_path, database_url, **config)
     with app.app_context():
-        keys.init_keys(None, datetime.now(UTC))
+        keys.init_keys(None, KEYS_CREATED)
     return app
 
 
@@ -285,7 +288,7 @@ def test_unknown_and_compromised_keys_are_rejected(app: Flask) -> None:
 def test_after_rotation_old_certificates_still_verify(app: Flask) -> None:
     old = issue(app, make_holder(app))
     with app.app_context():
-        new_kid = keys.rotate_keys(None, datetime.now(UTC))
+        new_kid = keys.rotate_keys(None, KEYS_CREATED + timedelta(days=30))
     new = issue(app, make_holder(app))
     with app.app_context():
         assert (old.key_id != new.key_id == new_kid)

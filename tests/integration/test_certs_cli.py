@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from certexam import db
 from certexam.cli.certs import (
     EXIT_INVALID,
+    EXIT_REVOKED,
     EXIT_UNUSABLE,
     certs_issue_command,
     certs_list_command,
@@ -168,6 +169,16 @@ def test_verify_pdf_exit_status(issued: tuple[Flask, list[Certificate]], tmp_pat
     assert changed.exit_code == EXIT_INVALID and "signature NOT valid" in changed.output
 
 
+def status_files(app: Flask, folder: Path) -> list[str]:
+    """The published status lists saved to files, as --status-file arguments (issue 20.3)."""
+    args = []
+    for purpose in ("revocation", "suspension"):
+        path = folder / f"{purpose}.jwt"
+        path.write_bytes(app.test_client().get(f"/.well-known/certexam/status/{purpose}").data)
+        args += ["--status-file", str(path)]
+    return args
+
+
 def test_offline_with_the_published_jwks_and_root(issued: tuple[Flask, list[Certificate]], tmp_path: Path) -> None:
     app, certs = issued
     client = app.test_client()
@@ -175,15 +186,16 @@ def test_offline_with_the_published_jwks_and_root(issued: tuple[Flask, list[Cert
     jwks.write_bytes(client.get("/.well-known/jwks.json").data)
     root = tmp_path / "root.pem"
     root.write_bytes(client.get("/.well-known/certexam-root.pem").data)
+    lists = status_files(app, tmp_path)
     pdf = Path(app.instance_path) / (certs[0].pdf_path or "")
-    offline = invoke(app, certs_verify_command, "--pdf", str(pdf), "--jwks", str(jwks), "--root", str(root))
+    offline = invoke(app, certs_verify_command, "--pdf", str(pdf), "--jwks", str(jwks), "--root", str(root), *lists)
     assert offline.exit_code == 0, offline.output
     assert "not consulted" in offline.output
     # A third party with only the published files and the console script: no database at all.
     env = {**os.environ, "CERTEXAM_INSTANCE_PATH": str(tmp_path / "empty-instance"), "LANG": "C.UTF-8"}
     env.pop(PASSPHRASE_ENV, None)
     proc = subprocess.run([str(Path(sys.executable).parent / "certexam"), "certs", "verify", certs[1].token,
-                           "--jwks", str(jwks)], env=env, capture_output=True, text=True, timeout=120)
+                           "--jwks", str(jwks), *lists], env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "verdict:     VALID" in proc.stdout and not (tmp_path / "empty-instance" / "keys").exists()
 
@@ -194,7 +206,7 @@ def test_revoked_and_compromised_fail(tmp_path: Path, monkeypatch: pytest.Monkey
     with app.app_context():
         cert_admin.change_status(None, revoked.number, cert_admin.REVOKE, "test")
     result = invoke(app, certs_verify_command, revoked.token)
-    assert result.exit_code == EXIT_INVALID and "REVOKED since" in result.output
+    assert result.exit_code == EXIT_REVOKED and "REVOKED since" in result.output
     jwks = tmp_path / "jwks.json"
     assert invoke(app, keys_compromise_command, kept.key_id, "--yes").exit_code == 0
     jwks.write_text(json.dumps(app.test_client().get("/.well-known/jwks.json").get_json()), "utf-8")
@@ -228,11 +240,12 @@ def test_offline_name_check_against_the_commitment(issued: tuple[Flask, list[Cer
     jwks = tmp_path / "jwks.json"
     jwks.write_bytes(app.test_client().get("/.well-known/jwks.json").data)
     token = certs[0].token  # Li Ming, 李明
-    plain = invoke(app, certs_verify_command, token, "--jwks", str(jwks))
+    lists = status_files(app, tmp_path)
+    plain = invoke(app, certs_verify_command, token, "--jwks", str(jwks), *lists)
     assert plain.exit_code == 0 and "not in the token" in plain.output and "Li Ming" not in plain.output
     for names in (["ming li"], ["李明"], ["李明", "LI MING"]):
         args = [a for name in names for a in ("--name", name)]
-        ok = invoke(app, certs_verify_command, token, "--jwks", str(jwks), *args)
+        ok = invoke(app, certs_verify_command, token, "--jwks", str(jwks), *lists, *args)
         assert ok.exit_code == 0 and ok.output.count("matches the certificate") == len(names), ok.output
     wrong = invoke(app, certs_verify_command, token, "--jwks", str(jwks), "--name", "Wang Fang")
     assert wrong.exit_code == EXIT_INVALID and "does NOT match" in wrong.output and "NAME MISMATCH" in wrong.output

@@ -31,7 +31,7 @@ from certexam.domain.identity import NAME_EN_MAX, NAME_ZH_MAX
 from certexam.domain.verdict import CertStatus
 from certexam.errors import NotFound, UserError
 from certexam.models import Certificate, LevelPass, Registration, Sitting, User
-from certexam.services.certificates import events, keys
+from certexam.services.certificates import events, keys, status_list
 from certexam.services.certificates.pdf import attach_pdf
 from certexam.services.platform import audit, clock
 
@@ -135,13 +135,15 @@ def new_certificate(sess: Session, actor: User | None, req: IssueRequest, token_
     if last >= MAX_SERIAL:
         raise UserError(_("No certificate numbers are left for this level and year."))
     number = format_number(req.level, year, last + 1)
-    claims = CertificateClaims.for_holder(number, name_zh, name_en, req.issued_on, req.direction)
+    index = status_list.allocate_index(sess)
+    claims = CertificateClaims.for_holder(number, name_zh, name_en, req.issued_on, req.direction,
+                                          status_index=index)
     cert = Certificate(
         number=number, user_id=req.user_id, level=req.level, year=year, serial=last + 1,
         direction=req.direction, sitting_id=req.sitting_id, passed_on=req.passed_on,
         issued_on=req.issued_on, expires_on=None, holder_name_zh=name_zh, holder_name_en=name_en,
         holder_name_family=name_family, photo_path=photo_path, status=CertStatus.VALID, key_id=token_key.kid,
-        token=sign_token(claims, token_key), created_at=clock.now())
+        token=sign_token(claims, token_key), created_at=clock.now(), status_index=index)
     sess.add(cert)
     sess.flush()
     audit.record(sess, "certificate.issue", "certificate", cert.id, actor_id=actor.id if actor else None,

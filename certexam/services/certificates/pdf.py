@@ -98,9 +98,16 @@ def current_token(cert: Certificate, issuing: keys.IssuingKeys) -> tuple[str, st
     check = verify_token(cert.token, keys.verification_keys())
     if check.claims is None or check.claims.version != 1:
         return cert.token, cert.key_id
-    claims = CertificateClaims.for_holder(cert.number, cert.holder_name_zh, cert.holder_name_en, cert.issued_on,
-                                          cert.direction, cert.expires_on)
-    return sign_token(claims, issuing.token_key), issuing.token_key.kid
+    return sign_token(resigned_claims(cert, clock.today()), issuing.token_key), issuing.token_key.kid
+
+
+def resigned_claims(cert: Certificate, today: date) -> CertificateClaims:
+    """Fresh version-2 claims for a register row whose token is signed again today under the active key: its
+    status-list index (issue 20.3), and today as the re-signing day, since the key may be newer than the
+    issue date and a token dated before its key is rejected as backdated (issue 20.4)."""
+    return CertificateClaims.for_holder(cert.number, cert.holder_name_zh, cert.holder_name_en, cert.issued_on,
+                                        cert.direction, cert.expires_on, status_index=cert.status_index,
+                                        resigned_on=today if today > cert.issued_on else None)
 
 
 def store_pdf(cert: Certificate, issuing: keys.IssuingKeys) -> str:

@@ -87,7 +87,7 @@ def outcome_for(check: TokenCheck, cert: Certificate | None, now: datetime,
     base = VerifyOutcome(verdict, now, check.valid, str(check.reason), check.kid,
                          number=verdict.number)
     if cert is None or verdict.code in (VerdictCode.INVALID_TOKEN, VerdictCode.KEY_COMPROMISED,
-                                        VerdictCode.MISMATCH, VerdictCode.UNKNOWN):
+                                        VerdictCode.BACKDATED, VerdictCode.MISMATCH, VerdictCode.UNKNOWN):
         return base
     matched = _name_check(check, cert, typed_name)
     replaced = None
