@@ -129,6 +129,11 @@ def _codepoints(font: FontFile) -> frozenset[int]:
         face.close()
 
 
+def coverage(font: FontFile) -> frozenset[int]:
+    """The code points the font has a glyph for (read once per font)."""
+    return _codepoints(font)
+
+
 def check_coverage(font: FontFile, text: str) -> None:
     """Raise :class:`MissingGlyphs` if ``text`` uses a character the font lacks.
 

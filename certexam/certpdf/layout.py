@@ -12,7 +12,7 @@ import io
 from collections.abc import Sequence
 
 from fpdf import FPDF
-from fpdf.enums import Align, TextMode, WrapMode, XPos, YPos
+from fpdf.enums import Align, MethodReturnValue, TextMode, WrapMode, XPos, YPos
 
 PT_PER_MM = 72 / 25.4
 PAGE_W, PAGE_H = 210.0, 297.0  # A4 portrait, ISO 216
@@ -101,15 +101,41 @@ class Canvas:
                 pdf.set_draw_color(*color)
                 pdf.set_line_width(EMPHASIS_STROKE_PT)
                 pdf.text_mode = TextMode.FILL_STROKE
-            pdf.text(pt(left), pt(y), text)
+            runs = self.runs(text)
+            if len(runs) == 1:
+                pdf.text(pt(left), pt(y), text)
+            else:  # a name with a character of its own font (render._add_fonts): one run per font
+                size_now, at = pdf.font_size_pt, left
+                for family, part in runs:
+                    pdf.set_font(family, size=size_now)
+                    pdf.text(pt(at), pt(y), part)
+                    at += pdf.get_string_width(part) / PT_PER_MM
         return width
 
+    def runs(self, text: str) -> list[tuple[str, str]]:
+        """`text` cut where the font changes: the main face, or a fallback font for a glyph it lacks."""
+        cmap: dict[int, str] = getattr(self.pdf.fonts[self.family.lower()], "cmap", {})
+        out: list[tuple[str, str]] = []
+        for ch in text:
+            family = self.family
+            if ord(ch) not in cmap and not ch.isspace():
+                family = self.pdf.get_fallback_font(ch) or self.family
+            if out and out[-1][0] == family:
+                out[-1] = (family, out[-1][1] + ch)
+            else:
+                out.append((family, ch))
+        return out
+
     def paragraph(self, x: float, y: float, w: float, text: str, *, size: float, line: float,
-                  color: tuple[int, int, int], align: Align) -> float:
-        """Write word-wrapped text in a box from (x, y); return the y below it."""
+                  color: tuple[int, int, int], align: Align, draw: bool = True) -> float:
+        """Write word-wrapped text in a box from (x, y); return the y below it (only that: not `draw`)."""
         pdf = self.pdf
         with pdf.local_context():
             pdf.set_font(self.family, size=size)
+            if not draw:
+                height = pdf.multi_cell(pt(w), pt(line), text, align=align, wrapmode=WrapMode.WORD,
+                                        dry_run=True, output=MethodReturnValue.HEIGHT)
+                return y + float(height) / PT_PER_MM  # type: ignore[arg-type]  # a float with output=HEIGHT
             pdf.set_text_color(*color)
             pdf.set_xy(pt(x), pt(y))
             pdf.multi_cell(pt(w), pt(line), text, align=align, wrapmode=WrapMode.WORD,
@@ -188,36 +214,37 @@ class Canvas:
         reach the divider, the band is drawn again a little tighter. Returns the y below the statement."""
         bottom = DIVIDER_Y
         for scale in HOLDER_SCALES:
-            with self.pdf.offset_rendering():  # measured on a scratch page, nothing is drawn
-                bottom = self._holder(name_zh, name_en, lines_zh, sentence_en, beside_photo, scale)
+            # Measured without drawing (issue 20.8: fpdf2's scratch page copied the whole document)
+            bottom = self._holder(name_zh, name_en, lines_zh, sentence_en, beside_photo, scale, draw=False)
             if bottom <= DIVIDER_Y - HOLDER_CLEARANCE:
                 break
         self._holder(name_zh, name_en, lines_zh, sentence_en, beside_photo, scale)
         return bottom
 
     def _holder(self, name_zh: str, name_en: str, lines_zh: Sequence[str], sentence_en: str,
-                beside_photo: bool, scale: float) -> float:
+                beside_photo: bool, scale: float, draw: bool = True) -> float:
         left = TEXT_X if beside_photo else LEFT
         width = RIGHT - left
         x, align = (left, "L") if beside_photo else (CENTRE_X, "C")
-        self.text(x, HOLDER_TOP + 4, INTRO, 10.5, GREY, align=align)
+        text = self.text if draw else (lambda *_args, **_kwargs: 0.0)
+        text(x, HOLDER_TOP + 4, INTRO, 10.5, GREY, align=align)
         zh_size, zh_lines = self.fit_lines(name_zh, 26, NAME_ZH_MIN_PT * scale, width, NAME_ZH_LINES, spacing=4.0)
         y = HOLDER_TOP + 17
         for line in zh_lines:
-            self.text(x, y, line, zh_size, NAVY, align=align, spacing=4.0 * zh_size / 26, emphasis=True,
+            text(x, y, line, zh_size, NAVY, align=align, spacing=4.0 * zh_size / 26, emphasis=True,
                       max_width=width)
             y += zh_size / PT_PER_MM * LINE_FACTOR
         en_size, en_lines = self.fit_lines(name_en, 15, NAME_EN_MIN_PT * scale, width, NAME_EN_LINES, spacing=0.3)
         y += 9 * scale - zh_size / PT_PER_MM * LINE_FACTOR
         for line in en_lines:
-            self.text(x, y, line, en_size, NAVY, align=align, spacing=0.3, max_width=width)
+            text(x, y, line, en_size, NAVY, align=align, spacing=0.3, max_width=width)
             y += en_size / PT_PER_MM * LINE_FACTOR
         y += 10 * scale - en_size / PT_PER_MM * LINE_FACTOR
         for line in lines_zh:
-            self.text(x, y, line, 11.5 * scale, INK, align=align, spacing=0.3, max_width=width)
+            text(x, y, line, 11.5 * scale, INK, align=align, spacing=0.3, max_width=width)
             y += 6.2 * scale
         return self.paragraph(left, y - 3 * scale, width, sentence_en, size=9.8 * scale, line=4.9 * scale,
-                              color=GREY, align=Align.L if beside_photo else Align.C)
+                              color=GREY, align=Align.L if beside_photo else Align.C, draw=draw)
 
     def photo(self, jpeg: bytes) -> None:
         """The registration photo, in a thin gold frame."""

@@ -11,15 +11,15 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from fpdf import FPDF
+from fpdf.output import OutputProducer
+from fpdf.syntax import PDFString
 from PIL import Image, ImageOps
-from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.pdf_utils.writer import copy_into_new_writer
 
-from certexam.certpdf import layout
-from certexam.certpdf.fonts import FontFile, check_coverage, find_cjk_font, is_collection
+from certexam.certpdf import fontcache, layout
+from certexam.certpdf.fonts import FontFile, check_coverage, coverage, find_cjk_font
 from certexam.certpdf.qr import qr_matrix
 
 LEVELS: dict[int, tuple[str, str]] = {
@@ -116,8 +116,12 @@ def detail_rows(data: CertificatePrint) -> list[tuple[str, str, str, str]]:
 
 def all_text(data: CertificatePrint) -> str:
     """Every string the page prints, for the font coverage check."""
-    parts = [*layout.FIXED_TEXTS, data.holder_name_zh, data.holder_name_en,
-             data.issuer_name_zh, data.issuer_name_en]
+    return data.holder_name_zh + data.holder_name_en + common_text(data)
+
+
+def common_text(data: CertificatePrint) -> str:
+    """What the page prints besides the holder's names: the same for many certificates."""
+    parts = [*layout.FIXED_TEXTS, data.issuer_name_zh, data.issuer_name_en]
     lines_zh, sentence_en = statement(data)
     parts += [*lines_zh, sentence_en]
     for row in detail_rows(data):
@@ -132,8 +136,15 @@ def prepare_photo(photo: bytes) -> bytes:
     a large upload from bloating every certificate.
     """
     with Image.open(io.BytesIO(photo)) as original:
-        upright = ImageOps.exif_transpose(original).convert("RGB")
-    fitted = ImageOps.fit(upright, layout.PHOTO_PIXELS, method=Image.Resampling.LANCZOS)
+        # A JPEG decodes straight at 1/2, 1/4 or 1/8 size when twice the frame's pixels remain (issue
+        # 20.8: a phone's 12-megapixel photo otherwise decodes whole), and nothing is copied in vain.
+        original.draft("RGB", (layout.PHOTO_PIXELS[0] * 2, layout.PHOTO_PIXELS[1] * 2))
+        ImageOps.exif_transpose(original, in_place=True)
+        upright = original if original.mode == "RGB" else original.convert("RGB")
+        factor = min(upright.width // layout.PHOTO_PIXELS[0], upright.height // layout.PHOTO_PIXELS[1])
+        if factor > 1:  # box-average down to 1-2x the frame first: LANCZOS over every pixel cost 2-3x more
+            upright = upright.reduce(factor)
+        fitted = ImageOps.fit(upright, layout.PHOTO_PIXELS, method=Image.Resampling.LANCZOS)
     out = io.BytesIO()
     fitted.save(out, format="JPEG", quality=PHOTO_JPEG_QUALITY)
     return out.getvalue()
@@ -147,13 +158,7 @@ def render_certificate_pdf(data: CertificatePrint, font: FontFile | None = None)
     pdf = FPDF(orientation="portrait", unit="pt", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_margins(0, 0, 0)
-    pdf.add_font(_FONT_FAMILY, "", str(font.path),
-                 collection_font_number=font.face_index if is_collection(font) else 0)
-    # Recomputing the CFF FontBBox runs every kept glyph program again: about a
-    # quarter of the render time, for a box the PDF font descriptor already has.
-    face = getattr(pdf.fonts[_FONT_FAMILY.lower()], "ttfont", None)
-    if face is not None:
-        face.recalcBBoxes = False
+    _add_fonts(pdf, font, data)
     pdf.set_lang("zh-CN")
     pdf.set_title(f"深港澳金融科技师证书 / Shenzhen-Hong Kong-Macau FinTech Professional Certificate {data.number}")
     pdf.set_subject(data.number)
@@ -174,22 +179,36 @@ def render_certificate_pdf(data: CertificatePrint, font: FontFile | None = None)
     canvas.qr(matrix)
     canvas.issuer(data.issuer_name_zh, data.issuer_name_en,
                   date_zh(data.issue_date), date_en(data.issue_date))
-    return _with_verify_url(bytes(pdf.output()), data.verify_url)
+    pdf.verify_url = data.verify_url  # type: ignore[attr-defined]  # read by _Producer
+    return bytes(pdf.output(output_producer_class=_Producer))
 
 
-def _with_verify_url(pdf: bytes, url: str) -> bytes:
-    """Add the verify URL as a custom document-info entry (fpdf2 has no API for that).
+def _add_fonts(pdf: FPDF, font: FontFile, data: CertificatePrint) -> None:
+    """The page's fonts, made once per process (issue 20.8, certpdf/fontcache.py): the common glyphs
+    as the main face, and each character of the names that it lacks as a one-glyph fallback font."""
+    glyphs = fontcache.glyph_fonts(font, coverage(font))
+    base_path, base_covers = glyphs.base(common_text(data))
+    fontcache.add_prebuilt_font(pdf, _FONT_FAMILY, base_path)
+    extra = sorted({ord(ch) for ch in data.holder_name_zh + data.holder_name_en}
+                   - base_covers - {ord(ch) for ch in " \t"})
+    families = []
+    for codepoint in extra:
+        family = f"{_FONT_FAMILY}-{codepoint:x}"
+        fontcache.add_prebuilt_font(pdf, family, glyphs.single(codepoint))
+        families.append(family)
+    if families:
+        pdf.set_fallback_fonts(families, exact_match=False)
 
-    pyHanko rewrites the file as one clean revision, so the signature that
-    follows is the document's only incremental update.
+
+class _Producer(OutputProducer):
+    """fpdf2's writer, with the verify URL as a custom document-info entry (fpdf2 has no API for that).
+
+    Added as fpdf2 writes the file, not by a pyHanko rewrite afterwards (issue 20.8: that was a fifth of
+    the rendering time); the signature that follows is still the document's only incremental update.
     """
-    reader = PdfFileReader(io.BytesIO(pdf))
-    info = generic.DictionaryObject()  # type: ignore[no-untyped-call]
-    # fpdf2's info entries are plain strings and dates: safe to copy by value.
-    for key, value in reader.trailer_view["/Info"].items():
-        info[generic.NameObject(key)] = value.get_object()
-    info[generic.NameObject(VERIFY_URL_INFO_KEY)] = generic.TextStringObject(url)
-    writer = copy_into_new_writer(reader, writer_kwargs={"info": info})
-    out = io.BytesIO()
-    writer.write(out)  # type: ignore[no-untyped-call]
-    return out.getvalue()
+
+    def _add_info(self) -> Any:
+        info: Any = super()._add_info()
+        # fpdf2 names each entry after the attribute in CamelCase: certexam_verify_u_r_l -> /CertexamVerifyURL
+        info.certexam_verify_u_r_l = PDFString(getattr(self.fpdf, "verify_url"), encrypt=True)  # noqa: B009
+        return info

