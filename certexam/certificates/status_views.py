@@ -11,6 +11,7 @@ from certexam.certificates import bp
 from certexam.config import verify_origin
 from certexam.crypto.keystore import KeyStoreError
 from certexam.crypto.status_list import CACHE_MAX_AGE, MEDIA_TYPE, PURPOSES, STATUS_PATH_PREFIX
+from certexam.services.certificates import credential as cert_credential
 from certexam.services.certificates import status_list
 from certexam.services.platform import clock
 
@@ -28,7 +29,8 @@ def status_list_document(purpose: str) -> Any:
         abort(404)
     base = site_base_url()
     try:
-        signed = status_list.signed_list(purpose, base, base, clock.now())
+        # The lists' issuer is the Open Badges credentials' issuer (issue 20.7): verifiers bind the two.
+        signed = status_list.signed_list(purpose, base, cert_credential.issuer().id, clock.now())
     except KeyStoreError:
         current_app.logger.exception("cannot sign the %s status list", purpose)
         abort(503)
