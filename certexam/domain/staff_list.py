@@ -107,7 +107,10 @@ def _header_key(text: str) -> str:
 
 
 def _tidy(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).split())
+    """NFKC, white space collapsed, and no control or format characters (a right-to-left override in
+    a name would show the report's cell in another order than it was given)."""
+    text = unicodedata.normalize("NFKC", text)
+    return " ".join("".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf") or c.isspace()).split())
 
 
 def read_staff_list(rows: list[list[str]]) -> list[StaffLine]:

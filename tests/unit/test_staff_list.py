@@ -76,6 +76,13 @@ def test_malformed_lines_are_reported_not_refused_and_blank_lines_skipped() -> N
                    (8, None), (9, "no_number")]
 
 
+def test_control_and_bidi_characters_leave_the_name() -> None:
+    (line,) = read_staff_list([["name", "number"], ["\u202eCHAN\x01 Tai\tMan\u200b", GOOD]])
+    assert (line.name, line.problem) == ("CHAN Tai Man", None)
+    (line,) = read_staff_list([["name", "number"], ["\x07\u202e", GOOD]])
+    assert line.problem == "no_name"
+
+
 def test_a_huge_cell_refuses_the_file() -> None:
     with pytest.raises(StaffListError) as caught:
         read_staff_list([["name", "number"], ["A" * 1001, GOOD]])
