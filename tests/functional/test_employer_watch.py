@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from certexam import db
 from certexam.errors import Conflict
@@ -392,3 +392,18 @@ def test_outbox_claim_and_keys_on_each_database(tmp_path: Any, monkeypatch: pyte
         assert event.state == DeliveryState.DELIVERED and event.mailed_at is not None
     finally:
         app.extensions["certexam.engine"].dispose()
+
+
+def test_each_employer_account_is_mailed_in_its_own_language(site: Site) -> None:
+    cert, employer = site.new_cert(), staff(site.app, Role.EMPLOYER)
+    with site.app.app_context():
+        db.session().execute(update(User).where(User.id == employer.id).values(locale="pt"))
+        db.session().commit()
+        assert employer.organisation_id is not None
+        watch_service.add(employer.organisation_id, employer, cert.number, "Wang Fang")
+        cert_admin.change_status(site.officer, cert.number, "suspend", "x")
+        mail.outbox().clear()
+        webhooks.deliver_due(datetime.now(UTC) + timedelta(seconds=1))
+        (message,) = [m for m in mail.outbox() if m.to == employer.email]
+    assert message.subject == f"Certificado {cert.number}: certificate.suspended"
+    assert message.body.startswith("Um certificado da lista de acompanhamento")

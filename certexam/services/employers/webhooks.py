@@ -20,12 +20,15 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from certexam import db
 from certexam.domain import webhooks as W
+from certexam.domain.locales import DEFAULT as DEFAULT_LOCALE
+from certexam.domain.locales import SUPPORTED
 from certexam.errors import UserError
 from certexam.models import (
     AccountKind,
@@ -176,7 +179,7 @@ class Job:
     body: bytes
     url: str | None
     secret: str | None
-    mail_to: tuple[str, ...]  # empty once mailed
+    mail_to: tuple[tuple[str, str | None], ...]  # (address, the account's language); empty once mailed
     attempts: int
 
 
@@ -189,9 +192,9 @@ def _claim(now: datetime) -> list[Job]:
     for ev in rows:
         ev.claimed_until = now + CLAIM
         endpoint = endpoint_of(ev.organisation_id)
-        to: tuple[str, ...] = ()
+        to: tuple[tuple[str, str | None], ...] = ()
         if ev.mailed_at is None:
-            to = tuple(sess.scalars(select(User.email).where(
+            to = tuple((email, locale) for email, locale in sess.execute(select(User.email, User.locale).where(
                 User.organisation_id == ev.organisation_id, User.role == AccountKind.EMPLOYER,
                 User.active.is_(True)).order_by(User.id)))
         jobs.append(Job(ev.id, ev.number, ev.event, ev.body.encode("utf-8"), endpoint.url if endpoint else None,
@@ -269,13 +272,15 @@ def _record(job: Job, answer: Answer | None, mailed: bool, now: datetime) -> Non
 
 
 def _mail(job: Job) -> bool:
+    """Each employer account in its own language (the worker has no request to take one from)."""
     if not job.mail_to:
         return False
-    subject = _("Certificate %(number)s: %(event)s", number=job.number, event=job.event)
-    text = _("A certificate on your organisation's watch list has changed.\n\n%(body)s\n\n"
-             "See the watch list in the employer portal for the delivery log.",
-             body=job.body.decode("utf-8"))
-    for to in job.mail_to:
+    for to, locale in job.mail_to:
+        with force_locale(locale if locale in SUPPORTED else DEFAULT_LOCALE):
+            subject = _("Certificate %(number)s: %(event)s", number=job.number, event=job.event)
+            text = _("A certificate on your organisation's watch list has changed.\n\n%(body)s\n\n"
+                     "See the watch list in the employer portal for the delivery log.",
+                     body=job.body.decode("utf-8"))
         mail.send(to, subject, text)
     return True
 
