@@ -59,7 +59,7 @@ class LineOutcome(StrEnum):
     REVOKED = "revoked"  # with the replacement's number when it was re-issued
     EXPIRED = "expired"
     NOT_YET_VALID = "not_yet_valid"
-    NAME_MISMATCH = "name_mismatch"  # the holder's family name is in the name, the whole name is not
+    NAME_MISMATCH = "name_mismatch"  # the name starts or ends with the holder's family name, but is not the name
     UNKNOWN = "unknown"  # no certificate with this number and name, as the public lookup says
     UNCONFIRMED = "unconfirmed"  # the register and the signature disagree: ask the body
     MALFORMED = "malformed"  # no name, or not a certificate number
@@ -168,8 +168,8 @@ declared compromised, a register that differs from the token) is UNCONFIRMED."""
 
 def line_outcome(verdict: str | None, name_matches: bool, family_name_given: bool) -> LineOutcome:
     """A well-formed line's outcome from the public verdict (None: the number is not in the register),
-    whether the name given is the holder's whole name (Chinese or English), and whether one of its words
-    is the holder's family name.
+    whether the name given is the holder's whole name (Chinese or English), and whether its first or last
+    words are the holder's family name (family_name_candidates).
 
     The public lookup (services/certificates/verify.lookup) answers only to a number with its holder's
     family name, and says "no certificate matches" to a wrong one without telling whether the number
@@ -188,9 +188,24 @@ def line_outcome(verdict: str | None, name_matches: bool, family_name_given: boo
 _NAME_WORDS = re.compile(r"[\s,，、·]+")
 
 
-def name_words(name: str) -> list[str]:
-    """The words of a typed name, each of which the public lookup could be given as the family name."""
-    return [w for w in _NAME_WORDS.split(name) if w]
+MAX_FAMILY_WORDS = 3  # "AU YEUNG", "de Sousa Lopes": longer family names are not written
+
+
+def family_name_candidates(name: str) -> list[str]:
+    """The parts of a typed name that may be the holder's family name: its first or last one to three
+    words ("CHAN, Siu Ming", "Ana de Sousa"), each to be given to the public lookup's family-name check.
+
+    Only the two ends count, as a family name is written first (Chinese order) or last (Western
+    order): a "name" listing a hundred common surnames tests two of them, not a hundred, so one line
+    probes no more than two lookups would."""
+    words = [w for w in _NAME_WORDS.split(name) if w]
+    out: list[str] = []
+    for n in range(1, min(MAX_FAMILY_WORDS, len(words)) + 1):
+        for part in (words[:n], words[-n:]):
+            text = " ".join(part)
+            if text not in out:
+                out.append(text)
+    return out
 
 
 def neutralise_cell(text: str) -> str:

@@ -11,8 +11,8 @@ from certexam.domain.staff_list import (
     StaffListError,
     csv_rows,
     decode_csv,
+    family_name_candidates,
     line_outcome,
-    name_words,
     neutralise_cell,
     read_staff_list,
 )
@@ -115,10 +115,13 @@ def test_line_outcome(verdict: str | None, whole: bool, family: bool, expected: 
     assert line_outcome(verdict, whole, family) is expected
 
 
-def test_name_words_split_on_spaces_and_commas() -> None:
-    assert name_words("CHAN, Siu Ming") == ["CHAN", "Siu", "Ming"]
-    assert name_words("欧阳·明华、X") == ["欧阳", "明华", "X"]
-    assert name_words("  ") == []
+def test_the_family_name_is_looked_for_at_either_end_of_the_name_only() -> None:
+    assert family_name_candidates("CHAN, Siu Ming") == ["CHAN", "Ming", "CHAN Siu", "Siu Ming", "CHAN Siu Ming"]
+    assert family_name_candidates("欧阳·明华、X") == ["欧阳", "X", "欧阳 明华", "明华 X", "欧阳 明华 X"]
+    assert family_name_candidates("Ana Maria de Sousa Lopes")[-2:] == ["Ana Maria de", "de Sousa Lopes"]
+    many = " ".join(["WONG", "LI", "ZHANG", "LIU", "CHEN", "YANG", "HUANG", "ZHAO"])
+    assert not {"LI", "ZHANG", "LIU", "CHEN", "YANG", "HUANG"} & set(family_name_candidates(many))
+    assert family_name_candidates("  ") == []
 
 
 @pytest.mark.parametrize(("cell", "safe"), [

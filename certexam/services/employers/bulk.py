@@ -25,8 +25,8 @@ from certexam.domain.staff_list import (
     LineOutcome,
     StaffLine,
     StaffListError,
+    family_name_candidates,
     line_outcome,
-    name_words,
     read_staff_list,
 )
 from certexam.errors import Forbidden, UserError
@@ -91,7 +91,7 @@ def check_line(line: StaffLine, now: datetime, verification_keys: list[Verificat
     if cert is None:
         surname_matches(line.name, "")  # about the same work as a real check, as the public lookup does
         return Shown(LineOutcome.UNKNOWN)
-    family = any(surname_matches(word, cert.holder_name_family) for word in name_words(line.name))
+    family = any(surname_matches(part, cert.holder_name_family) for part in family_name_candidates(line.name))
     out = outcome_for(verify_token(cert.token, verification_keys), cert, now, line.name)
     # The token's commitment answers when outcome_for checked the name; for a verdict it stops at (a bad
     # token, a register mismatch) the register's names answer, as they do for a version-1 token.
