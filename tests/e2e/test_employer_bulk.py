@@ -4,6 +4,7 @@ validates."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -24,6 +25,7 @@ from tests.integration.test_certificates_service import issue, keyed_app, make_h
 
 pytestmark = pytest.mark.browser
 
+SHOTS = os.environ.get("SCREENSHOTS_DIR")  # a folder: save the results page there
 LINES = 40
 REVOKED_LINE, UNKNOWN_LINE = 12, 31  # file lines (the header is line 1)
 
@@ -72,6 +74,8 @@ def test_an_employer_verifies_a_forty_line_staff_list(live_server: Any, page: An
     expect(page.locator(f"#line-{UNKNOWN_LINE}")).to_have_attribute("data-outcome", "unknown")
     expect(page.locator(f"#line-{REVOKED_LINE}")).to_contain_text(revoked_number)
     expect(page.locator("#line-2")).to_contain_text("员工02 STAFF Member 02")  # the whole name confirms it
+    if SHOTS:
+        page.screenshot(path=str(Path(SHOTS) / "employer-bulk-results.png"), full_page=False)
 
     with page.expect_download() as download:
         page.locator("#report-pdf").click()

@@ -143,7 +143,7 @@ def test_each_line_gets_its_public_result_and_the_csv_report(any_site: Site) -> 
     assert f"/employer/verifications/{run_id}/report.pdf" in history and "staff.csv" in history
     csv_resp = client.get(f"/employer/verifications/{run_id}/report.csv", headers=EN)
     assert csv_resp.status_code == 200 and csv_resp.mimetype == "text/csv"
-    assert csv_resp.data.startswith(b"\xef\xbb\xbfLine,Name given,Certificate number,Result,")
+    assert csv_resp.data.startswith(b"\xef\xbb\xbfLine,Name given,Certificate number,Verification result,")
     text = csv_resp.data.decode("utf-8-sig")
     table = list(csv.reader(io.StringIO(text)))
     assert len(table) == 11 and table[10][:2] == ["11", "'=HYPERLINK(\"http://evil.example\")"]  # shown as text

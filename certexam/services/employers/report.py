@@ -105,7 +105,7 @@ def row(line: BulkVerificationLine) -> Row:
 
 
 def headers() -> list[str]:
-    return [_("Line"), _("Name given"), _("Certificate number"), _("Result"),
+    return [_("Line"), _("Name given"), _("Certificate number"), _("Verification result"),
             _("Holder (as public verification shows)"), _("Certificate status"), _("Level"), _("Date of issue"),
             _("Status since"), _("Replaced by"), _("Note")]
 
