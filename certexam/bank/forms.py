@@ -89,6 +89,10 @@ def item_word(key: str, lang: str) -> str:
         return str(ITEM_WORDS[key])
 
 
+READ_AGAIN = _l("The action could not be read. Reload the page and try again.")
+REVIEWED = _l("Reviewed")
+
+
 def item_language(wanted: str, available: Sequence[str]) -> str:
     """The language to show an item in for a reader of ``wanted`` (issue 22: the configured fallback
     order, ITEM_LANGUAGE_FALLBACK, else domain/locales.FALLBACK)."""

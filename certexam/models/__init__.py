@@ -11,7 +11,7 @@ from certexam.models.attempt import (
     SubmitReason,
 )
 from certexam.models.audit import AuditEntry, AuditHead
-from certexam.models.bank import BankItem, BankItemVersion
+from certexam.models.bank import BankItem, BankItemVersion, ItemTranslation
 from certexam.models.bonus import (
     BonusApplication,
     BudgetYear,
@@ -63,7 +63,8 @@ from certexam.models.watch import (
 __all__ = [
     "ApiToken", "Attempt", "AttemptEvent", "AttemptItem", "AttemptKind", "AttemptStatus", "SubmitReason", "BlueprintRecord", "Certificate", "ExamBan", "LevelPass", "Registration", "Response",
     "Sitting", "SittingPaper", "BulkVerification", "BulkVerificationLine",
-    "AuditEntry", "AuditHead", "BankItem", "BankItemVersion", "IdDocumentType", "OrgCategory", "Organisation", "Role", "User",
+    "AuditEntry", "AuditHead", "BankItem", "BankItemVersion",
+    "ItemTranslation", "IdDocumentType", "OrgCategory", "Organisation", "Role", "User",
     "AccountKind", "FourEyesRequest", "STAFF_ROLES", "UserRole",
     "BonusApplication", "BudgetYear", "EmploymentRecord", "EvidenceFile", "FraudCase", "Grant", "Objection", "OnlineObjection", "Payout", "PayoutBatch", "SocialInsuranceMonth",
     "TlogCheckpoint", "TlogHead", "TlogLeaf", "TlogNode",

@@ -70,3 +70,19 @@ class BankItemVersion(Base):
     facility_n: Mapped[int | None]
 
     item: Mapped[BankItem] = relationship(back_populates="versions", foreign_keys=[item_id])
+
+
+class ItemTranslation(Base):
+    """A language of an item version that a reviewer has checked (issue 22: translation as a
+    workflow). No row: a draft. The source language, simplified Chinese, is reviewed with the version
+    itself (bank_workflow); the reviewer is never the version's author, who wrote or brought in the
+    translation."""
+
+    __tablename__ = "item_translation"
+    __table_args__ = (UniqueConstraint("version_id", "language", name="uq_item_translation_version_language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("bank_item_version.id"), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))  # None: a bulk import's approval
+    reviewed_at: Mapped[datetime]

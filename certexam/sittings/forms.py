@@ -131,6 +131,13 @@ class SittingForm(FlaskForm):
         if REQUIRED_ITEM_LANGUAGE not in (fld.data or []):
             raise ValidationError(_("Simplified Chinese must be offered: it is the one language every "
                                     "question has."))
+        # Issue 22: only languages every item of the level has reviewed (the view sets ready_languages).
+        ready = getattr(self, "ready_languages", None)
+        missing = [c for c in LANGUAGES if c in (fld.data or []) and ready is not None and c not in ready]
+        if missing:
+            raise ValidationError(_("Not every question of this level has a reviewed translation in: "
+                                    "%(langs)s. See the question bank's Translations page.",
+                                    langs=", ".join(NATIVE_NAMES[c] for c in missing)))
 
     def validate_registration_closes(self, fld: LocalDateTimeField) -> None:
         opens = parse_local(self.registration_opens.data or "")

@@ -18,6 +18,7 @@ from certexam.domain.locales import NATIVE_NAMES
 from certexam.errors import UserError
 from certexam.models import Attempt, Registration, Role, Sitting, User
 from certexam.services.attempts import proctoring
+from certexam.services.bank import translations as bank_translations
 from certexam.services.platform import clock
 from certexam.services.sittings import blueprints, form_check
 from certexam.services.sittings import schedule as sittings
@@ -82,8 +83,11 @@ def new() -> Any:
     form.blueprint.choices = [(n, f"{n} ({_('Level %(n)d', n=r.level)})") for n, r in records.items()]
     wanted = form.blueprint.data if request.method == "POST" else request.args.get("blueprint", "")
     record = records.get(wanted or "") or next(iter(records.values()))
+    ready = bank_translations.ready_languages(db.session(), record.level)  # issue 22: reviewed everywhere
+    form.ready_languages = ready
     if request.method == "GET":
         form.blueprint.data, form.level.data = record.name, record.level
+        form.languages.data = list(ready)
     spec = bp_rules.from_dict(json.loads(record.spec))
     posted = request.method == "POST"
     rows = paper_rows(spec, request.form if posted else None)

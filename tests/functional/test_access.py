@@ -171,6 +171,8 @@ ROUTE_TABLE: dict[str, object] = {
     "bank.preview": STAFF,
     "bank.detail": STAFF,
     "bank.transition": STAFF,
+    "bank.review_translation": STAFF,  # translations reviewed (issue 22)
+    "bank.translation_coverage": STAFF,
     "bank.diff": STAFF,
     "bank.review": STAFF,
     "bank.import_page": STAFF,

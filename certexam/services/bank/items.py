@@ -22,6 +22,7 @@ from certexam.domain.duties import import_reviewer
 from certexam.domain.items import Item
 from certexam.errors import Forbidden, NotFound, UserError
 from certexam.models import AttemptItem, BankItem, BankItemVersion, Role, User
+from certexam.services.bank import translations
 from certexam.services.platform import audit, clock
 
 Progress = Callable[[int], None]
@@ -126,6 +127,8 @@ def import_items(items: Sequence[Item], actor: User | None, *, approve: bool = F
                 facility=item.stats.facility if item.stats else None, facility_n=item.stats.n if item.stats else None)
             sess.add(version)
             sess.flush()
+            if approve:  # issue 22: approved whole, translations included, by the named reviewer
+                translations.record_import_reviews(sess, version, item.languages(), reviewer_id)
             _apply_version(sess, bank_item, version, item)
             report.ids.append(item.id)
         if progress:
