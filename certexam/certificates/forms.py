@@ -21,6 +21,8 @@ DIRECTION_LABELS = {  # catalogue.DIRECTIONS, in the page language
     "CLD": _l("Cloud and distributed computing"),
 }
 STATUS_LABELS = {"valid": _l("Valid"), "suspended": _l("Suspended"), "revoked": _l("Revoked")}
+# Issue 20.6: shown instead of the status while the certificate's token is under a compromised key.
+WITHDRAWN_LABEL = _l("Signed with a withdrawn key; a replacement is being issued")
 
 # verdict -> (tone for the banner, headline, explanation; %(date)s is the status date)
 VERDICT_LABELS = {
@@ -36,9 +38,10 @@ VERDICT_LABELS = {
                           _l("The register holds no certificate with this number.")),
     VerdictCode.MISMATCH: ("bad", _l("Does not match the register"),
                            _l("The signed data differ from the register entry. Do not rely on this certificate.")),
-    VerdictCode.KEY_COMPROMISED: ("bad", _l("Not valid: compromised key"),
-                                  _l("This certificate was signed with a key the issuing body has declared "
-                                     "compromised. Ask the holder for a re-issued certificate.")),
+    VerdictCode.KEY_COMPROMISED: ("bad", _l("Not valid: signed with a withdrawn key"),
+                                  _l("This code was signed with a key the issuing body has withdrawn; a "
+                                     "replacement is being issued under the same number. Ask the holder for "
+                                     "the new certificate, or look the number up.")),
     VerdictCode.BACKDATED: ("bad", _l("Not valid: issue date precedes the signing key"),
                             _l("The code is dated before the key that signed it existed: it was made later "
                                "than it claims. Do not rely on this certificate.")),

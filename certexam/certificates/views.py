@@ -30,6 +30,7 @@ from certexam.certificates.forms import (
     NUMBER_MAX,
     STATUS_LABELS,
     VERDICT_LABELS,
+    WITHDRAWN_LABEL,
     LookupForm,
     NameCheckForm,
     ReceiptForm,
@@ -48,6 +49,7 @@ from certexam.services.certificates import keys
 from certexam.services.certificates import pdf as cert_pdf
 from certexam.services.certificates import receipt as cert_receipt
 from certexam.services.certificates import verify as cert_verify
+from certexam.services.platform import jobs
 from certexam.services.tlog import proofs as tlog_proofs
 from certexam.tlog.labels import LOGGED_LATE_LABEL
 from certexam.web import page_number, roles_required
@@ -213,7 +215,8 @@ def mine() -> Any:
     """The signed-in holder's certificates."""
     rows = certificates.holder_certificates(current_user.id)
     return render_template("certificates/mine.html", certs=rows, level_labels=LEVEL_LABELS,
-                           direction_labels=DIRECTION_LABELS, status_labels=STATUS_LABELS)
+                           direction_labels=DIRECTION_LABELS, status_labels=STATUS_LABELS,
+                           withdrawn=keys.compromised_kids(), withdrawn_label=WITHDRAWN_LABEL)
 
 
 @bp.route("/certificates/<number>.pdf")
@@ -223,7 +226,7 @@ def download(number: str) -> Any:
     cert = certificates.find_by_number(number)
     if cert is None or cert.user_id != current_user.id or cert.status == "revoked":
         abort(404)
-    return _pdf_response(cert)
+    return _pdf_response(cert)  # 409 while its key is withdrawn (pdf.pdf_bytes, issue 20.6)
 
 
 # -- administration ----------------------------------------------------------------------------
@@ -251,7 +254,8 @@ def admin_list() -> Any:
                            page=page, page_size=cert_admin.PAGE_SIZE, selected=selected,
                            replacement=replacement, status_form=status_form, reissue_form=reissue_form,
                            level_labels=LEVEL_LABELS, direction_labels=DIRECTION_LABELS,
-                           status_labels=STATUS_LABELS)
+                           status_labels=STATUS_LABELS, withdrawn=keys.compromised_kids(),
+                           withdrawn_label=WITHDRAWN_LABEL, resign_job=jobs.resign_job())
 
 
 def _applies(action: str, cert: Certificate) -> bool:

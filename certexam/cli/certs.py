@@ -86,25 +86,60 @@ def keys_retire_command(kid: str) -> None:
 
 @keys_group.command("compromise", context_settings=_KID_MAY_START_WITH_A_DASH)
 @click.argument("kid")
+@click.option("--resign", is_flag=True,
+              help="Then queue signing every affected certificate again under the current key (certs resign).")
 @click.confirmation_option(prompt="Every certificate this key signed will fail verification. Continue?")
 @with_appcontext
-def keys_compromise_command(kid: str) -> None:
-    """Mark KID compromised: every token it signed is rejected from now on."""
-    from sqlalchemy import func, select
-
-    from certexam import db
+def keys_compromise_command(kid: str, resign: bool) -> None:
+    """Mark KID compromised: every token it signed is rejected from now on; list what it signed."""
     from certexam.crypto.keystore import KeyStoreError
-    from certexam.models import Certificate
     from certexam.services.certificates import keys
+    from certexam.services.certificates import resign as cert_resign
 
     try:
         keys.compromise_key(None, kid, _now())
     except KeyStoreError as exc:
         raise _fail(exc) from exc
-    count = db.session().scalar(select(func.count()).select_from(Certificate).where(Certificate.key_id == kid))
-    click.echo(f"Key {kid} is marked compromised; {count} certificate(s) it signed no longer verify.")
-    if count:
-        click.echo("Rotate if it was the active key, then re-issue the affected certificates.", err=True)
+    numbers = [c.number for c in cert_resign.affected(kid)]
+    click.echo(f"Key {kid} is marked compromised; {len(numbers)} certificate(s) it signed no longer verify"
+               + (":" if numbers else "."))
+    for number in numbers:
+        click.echo(f"  {number}")
+    if resign and numbers:
+        _queue_resign(kid, wait=True)
+    elif numbers:
+        click.echo("Rotate if it was the active key, then sign them again: "
+                   f"`certexam certs resign --key {kid}`.", err=True)
+
+
+def _queue_resign(kid: str | None, wait: bool) -> None:
+    """Queue the job for the worker and follow its progress (Ctrl-C stops following, not the job)."""
+    import time
+
+    from certexam.services.platform import clock, jobs
+
+    job, queued = jobs.start_resign(None, kid)
+    click.echo(("Queued for the worker (`certexam worker`)." if queued else f"A re-signing job is already {job.state}.")
+               + (" Following it; Ctrl-C stops following, not the job." if wait else ""))
+    if not wait:
+        return
+    shown = 0
+    with click.progressbar(length=max(job.total, 1), label="Signing again", file=sys.stderr) as bar:
+        while job.active:
+            time.sleep(_POLL_SECONDS)
+            job = jobs.resign_job() or job
+            if job.stale(clock.now()):  # nobody took it up or reported for jobs.STALE
+                raise click.ClickException("the job has not moved for 10 minutes: is `certexam worker` running? "
+                                           "Start it, or run `certexam certs resign --here`.")
+            bar.length = max(job.total, 1)
+            bar.update(job.done - shown)
+            shown = job.done
+    click.echo(f"Re-signing {job.state}: {job.done} of {job.total} certificate(s), {job.problems} problem(s).")
+    if job.state != jobs.DONE or job.problems:
+        sys.exit(EXIT_INVALID)
+
+
+_POLL_SECONDS = 1.0
 
 
 @keys_group.command("list")
@@ -190,6 +225,7 @@ def certs_list_command(status: str | None) -> None:
 def certs_pdf_command(number: str, output: str) -> None:
     """Write the signed PDF of certificate NUMBER to a file."""
     from certexam.crypto.keystore import KeyStoreError
+    from certexam.errors import UserError
     from certexam.services.certificates import issue as certificates
     from certexam.services.certificates import pdf as cert_pdf
 
@@ -197,11 +233,46 @@ def certs_pdf_command(number: str, output: str) -> None:
     if cert is None:
         raise click.ClickException(f"no certificate has the number {number}")
     try:
-        data = cert_pdf.pdf_bytes(cert)
-    except KeyStoreError as exc:
+        data = cert_pdf.pdf_bytes(cert)  # refused while its key is compromised (issue 20.6)
+    except (KeyStoreError, UserError) as exc:
         raise _fail(exc) from exc
     Path(output).write_bytes(data)
     click.echo(f"Wrote {output} ({len(data)} bytes, signed).")
+
+
+@certs_group.command("resign", context_settings=_KID_MAY_START_WITH_A_DASH)
+@click.option("--key", "kid", help="Only the certificates of this compromised key (default: of every one).")
+@click.option("--here", is_flag=True, help="Run in this process instead of the worker.")
+@click.option("--no-wait", is_flag=True, help="Queue the job and return without following its progress.")
+@with_appcontext
+def certs_resign_command(kid: str | None, here: bool, no_wait: bool) -> None:
+    """Sign again, under the current key, every certificate of a compromised key: the same number, a new
+    token and PDF; each is audited and its holder mailed. Run it again to finish an interrupted run."""
+    from certexam.crypto.keystore import KeyStoreError
+    from certexam.errors import UserError
+    from certexam.services.certificates import keys
+    from certexam.services.certificates import resign as cert_resign
+
+    if kid is not None and kid not in keys.compromised_kids():
+        raise click.ClickException(f"key {kid} is not marked compromised: `certexam keys compromise {kid}` first")
+    if not here:
+        _queue_resign(kid, wait=not no_wait)
+        return
+    total = len(cert_resign.affected(kid))
+    if not total:
+        click.echo("No certificate is signed with a compromised key: nothing to sign again.")
+        return
+    with click.progressbar(length=total, label="Signing again", file=sys.stderr) as bar:
+        try:
+            report = cert_resign.resign_all(None, kid, lambda _done, _total, _problems: bar.update(1))
+        except (UserError, KeyStoreError) as exc:
+            raise _fail(exc) from exc
+    for line in report.problems:
+        click.echo(f"not signed again: {line}", err=True)
+    click.echo(f"{len(report.done)} certificate(s) signed again under the current key; "
+               f"{len(report.problems)} problem(s).")
+    if report.problems:
+        sys.exit(EXIT_INVALID)
 
 
 @certs_group.command("verify")

@@ -78,13 +78,16 @@ def test_revoked_signer_is_in_the_served_crl_and_pyhanko_says_revoked(app: Flask
     points = signer.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
     assert [n.value for p in points for n in p.full_name or []] == [
         f"https://{app.config['VERIFY_HOST']}{CRL_URL}"]
+    at_init = served_crl(app)  # keys init wrote one (keyed_app dates the keys, and so it, early in 2026)
+    assert at_init.is_signature_valid(root.public_key()) and len(at_init) == 0
+    runner = app.test_cli_runner()
+    assert runner.invoke(keys_crl_command, []).exit_code == 0  # the daily refresh
     empty = served_crl(app)
     assert empty.is_signature_valid(root.public_key()) and empty.issuer == root.subject and len(empty) == 0
     assert empty.next_update_utc is not None and empty.next_update_utc > datetime.now(UTC)
     before = signed_now(app)
     assert pyhanko_status(before, root, empty) == (True, False)  # hard-fail: the CRL was consulted
 
-    runner = app.test_cli_runner()
     assert runner.invoke(keys_revoke_signer_command, []).exit_code != 0  # asks first
     result = runner.invoke(keys_revoke_signer_command, ["--yes"])
     assert result.exit_code == 0, result.output

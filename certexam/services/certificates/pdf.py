@@ -22,7 +22,7 @@ from certexam.config import verify_origin
 from certexam.crypto import x509ca
 from certexam.crypto.cose import CertificateClaims, sign_token, verification_url, verify_token
 from certexam.domain.catalogue import DIRECTIONS
-from certexam.errors import NotFound
+from certexam.errors import Conflict, NotFound
 from certexam.models import Certificate, Sitting
 from certexam.services.certificates import keys
 from certexam.services.platform import audit, clock, uploads
@@ -140,7 +140,14 @@ def attach_pdf(cert: Certificate, issuing: keys.IssuingKeys | None = None) -> st
 
 
 def pdf_bytes(cert: Certificate) -> bytes:
-    """The stored signed PDF, made now if it is missing (needs the signing keys then)."""
+    """The stored signed PDF, made now if it is missing (needs the signing keys then).
+
+    Refused while the certificate's token is under a compromised key (issue 20.6): its QR code no longer
+    verifies, so the PDF would look valid and fail at the first scan. `certs resign` makes the new one."""
+    if keys.withdrawn(cert.key_id):
+        raise Conflict(_("Certificate %(number)s was signed with a withdrawn key; a replacement is being "
+                         "issued. Its PDF is available again once it is signed under the current key.",
+                         number=cert.number))
     if cert.pdf_path:
         path = Path(current_app.instance_path) / cert.pdf_path
         if path.is_file():

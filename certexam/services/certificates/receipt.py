@@ -45,7 +45,7 @@ VERDICT_TEXT: dict[VerdictCode, tuple[str, str]] = {
     VerdictCode.NOT_YET_VALID: ("尚未生效", "Not yet valid"),
     VerdictCode.UNKNOWN: ("登记中无此证书", "Not in the register"),
     VerdictCode.MISMATCH: ("与登记不符", "Does not match the register"),
-    VerdictCode.KEY_COMPROMISED: ("签名密钥已宣告泄露", "Signed with a key declared compromised"),
+    VerdictCode.KEY_COMPROMISED: ("签名密钥已撤回，正在补发", "Signed with a withdrawn key; a replacement is being issued"),
     VerdictCode.BACKDATED: ("无效：签发日期早于签名密钥", "Invalid: issue date precedes the signing key"),
     VerdictCode.INVALID_TOKEN: ("无效（签名或数据有误）", "Invalid (signature or data wrong)"),
 }

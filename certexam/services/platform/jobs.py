@@ -102,3 +102,48 @@ def run_certificates(sitting_id: int, actor_id: int | None) -> int:
     total = last.total if last else len(issued)
     _write(key, Job("certificates", DONE, total, total, len(problems), clock.now()))
     return len(issued)
+
+
+# -- signing again after a key compromise (issue 20.6): one job for the whole body at a time ----------
+RESIGN_KEY = "job.certificates.resign"
+
+
+def resign_job() -> Job | None:
+    return read(RESIGN_KEY)
+
+
+def start_resign(actor_id: int | None, kid: str | None = None) -> tuple[Job, bool]:
+    """Queue signing again every certificate of a compromised key (``kid``'s only, when given), unless
+    that job is queued or running already. Returns the job and whether this call queued it."""
+    now = clock.now()
+    current = read(RESIGN_KEY)
+    if current is not None and current.active and not current.stale(now):
+        return current, False
+    job = Job("resign", QUEUED, 0, 0, 0, now)
+    _write(RESIGN_KEY, job)
+    tasks.task("resign_certificates")(actor_id, kid)
+    return job, True
+
+
+def run_resign(actor_id: int | None, kid: str | None = None) -> int:
+    """The worker's side: services/certificates/resign.resign_all with its progress; returns how many."""
+    from certexam.services.certificates.resign import resign_all
+
+    last_write = 0.0
+
+    def progress(done: int, total: int, problems: int) -> None:
+        nonlocal last_write
+        if done == total or time.monotonic() - last_write >= WRITE_EVERY_SECONDS:
+            last_write = time.monotonic()
+            _write(RESIGN_KEY, Job("resign", RUNNING, done, total, problems, clock.now()))
+
+    _write(RESIGN_KEY, Job("resign", RUNNING, 0, 0, 0, clock.now()))
+    try:
+        report = resign_all(actor_id, kid, progress)
+    except Exception:
+        last = read(RESIGN_KEY)
+        _write(RESIGN_KEY, Job("resign", FAILED, last.done if last else 0, last.total if last else 0,
+                               last.problems if last else 0, clock.now()))
+        raise
+    _write(RESIGN_KEY, Job("resign", DONE, report.total, report.total, len(report.problems), clock.now()))
+    return len(report.done)

@@ -16,6 +16,8 @@ request touched it or cron ran `attempts close-expired`, and notices ended only 
   transparency log and a fresh signed checkpoint (issue 20.5, services/tlog/anchor.py).
 - ``issue_certificates``: a sitting's certificates and their PDFs (~0.6 s each), with its progress kept
   in the queue's storage for the admin pages (jobs.py).
+- ``resign_certificates``: after a key compromise, every certificate it signed gets a new token and PDF
+  under the current key (issue 20.6), with its progress kept the same way.
 
 WORKER_BACKEND names the storage: unset, an SQLite file in the instance folder (no extra server);
 ``sqlite:///path``; or ``redis://host:port/db`` (every app server and worker of a deployment share it).
@@ -86,6 +88,7 @@ def _register(huey: Huey, app: Flask) -> None:
         "send_mail": huey.task(priority=MAIL_PRIORITY, retries=MAIL_RETRIES, retry_delay=MAIL_RETRY_SECONDS,
                                name="send_mail")(_in_app(app, send_mail)),
         "issue_certificates": huey.task(name="issue_certificates")(_in_app(app, issue_certificates)),
+        "resign_certificates": huey.task(name="resign_certificates")(_in_app(app, resign_certificates)),
         "anchor_audit": huey.periodic_task(crontab(minute="0"), priority=TICK_PRIORITY,
                                            name="anchor_audit")(_in_app(app, anchor_audit)),
     }
@@ -188,6 +191,13 @@ def issue_certificates(sitting_id: int, actor_id: int | None) -> None:
     from certexam.services.platform import jobs
 
     jobs.run_certificates(sitting_id, actor_id)
+
+
+def resign_certificates(actor_id: int | None, kid: str | None) -> None:
+    """Sign again every certificate of a compromised key (issue 20.6); the job record holds the outcome."""
+    from certexam.services.platform import jobs
+
+    jobs.run_resign(actor_id, kid)
 
 
 def anchor_audit() -> None:
