@@ -346,4 +346,5 @@ def test_domain_modules_import_only_stdlib_and_domain(name: str) -> None:
         "certexam.domain.scoring_form",
         "certexam.domain.scoring_types",
         "certexam.domain.psychometrics",
+        "certexam.domain.reliability",  # random-forms reliability (issue 21)
     }
