@@ -6,12 +6,13 @@ passphrase.  PDFs are made only where a test looks at them (about 0.6 s each).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import stat
 import threading
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -87,9 +88,26 @@ def record_pass(app: Flask, user_id: int, sitting_id: int, level: int = 1, direc
 
 def issue(app: Flask, user: User, level: int = 1, direction: str | None = None, sitting_id: int | None = None,
           with_pdf: bool = False, issued_on: date = ISSUED) -> Certificate:
-    with app.app_context():
+    """Issue on the day the certificate is dated, as the body does: the transparency log records it
+    then (issue 20.5), so a verification today does not take it for a backdated one."""
+    with app.app_context(), issued_on_clock(app, issued_on):
         return certificates.issue_certificate(None, user.id, level, direction, sitting_id, PASSED, issued_on,
                                               with_pdf=with_pdf)
+
+
+@contextlib.contextmanager
+def issued_on_clock(app: Flask, day: date) -> Iterator[None]:
+    """The app's clock at 10:00 Beijing time on `day` while issuing (unless a test set its own clock, or
+    the day is today: then the real time)."""
+    if app.config.get("CLOCK") is not None or day == datetime.now(clock.PROGRAMME_TZ).date():
+        yield
+        return
+    at = datetime.combine(day, time(10), clock.PROGRAMME_TZ).astimezone(UTC)
+    app.config["CLOCK"] = lambda: at
+    try:
+        yield
+    finally:
+        app.config["CLOCK"] = None
 
 
 _password_hash: list[str] = []  # argon2 costs ~0.2 s of CPU: hash once, reuse for every holder

@@ -23,6 +23,7 @@ from certexam.models import Certificate
 from certexam.services.certificates import keys
 from certexam.services.certificates.issue import find_by_number
 from certexam.services.platform import clock
+from certexam.services.tlog import proofs as tlog_proofs
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ def outcome_for(check: TokenCheck, cert: Certificate | None, now: datetime,
     verdict = decide(check.signature_check(), register_record(cert) if cert else None, today)
     if cert is not None and check.valid and not _claims_match(check, cert):
         verdict = Verdict(VerdictCode.MISMATCH, number=cert.number, detail="claims differ from register")
+    verdict = tlog_proofs.logged_in_time(verdict, cert)  # issue 20.5: dated long before it was logged
     base = VerifyOutcome(verdict, now, check.valid, str(check.reason), check.kid,
                          number=verdict.number)
     if cert is None or verdict.code in (VerdictCode.INVALID_TOKEN, VerdictCode.KEY_COMPROMISED,
