@@ -9,17 +9,14 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from certexam.domain.identity import NAME_EN_MAX, NAME_FAMILY_MAX, NAME_ZH_MAX
 from certexam.domain.verdict import VerdictCode
+from certexam.i18n import DIRECTION_NAMES
 from certexam.services.certificates.admin import REASON_MAX, REINSTATE, REVOKE, SUSPEND
 
 NAME_MAX = 200  # the register's widest name column
 NUMBER_MAX = 40  # the register's number column
 
 LEVEL_LABELS = {1: _l("Level 1"), 2: _l("Level 2")}
-DIRECTION_LABELS = {  # catalogue.DIRECTIONS, in the page language
-    "AI": _l("Artificial intelligence"),
-    "BD": _l("Big data"),
-    "CLD": _l("Cloud and distributed computing"),
-}
+DIRECTION_LABELS = DIRECTION_NAMES  # catalogue.DIRECTIONS in the page language (certexam/i18n.py)
 STATUS_LABELS = {"valid": _l("Valid"), "suspended": _l("Suspended"), "revoked": _l("Revoked")}
 # Issue 20.6: shown instead of the status while the certificate's token is under a compromised key.
 WITHDRAWN_LABEL = _l("Signed with a withdrawn key; a replacement is being issued")

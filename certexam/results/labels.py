@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from certexam.domain.catalogue import MODULES_BY_CODE
+from certexam.i18n import module_label
 
 # Each reason code explained in plain words (issue 5: "the ethics veto is stated plainly").
 REASONS: dict[str, Any] = {
@@ -26,10 +25,8 @@ STATUS_LABELS: dict[str, Any] = {"PASS": _l("Passed"), "FAIL": _l("Not passed"),
 
 
 def module_name(code: str) -> str:
-    module = MODULES_BY_CODE.get(code)
-    if module is None:
-        return code
-    return module.name_zh if str(get_locale()).startswith("zh") else module.name_en
+    """A module's name in the page language (issue 22: it was Chinese or English only)."""
+    return module_label(code)
 
 
 # Reliability methods (domain/psychometrics.py and reliability.py) in plain words.

@@ -20,6 +20,7 @@ from babel.numbers import format_decimal
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from certexam import i18n
 from certexam.domain import statistics as rules
 from certexam.domain.statistics import Shown, Sum
 from certexam.services.statistics.figures import LEVELS, NO_SITTING, UNKNOWN_SECTOR, Programme
@@ -120,8 +121,7 @@ def level_label(level: int) -> str:
 
 
 def direction_label(code: str) -> str:
-    return str({"AI": _("Artificial intelligence"), "BD": _("Big data"),
-                "CLD": _("Cloud and distributed computing")}.get(code, code))
+    return i18n.direction_label(code)
 
 
 def sector_label(code: str) -> str:
