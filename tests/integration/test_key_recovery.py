@@ -52,11 +52,22 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     app.extensions["certexam.engine"].dispose()
 
 
+@pytest.fixture
+def any_db_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, any_db_url: str) -> Iterator[Flask]:
+    """The same on SQLite and on PostgreSQL (the re-signing locks each row: SELECT ... FOR UPDATE)."""
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    app = keyed_app(tmp_path, monkeypatch, any_db_url, CERT_VERIFY_RATE_LIMIT="10000/minute",
+                    CERT_NUMBER_LOOKUP_RATE_LIMIT="10000/hour", CERT_NAME_CHECK_RATE_LIMIT="10000/minute")
+    yield app
+    app.extensions["certexam.engine"].dispose()
+
+
 def invoke(app: Flask, command: object, *args: str) -> object:
     return app.test_cli_runner().invoke(command, list(args))
 
 
-def test_compromise_then_resign_restores_every_holder(app: Flask, tmp_path: Path) -> None:
+def test_compromise_then_resign_restores_every_holder(any_db_app: Flask, tmp_path: Path) -> None:
+    app = any_db_app
     holders = [make_holder(app, name_zh="李明", name_en="Li Ming"), make_holder(app, name_zh="王芳", name_en="Wang Fang")]
     with app.app_context():
         today = clock.today()  # issued today: the transparency log rejects a certificate dated long before its entry
