@@ -13,7 +13,7 @@ import base64
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from certexam import db
 from certexam.domain import tlog as T
@@ -65,7 +65,7 @@ def logged_in_time(verdict: Verdict, cert: Certificate | None) -> Verdict:
     if T.issued_in_time(cert.issued_on, first):
         return verdict
     if first is None:
-        began = sess.scalar(select(func.min(TlogLeaf.logged_at)))
+        began = sess.scalar(select(TlogLeaf.logged_at).where(TlogLeaf.index == 0))
         if began is None or cert.created_at < began:
             return verdict
     return Verdict(VerdictCode.BACKDATED, number=cert.number, since=cert.issued_on, detail=LOGGED_LATE)
