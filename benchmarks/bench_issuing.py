@@ -4,7 +4,7 @@ Run:  .venv/bin/python benchmarks/bench_issuing.py [--count 300]
 
 Each certificate has its own number, a version-2 token signed with a throwaway P-256 key (the QR's
 content), a 1200x1600 JPEG photo and a Chinese name drawn from common surnames and given-name
-characters, so the one-glyph fonts of certpdf/fontcache.py are made when a character first appears
+characters, so the small name fonts of certpdf/fontcache.py are made when a character first appears
 (as in a real release) and reused after. The bare ECDSA P-256 signature is timed in the same run.
 Times are CPU (time.process_time) of this process, so other load on the machine inflates them less
 than wall time. Prints a Markdown table; the figures live in BENCHMARKS.md.

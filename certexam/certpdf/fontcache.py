@@ -3,7 +3,8 @@
 Subsetting the 31,000-glyph CJK font for each document cost about 0.45 s of the 0.5 s a certificate
 took. Most of what a certificate prints is the same on every one (titles, labels, the issuer, digits,
 Latin letters), so that glyph set is subset once, as a small font of its own; each character of a
-holder's name that it lacks gets a one-glyph font, made the first time a name needs it and kept.
+holder's name that it lacks is in a small font made the first time a name needs it (one font for
+all the new characters of that name) and kept.
 The document then embeds these small fonts whole instead of subsetting again: a CID-keyed font
 keeps each glyph's original CID, so the PDF's code-to-CID map is right for any font that contains
 the CIDs it names, and a few unused glyphs of the base set are cheaper than a subsetting run.
@@ -31,7 +32,7 @@ from certexam.certpdf.fonts import FontFile, is_collection
 # What any certificate may print besides its fixed texts: ASCII, Latin-1 and Latin Extended-A
 # (Portuguese and other romanised names), dashes and quotes, CJK and full-width punctuation.
 BASE_RANGES = ((0x20, 0x7E), (0xA0, 0x17F), (0x2010, 0x2027), (0x3000, 0x3011), (0xFF01, 0xFF5E))
-MAX_SINGLE_GLYPHS = 20_000  # one-glyph fonts kept per process: every CJK character a name may use
+MAX_SINGLE_GLYPHS = 20_000  # name characters kept per process: every CJK character a name may use
 PREBUILT = "certexam_prebuilt"  # attribute marking a fontTools font that is embedded as it is
 
 
@@ -53,7 +54,7 @@ def _subset(font: FontFile, codepoints: Iterable[int], target: Path) -> None:
 
 
 class GlyphFonts:
-    """The base font and the one-glyph fonts of one source font, as files in a private folder."""
+    """The base font and the names' small fonts of one source font, as files in a private folder."""
 
     def __init__(self, font: FontFile, covered: frozenset[int]) -> None:
         self.font = font
@@ -77,17 +78,21 @@ class GlyphFonts:
                 found = self._base[key] = (path, key)
             return found
 
-    def single(self, codepoint: int) -> Path:
-        """A font holding the glyph of one character (a holder's name's), made once."""
+    def fonts_for(self, codepoints: Iterable[int]) -> list[Path]:
+        """The fonts holding these characters (a holder's name's that the base font lacks): those made
+        for earlier names, and one new font for the characters no name brought before (one subsetting
+        run for all of them, whatever their number)."""
+        wanted = set(codepoints)
         with self._lock:
-            path = self._single.get(codepoint)
-            if path is None:
-                if len(self._single) >= MAX_SINGLE_GLYPHS:
+            missing = sorted(wanted - self._single.keys())
+            if missing:
+                if len(self._single) + len(missing) > MAX_SINGLE_GLYPHS:
                     raise RuntimeError("too many distinct characters for the glyph cache")
-                path = self.folder / f"u{codepoint:06x}.otf"
-                _subset(self.font, [codepoint], path)
-                self._single[codepoint] = path
-            return path
+                path = self.folder / f"glyphs-{len(self._single):06d}.otf"
+                _subset(self.font, missing, path)
+                for codepoint in missing:
+                    self._single[codepoint] = path
+            return sorted({self._single[c] for c in wanted})
 
 
 _instances: dict[FontFile, GlyphFonts] = {}

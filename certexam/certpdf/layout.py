@@ -67,6 +67,10 @@ HOLDER_SCALES = (1.0, 0.92, 0.85, 0.78)  # the holder band, tighter step by step
 HOLDER_CLEARANCE = 2.0  # mm between the statement and the divider
 
 
+HEIGHTS_KEPT = 512  # wrapped heights of statements, per process (a few per level and direction)
+_HEIGHTS: dict[tuple[str, float, float, float, Align, str], float] = {}
+
+
 def pt(mm: float) -> float:
     return mm * PT_PER_MM
 
@@ -102,7 +106,7 @@ class Canvas:
                 pdf.set_line_width(EMPHASIS_STROKE_PT)
                 pdf.text_mode = TextMode.FILL_STROKE
             runs = self.runs(text)
-            if len(runs) == 1:
+            if len(runs) == 1 and runs[0][0] == self.family:
                 pdf.text(pt(left), pt(y), text)
             else:  # a name with a character of its own font (render._add_fonts): one run per font
                 size_now, at = pdf.font_size_pt, left
@@ -133,9 +137,17 @@ class Canvas:
         with pdf.local_context():
             pdf.set_font(self.family, size=size)
             if not draw:
-                height = pdf.multi_cell(pt(w), pt(line), text, align=align, wrapmode=WrapMode.WORD,
-                                        dry_run=True, output=MethodReturnValue.HEIGHT)
-                return y + float(height) / PT_PER_MM  # type: ignore[arg-type]  # a float with output=HEIGHT
+                # The statement is the same on many certificates: its wrapped height is kept (issue 20.8).
+                font_file = str(getattr(pdf.fonts[self.family.lower()], "ttffile", self.family))
+                key = (text, round(w, 3), size, line, align, font_file)
+                height = _HEIGHTS.get(key)
+                if height is None:
+                    if len(_HEIGHTS) > HEIGHTS_KEPT:
+                        _HEIGHTS.clear()
+                    height = _HEIGHTS[key] = float(pdf.multi_cell(  # type: ignore[arg-type]  # output=HEIGHT
+                        pt(w), pt(line), text, align=align, wrapmode=WrapMode.WORD, dry_run=True,
+                        output=MethodReturnValue.HEIGHT))
+                return y + height / PT_PER_MM
             pdf.set_text_color(*color)
             pdf.set_xy(pt(x), pt(y))
             pdf.multi_cell(pt(w), pt(line), text, align=align, wrapmode=WrapMode.WORD,
@@ -274,6 +286,10 @@ class Canvas:
         left, top = pt(QR_X), pt(QR_TOP)
         pdf = self.pdf
         pdf.set_fill_color(0, 0, 0)
+        # The same operators fpdf2's rect(style="F") writes, one call for all runs instead of one per run
+        # (issue 20.8: its per-call checks were a tenth of the page's time).
+        k, page_h, height = pdf.k, pdf.h, cell * (1 + QR_SEAM_OVERLAP)
+        ops = []
         for r, row in enumerate(matrix):
             c = 0
             while c < modules:
@@ -283,8 +299,9 @@ class Canvas:
                 start = c
                 while c < modules and row[c]:
                     c += 1
-                pdf.rect(left + start * cell, top + r * cell, (c - start) * cell,
-                         cell * (1 + QR_SEAM_OVERLAP), style="F")
+                x, y, w = left + start * cell, top + r * cell, (c - start) * cell
+                ops.append(f"{x * k:.2f} {(page_h - y) * k:.2f} {w * k:.2f} {-height * k:.2f} re f")
+        pdf._out("\n".join(ops))  # noqa: SLF001
         caption_y = QR_TOP + QR_SYMBOL_MM + 6
         centre = QR_X + QR_SYMBOL_MM / 2
         self.text(centre, caption_y, QR_CAPTION_ZH, 9, NAVY, align="C", spacing=1.0)

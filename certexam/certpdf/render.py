@@ -185,16 +185,16 @@ def render_certificate_pdf(data: CertificatePrint, font: FontFile | None = None)
 
 def _add_fonts(pdf: FPDF, font: FontFile, data: CertificatePrint) -> None:
     """The page's fonts, made once per process (issue 20.8, certpdf/fontcache.py): the common glyphs
-    as the main face, and each character of the names that it lacks as a one-glyph fallback font."""
+    as the main face, and the names' characters that it lacks in small fallback fonts, made once."""
     glyphs = fontcache.glyph_fonts(font, coverage(font))
     base_path, base_covers = glyphs.base(common_text(data))
     fontcache.add_prebuilt_font(pdf, _FONT_FAMILY, base_path)
     extra = sorted({ord(ch) for ch in data.holder_name_zh + data.holder_name_en}
                    - base_covers - {ord(ch) for ch in " \t"})
     families = []
-    for codepoint in extra:
-        family = f"{_FONT_FAMILY}-{codepoint:x}"
-        fontcache.add_prebuilt_font(pdf, family, glyphs.single(codepoint))
+    for path in glyphs.fonts_for(extra):
+        family = f"{_FONT_FAMILY}-{path.stem}"
+        fontcache.add_prebuilt_font(pdf, family, path)
         families.append(family)
     if families:
         pdf.set_fallback_fonts(families, exact_match=False)
