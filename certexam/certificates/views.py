@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from certexam import confirmation
-from certexam.certificates import bp
+from certexam.certificates import bp, page_cache
 from certexam.certificates.forms import (
     DIRECTION_LABELS,
     LEVEL_LABELS,
@@ -45,7 +45,7 @@ from certexam.extensions import limiter
 from certexam.models import Certificate, Role
 from certexam.services.certificates import admin as cert_admin
 from certexam.services.certificates import issue as certificates
-from certexam.services.certificates import keys
+from certexam.services.certificates import keys, page_stamp
 from certexam.services.certificates import pdf as cert_pdf
 from certexam.services.certificates import receipt as cert_receipt
 from certexam.services.certificates import verify as cert_verify
@@ -124,11 +124,20 @@ def _render_outcome(outcome: cert_verify.VerifyOutcome, name_form: Any, receipt_
 @_name_bucket
 def verify(token: str) -> Any:
     """The page the QR code opens: verdict, signature check, masked holder."""
+    stamp = None
+    if page_cache.applies() and (number := page_stamp.number_of(token)) is not None:
+        # Issue 20.8: the stamp is read before the page, so a change in between renders again next time.
+        stamp = page_stamp.stamp(number)
+        if (html := page_cache.get(stamp)) is not None:
+            return _no_store(make_response(html, 200))
     form = NameCheckForm()
     typed = (form.name.data or "") if form.validate_on_submit() else None
     outcome = cert_verify.check_token(token, typed)
     receipt = ReceiptForm(formdata=None, token=token, name=typed or "")
-    return _render_outcome(outcome, form, receipt, url_for("certificates.verify", token=token))
+    resp = _render_outcome(outcome, form, receipt, url_for("certificates.verify", token=token))
+    if stamp is not None and resp.status_code == 200 and page_cache.applies():
+        page_cache.put(stamp, resp.get_data(as_text=True))
+    return resp
 
 
 @bp.route("/verify", methods=["GET", "POST"])
