@@ -1,5 +1,5 @@
-"""The shipped banks' translations (issue 22): every text in traditional Chinese, and every
-translation uses the glossary's terms where the English uses them."""
+"""The shipped banks' translations (issue 22): every text in traditional Chinese and in Portuguese, and
+every translation uses the glossary's terms where the English uses them."""
 
 from __future__ import annotations
 
@@ -22,11 +22,11 @@ def terms():  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
-def test_every_text_is_in_traditional_chinese_and_keeps_the_glossary(path: Path, terms) -> None:  # type: ignore[no-untyped-def]
+def test_every_text_is_in_four_languages_and_keeps_the_glossary(path: Path, terms) -> None:  # type: ignore[no-untyped-def]
     read = reader.read_files([str(path)])
     assert not read.errors
     texts = [(f"{item.id} {where}", text) for item in read.items for where, _label, text in iter_texts(item)]
-    missing = [where for where, text in texts if "zh_Hant" not in text]
+    missing = [(where, lang) for where, text in texts for lang in ("zh_Hant", "en", "pt") if lang not in text]
     assert missing == []
     problems = check_texts(texts, terms)
     assert [f"{p.where} {p.language}: {p.en}" for p in problems] == []

@@ -21,7 +21,7 @@ from certexam.domain.items import Item, iter_texts
 from certexam.domain.key_pattern import KeyPattern, key_pattern
 
 GLOSSARY = Path(__file__).resolve().parents[2] / "question_bank" / reader.GLOSSARY_NAME
-PATTERN_LANGUAGES = ("zh_Hans", "en")  # the source and the language every shipped item has
+PATTERN_LANGUAGES = ("zh_Hans", "zh_Hant", "en", "pt")  # a translation must not single the key out either
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from certexam import db
@@ -38,7 +38,11 @@ def validate(sources: Iterable[reader.Source], moodle: MoodleOptions | None = No
 
     ``moodle``: the Moodle files' category mapping and choices (skip unsupported questions, essay subtype).
     """
-    return reader.read_files(list(sources), existing_ids(db.session()), moodle=moodle)
+    sess = db.session()
+    # A bank file can be checked before any database exists (a writer's machine, CI): ids are then
+    # checked within the files only.
+    known = existing_ids(sess) if inspect(sess.connection()).has_table(BankItem.__tablename__) else set()
+    return reader.read_files(list(sources), known, moodle=moodle)
 
 
 @dataclass
