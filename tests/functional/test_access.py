@@ -40,6 +40,14 @@ ROUTE_TABLE: dict[str, object] = {
     "certificates.lookup": PUBLIC,
     "certificates.receipt": PUBLIC,
     "certificates.jwks": PUBLIC,
+    "certificates.root_crl": PUBLIC,  # the PDF signers' CRL (issue 20.6)
+    "certificates.status_list_document": PUBLIC,  # the status lists (issue 20.3)
+    "tlog.checkpoint": PUBLIC,  # the transparency log (issue 20.5)
+    "tlog.consistency": PUBLIC,
+    "tlog.entries": PUBLIC,
+    "tlog.key": PUBLIC,
+    "tlog.proof": PUBLIC,
+    "tlog.token_proof": PUBLIC,
     "certificates.root_pem": PUBLIC,
     "certificates.mine": {Role.CANDIDATE},
     "certificates.download": {Role.CANDIDATE},
