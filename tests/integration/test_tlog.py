@@ -164,3 +164,19 @@ def test_a_rewritten_audit_log_is_reported_after_the_next_anchor(app: Flask, how
     with app.app_context():
         _count, problems = anchor.compare(db.session())
     assert problems and problems[0].seq == seq
+
+
+def test_the_worker_anchors_hourly(app: Flask) -> None:
+    from datetime import datetime
+
+    from certexam.services.platform import tasks
+
+    with app.app_context():
+        task = tasks.task("anchor_audit")
+        periodic = task.s()  # a Huey periodic task instance knows its schedule
+        assert periodic.validate_datetime(datetime(2026, 12, 7, 13, 0))  # on the hour
+        assert not periodic.validate_datetime(datetime(2026, 12, 7, 13, 30))
+        tasks.anchor_audit()  # the task's body: an anchor leaf and a checkpoint covering it
+        leaves = db.session().scalars(select(TlogLeaf).where(TlogLeaf.kind == "audit")).all()
+        assert len(leaves) == 1
+        assert checkpoints.latest().size == log.size(db.session())  # type: ignore[union-attr]
