@@ -15,6 +15,9 @@ Who is who:
            way as committed money)
   r1       a revoked certificate: not a holder
   p1..p5 work at a bank today, p6 at a FinTech firm (both confirmed by the employer).
+  s1       a training institution (rules s.4) with three projects through the whole subsidy path: training
+           (item 24) RMB 100,000 funded and RMB 60,000 waiting (the training cap is set to RMB 150,000),
+           knowledge work (item 25) RMB 25,000 funded and paid (the paid status written as a row, as above)
 """
 
 from __future__ import annotations
@@ -24,14 +27,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from flask import Flask
+from sqlalchemy import select
 
 from certexam import db
-from certexam.models import OrgCategory, Registration, Result, Role, Sitting, User
+from certexam.models import OrgCategory, Registration, Result, Role, Sitting, SubsidyGrant, User
+from certexam.models.bonus import GrantStatus
 from certexam.services.bonus import applications as bonus_applications
 from certexam.services.bonus import notice as bonus_notice
 from certexam.services.certificates import admin as cert_admin
 from certexam.services.certificates import issue, keys
 from certexam.services.sittings import schedule
+from certexam.services.subsidies import applications as subsidy_applications
+from certexam.services.subsidies import notice as subsidy_notice
+from certexam.services.subsidies import projects as subsidy_projects
 from tests.factories import candidate
 from tests.integration.test_bonus_services import (
     AFTER_NOTICE,
@@ -45,8 +53,10 @@ from tests.integration.test_bonus_services import (
 )
 
 CAP_FEN = 2_000_000  # two bonuses of RMB 10,000 fit in the year; the third waits
+TRAINING_CAP_FEN = 15_000_000  # RMB 150,000: the RMB 100,000 subsidy fits, the RMB 60,000 one then waits
 SEEDED_AT = AFTER_NOTICE + timedelta(days=1)  # the clock of the app: 2026-12-03
-CONFIG = {"BONUS_YEARLY_CAP_FEN": CAP_FEN}
+CONFIG = {"BONUS_YEARLY_CAP_FEN": CAP_FEN, "SUBSIDY_TRAINING_YEARLY_CAP_FEN": TRAINING_CAP_FEN}
+INSTITUTION = "深圳示范培训学院"
 
 
 @dataclass(frozen=True)
@@ -143,7 +153,32 @@ def seed(app: Flask) -> Seeded:
             bonus_notice.review(approver, app_id, True, "", now=NOW)
     with app.app_context():
         bonus_notice.close_ended_notices(now=AFTER_NOTICE)  # two funded, the third waits
+    _subsidies(app, checker, approver)
     return Seeded({"A": a, "B": b, "C": c}, admin)
+
+
+def _subsidies(app: Flask, checker: User, approver: User) -> None:
+    """s1's three projects: applied, checked, reviewed, noticed and approved through the services."""
+    school = make_staff(app, Role.EMPLOYER, make_org(app, INSTITUTION, category=OrgCategory.TRAINING_INSTITUTION))
+    ids = []
+    for n, (measure, costs) in enumerate([("training", "200000.00"), ("training", "120000.00"),
+                                          ("knowledge", "50000.01")], start=1):  # 50 %: 100,000; 60,000; 25,000
+        data = subsidy_projects.ProjectInput(measure, f"S-{n}", f"示范项目{n}", date(2026, 3, 1), date(2026, 10, 31),
+                                             "深圳会计师事务所", f"深审字[2026]S{n}号", costs)
+        with app.app_context():
+            project_id = subsidy_projects.register(school, data, now=NOW).id
+            ids.append(subsidy_applications.apply(school, subsidy_applications.ApplyInput(
+                project_id, True, True, "中国农业银行深圳分行", "41000500040012345", "account", "103584000018"),
+                now=NOW).id)
+            subsidy_applications.check(checker, ids[-1], True, "", now=NOW)
+            subsidy_notice.review(approver, ids[-1], True, "", now=NOW)
+    with app.app_context():
+        subsidy_notice.close_ended_notices(now=AFTER_NOTICE)
+        sess = db.session()
+        paid = sess.scalar(select(SubsidyGrant).where(SubsidyGrant.application_id == ids[2]))
+        assert paid is not None and paid.status == GrantStatus.FUNDED
+        paid.status = GrantStatus.PAID
+        sess.commit()
 
 
 EXPECTED = {
@@ -153,4 +188,7 @@ EXPECTED = {
     "committed_2026_fen": 2_000_000,
     "paid_2026_fen": 0,
     "queue": 1,
+    "subsidy_training_committed_2026_fen": 10_000_000,
+    "subsidy_training_queued_fen": 6_000_000,
+    "subsidy_knowledge_paid_2026_fen": 2_500_000,
 }

@@ -8,9 +8,24 @@ fen; only pixel positions are rounded.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from certexam.services.bonus.budget import Overview
+from certexam.services.bonus.budget import YearLine
+
+
+class Budget(Protocol):
+    """What the chart draws: the holder bonus's overview, or a training-subsidy measure's (issue 23)."""
+
+    @property
+    def years(self) -> Sequence[YearLine]: ...
+
+    @property
+    def queued_fen(self) -> int: ...
+
+    @property
+    def queue_length(self) -> int: ...
 
 WIDTH = 720
 HEIGHT = 300
@@ -81,14 +96,14 @@ def nice_step(top_fen: int) -> int:
         power *= 10
 
 
-def budget_chart(overview: Overview, queue_label: str) -> Chart:
+def budget_chart(overview: Budget, queue_label: str) -> Chart:
     """Bars for each budget year (paid, then committed, with the cap line) and one for the queue."""
     highest = max([line.cap_fen for line in overview.years] + [line.committed_fen for line in overview.years]
                   + [overview.queued_fen, 1])
     wanted = -(-highest * HEADROOM_NUM // HEADROOM_DEN)
     step = nice_step(wanted)
     top_fen = -(-wanted // step) * step
-    slots = len(overview.years) + (1 if overview.queue else 0)
+    slots = len(overview.years) + (1 if overview.queue_length else 0)
     plot_w = WIDTH - LEFT - RIGHT
     slot_w = plot_w // max(slots, 1)
     bar_w = max(slot_w * 3 // 5, 8)
@@ -99,7 +114,7 @@ def budget_chart(overview: Overview, queue_label: str) -> Chart:
         paid_h, committed_h = _scale(line.paid_fen, top_fen), _scale(line.committed_fen, top_fen)
         bars.append(Bar(str(line.year), x, bar_w, base - paid_h, paid_h, base - committed_h, committed_h,
                         base - _scale(line.cap_fen, top_fen), line.paid_fen, line.committed_fen, line.cap_fen))
-    if overview.queue:
+    if overview.queue_length:
         x = LEFT + len(overview.years) * slot_w + (slot_w - bar_w) // 2
         h = _scale(overview.queued_fen, top_fen)
         bars.append(Bar(queue_label, x, bar_w, base, 0, base - h, h, None, 0, overview.queued_fen, None,

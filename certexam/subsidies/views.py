@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from certexam.bonus.forms import ActionForm, ReviewForm
@@ -23,11 +22,11 @@ from certexam.services.subsidies import applications as subsidy_applications
 from certexam.services.subsidies import budget as subsidy_budget
 from certexam.services.subsidies import notice as subsidy_notice
 from certexam.services.subsidies import projects as subsidy_projects
+from certexam.services.subsidies.labels import MEASURES
 from certexam.subsidies import bp
 from certexam.subsidies.forms import ApplyForm, CheckForm, ObjectionForm, ProjectForm
 from certexam.web import flash_form_errors, object_id, roles_required, show_error
 
-MEASURES = {"training": _l("Training (item 24)"), "knowledge": _l("Knowledge work (item 25)")}
 STAFF = (Role.BONUS_CHECKER, Role.BONUS_APPROVER, Role.PAYMENT_OFFICER)
 
 

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from certexam.models import Role
 from tests.factories import candidate, sign_in, staff
 from tests.integration.test_bonus_services import fast_passwords, fresh_app, sqlite_template  # noqa: F401
-from tests.statistics_programme import CONFIG, SEEDED_AT, Seeded, seed
+from tests.statistics_programme import CONFIG, INSTITUTION, SEEDED_AT, Seeded, seed
 
 EN = {"Accept-Language": "en"}
 
@@ -139,6 +139,31 @@ def test_numbers_follow_the_page_language(seeded: tuple[Flask, Seeded]) -> None:
 def test_public_page_shows_no_names(seeded: tuple[Flask, Seeded]) -> None:
     app, _ = seeded
     html = app.test_client().get("/statistics/", headers=EN).get_data(as_text=True)
-    for name in ("Stat Person", "Li Bonus", "李奖励", "Wang Revoked", "深圳示范银行"):
+    for name in ("Stat Person", "Li Bonus", "李奖励", "Wang Revoked", "深圳示范银行", INSTITUTION):
         assert name not in html
     assert "style=" not in html and "<script" not in html  # the CSP allows neither
+
+
+SUBSIDIES = [["Measure", "Year", "Cap (RMB)", "Committed (RMB)", "Paid (RMB)", "Remaining (RMB)",
+              "Share of the cap committed"],
+             ["Training (item 24)", "2026", "150000.00", "100000.00", "0.00", "50000.00", "66.7"],
+             ["Knowledge work (item 25)", "2026", "2000000.00", "25000.00", "25000.00", "1975000.00", "1.3"]]
+SUBSIDY_QUEUE = [["Measure", "Subsidies waiting", "Amount waiting (RMB)"], ["Training (item 24)", "1", "60000.00"],
+                 ["Knowledge work (item 25)", "0", "0.00"], ["Total", "1", "60000.00"]]
+
+
+def test_subsidy_money_against_each_measures_cap_and_the_queue(seeded: tuple[Flask, Seeded]) -> None:
+    """Rules s.4: each measure's committed and paid money against its own yearly cap, and the waiting queue,
+    the same on the staff page and the public one (institutions are organisations; the figures are sums)."""
+    app, s = seeded
+    staff_client, public = _admin_client(app, s), app.test_client()
+    for client, prefix in ((staff_client, "/admin/statistics"), (public, "/statistics")):
+        assert _csv(client.get(f"{prefix}/subsidies.csv", headers=EN)) == SUBSIDIES
+        assert _csv(client.get(f"{prefix}/subsidy-queue.csv", headers=EN)) == SUBSIDY_QUEUE
+        html = client.get(f"{prefix}/", headers=EN).get_data(as_text=True)
+        assert html.count('<svg class="chart"') == (3 if client is staff_client else 2) + 1  # + the holders chart
+        for measure in ("training", "knowledge"):
+            assert f'id="subsidy-chart-{measure}-title"' in html
+        assert "RMB 150,000.00" in html and "RMB 60,000.00" in html  # the training cap, the queue
+        assert "style=" not in html and "<script" not in html  # the CSP allows neither
+        assert f'href="{prefix}/subsidies.csv"' in html

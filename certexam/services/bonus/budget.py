@@ -137,6 +137,10 @@ class Overview:
     def queued_fen(self) -> int:
         return sum(g.amount_fen for g in self.queue)
 
+    @property
+    def queue_length(self) -> int:
+        return len(self.queue)
+
 
 def overview(now: datetime | None = None) -> Overview:
     """Each year's cap, commitments and payments, and the waiting queue (read only)."""

@@ -6,7 +6,8 @@ snapshot; on PostgreSQL the transaction runs at REPEATABLE READ, because at the 
 COMMITTED each statement would see its own snapshot and a certificate issued between two
 queries could be counted by one table and not by the next.
 
-Counts only: names, numbers and other personal data never leave this module. Only released
+Counts only: names, numbers and other personal data never leave this module (training subsidies are
+summed per measure and year: an institution is an organisation, yet no line of it is shown either). Only released
 results count, as nobody outside the results office may learn a result before its release.
 """
 
@@ -29,6 +30,7 @@ from certexam.models import Certificate, EmploymentRecord, Organisation, Result,
 from certexam.models.bonus import PeriodStatus
 from certexam.services.bonus import budget
 from certexam.services.platform import clock
+from certexam.services.subsidies import budget as subsidy_budget
 
 LEVELS = (1, 2)
 NO_SITTING = 0  # certificates resting on a pass recorded without a sitting (earlier sittings)
@@ -99,6 +101,7 @@ class Programme:
     queue_length: int
     queued_fen: int
     budget: budget.Overview  # the same figures as the bonus dashboard's, for its chart
+    subsidies: tuple[subsidy_budget.MeasureBudget, ...] = ()  # training subsidies by measure (items 24-25)
     progress: rules.Progress = field(init=False)
 
     def __post_init__(self) -> None:
@@ -186,9 +189,10 @@ def programme(now: datetime | None = None) -> Programme:
         money = budget.overview(at)
         years = tuple(BonusYear(y.year, y.cap_fen, y.committed_fen, y.paid_fen) for y in money.years)
         queue_length, queued_fen = len(money.queue), money.queued_fen
+        subsidies = tuple(subsidy_budget.yearly(at))  # plain values: nothing to keep from expiring
         for grant in money.queue:  # keep them as read: the rollback below would expire them (and a chart
             sess.expunge(grant)    # reading an amount would then start a second transaction)
     finally:
         sess.rollback()  # end the read: nothing was written
     return Programme(today=on, sittings=sittings, results=results, bonus_years=years, queue_length=queue_length,
-                     queued_fen=queued_fen, budget=money, holders=holders)
+                     queued_fen=queued_fen, budget=money, holders=holders, subsidies=subsidies)

@@ -21,6 +21,7 @@ from certexam.domain.budget import Approval, allocate_year, budget_year
 from certexam.domain.subsidies import Measure
 from certexam.models import SubsidyBudgetYear, SubsidyGrant
 from certexam.models.bonus import GrantStatus
+from certexam.services.bonus.budget import YearLine
 from certexam.services.platform import audit, clock
 from certexam.services.subsidies.settings import rules_for
 
@@ -115,3 +116,43 @@ def overview(now: datetime | None = None) -> list[MeasureLine]:
         cap = row.cap_fen if row else rules_for(measure).yearly_cap_fen
         lines.append(MeasureLine(measure, year, cap, row.committed_fen if row else 0, int(queued), int(count)))
     return lines
+
+
+@dataclass(frozen=True)
+class MeasureBudget:
+    """A measure's money by budget year and its waiting queue: the figures of the statistics pages.
+
+    The shape of the bonus's budget overview (years, queued_fen, queue_length), so that the bonus's
+    budget chart (certexam/bonus/chart.py) draws it too.
+    """
+
+    measure: Measure
+    years: tuple[YearLine, ...]
+    queue_length: int
+    queued_fen: int
+
+
+def yearly(now: datetime | None = None) -> list[MeasureBudget]:
+    """Each measure's cap, commitments and payments for every budget year, and its queue (read only).
+
+    Paid means the bank paid the grant's line (GrantStatus.PAID; RECOVERY was paid first), counted
+    in the year that funded it. The current year is listed even before its row exists.
+    """
+    sess = db.session()
+    current = budget_year(clock.local_date(clock.now(now)))
+    rows = sess.scalars(select(SubsidyBudgetYear).order_by(SubsidyBudgetYear.year)).all()
+    paid = {(m, y): int(fen) for m, y, fen in sess.execute(
+        select(SubsidyGrant.measure, SubsidyGrant.budget_year, func.sum(SubsidyGrant.amount_fen))
+        .where(SubsidyGrant.status.in_((GrantStatus.PAID, GrantStatus.RECOVERY)))
+        .group_by(SubsidyGrant.measure, SubsidyGrant.budget_year))}
+    queues = {m: (int(n), int(fen)) for m, n, fen in sess.execute(
+        select(SubsidyGrant.measure, func.count(), func.coalesce(func.sum(SubsidyGrant.amount_fen), 0))
+        .where(SubsidyGrant.status == GrantStatus.WAITING).group_by(SubsidyGrant.measure))}
+    out = []
+    for measure in Measure:
+        years = {r.year: YearLine(r.year, r.cap_fen, r.committed_fen, paid.get((measure, r.year), 0))
+                 for r in rows if r.measure == measure}
+        years.setdefault(current, YearLine(current, rules_for(measure).yearly_cap_fen, 0, 0))
+        length, queued = queues.get(measure, (0, 0))
+        out.append(MeasureBudget(measure, tuple(years[y] for y in sorted(years)), length, queued))
+    return out
