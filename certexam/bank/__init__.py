@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("bank", __name__, url_prefix="/admin/bank")
 
-from certexam.bank import translation_views, views  # noqa: E402, F401  (they add their routes to bp)
+from certexam.bank import form_editor_views, translation_views, views  # noqa: E402, F401  (they add their routes to bp)

@@ -176,6 +176,8 @@ ROUTE_TABLE: dict[str, object] = {
     "bank.item_list": STAFF,
     "bank.new": STAFF,
     "bank.edit": STAFF,
+    "bank.new_form": STAFF,  # the form-based editor (issue 22)
+    "bank.edit_form": STAFF,
     "bank.preview": STAFF,
     "bank.detail": STAFF,
     "bank.transition": STAFF,
