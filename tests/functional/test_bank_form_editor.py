@@ -167,3 +167,17 @@ def test_hostile_values_never_fail(app: Flask, client: FlaskClient, author: int,
         resp = post_form(client, "/admin/bank/new/form", {**two_languages(), **hostile, button: "1"}, headers=EN)
         assert resp.status_code == (400 if value == "\x00" else 200), button  # the app refuses NUL in any form
     assert count_rows(app) == (0, 0)
+
+
+def test_true_false_item(app: Flask, client: FlaskClient, author: int) -> None:
+    data = {"module": "L1-ETH", "type": "true_false", "item_id": "L1-ETH-5003", "truth": "false",
+            "stem_zh_Hans": "收受客户礼品无须申报。", "stem_en": "Gifts from clients need not be declared."}
+    saved = post_form(client, "/admin/bank/new/form", {**data, "save": "1"}, headers=EN)
+    assert saved.status_code == 302
+    content, _status, _n = latest_content(app, "L1-ETH-5003")
+    assert '"answer":false' in content.replace(" ", "")
+    page = text_of(client.get("/admin/bank/L1-ETH-5003/edit/form", headers=EN))
+    assert '<input type="radio" name="truth" value="false" checked>' in page
+    no_answer = post_form(client, "/admin/bank/new/form", {**data, "item_id": "L1-ETH-5004", "truth": "maybe",
+                                                           "save": "1"}, headers=EN)
+    assert "The answer is missing." in text_of(no_answer) and count_rows(app) == (1, 1)
