@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -23,8 +24,8 @@ from certexam.services.certificates import keys
 from certexam.services.certificates import verify as cert_verify
 from certexam.services.platform import clock
 from certexam.services.tlog import proofs
-from tests.conftest import make_app
-from tests.functional.test_verify_pages import EN, text_of
+from tests.conftest import csrf_from, make_app
+from tests.functional.test_verify_pages import EN, run, text_of, tool
 from tests.integration.test_certificates_service import PASSED, PASSPHRASE, make_holder
 
 
@@ -51,7 +52,7 @@ def _today(app: Flask) -> date:
         return clock.today()
 
 
-def test_issued_today_is_valid_and_dated_before_its_log_entry_is_refused(app: Flask) -> None:
+def test_issued_today_is_valid_and_dated_before_its_log_entry_is_refused(app: Flask, tmp_path: Path) -> None:
     today = _today(app)
     good = issue(app, make_holder(app), today)
     late = issue(app, make_holder(app, "王五", "Wang Wu"), today - T.ISSUE_TOLERANCE - timedelta(days=1))
@@ -61,9 +62,16 @@ def test_issued_today_is_valid_and_dated_before_its_log_entry_is_refused(app: Fl
         assert cert_verify.check_token(edge.token).code is VerdictCode.VALID  # the tolerance itself is allowed
         refused = cert_verify.check_token(late.token)
     assert refused.code is VerdictCode.BACKDATED and refused.verdict.detail == proofs.LOGGED_LATE
-    page = app.test_client().get("/v/" + late.token, headers=EN)
+    client = app.test_client()
+    page = client.get("/v/" + late.token, headers=EN)
     assert page.status_code == 200
     assert "Not valid: issued long before it entered the public log" in text_of(page.get_data(as_text=True))
+    receipt = client.post("/verify/receipt", data={"csrf_token": csrf_from(page.get_data(as_text=True)),
+                                                              "token": late.token})
+    assert receipt.status_code == 200
+    (tmp_path / "r.pdf").write_bytes(receipt.data)
+    text = " ".join(run(tool("pdftotext"), tmp_path / "r.pdf", "-").stdout.split())
+    assert "无效：签发日期远早于载入公开日志 Invalid: issued long before it" in text  # the cell wraps after "it"
 
 
 def test_a_certificate_missing_from_the_log_is_refused_unless_older_than_the_log(app: Flask) -> None:

@@ -50,6 +50,9 @@ VERDICT_TEXT: dict[VerdictCode, tuple[str, str]] = {
     VerdictCode.INVALID_TOKEN: ("无效（签名或数据有误）", "Invalid (signature or data wrong)"),
 }
 
+LOGGED_LATE_TEXT = ("无效：签发日期远早于载入公开日志", "Invalid: issued long before it entered the public log")
+"""The result row for a BACKDATED verdict of the transparency log's rule (issue 20.5)."""
+
 
 def new_receipt_id() -> str:
     return secrets.token_hex(RECEIPT_ID_BYTES).upper()
@@ -59,7 +62,7 @@ def receipt_rows(outcome: VerifyOutcome, receipt_id: str) -> list[tuple[str, str
     """(label, value) rows, both bilingual."""
     at = outcome.checked_at.astimezone(UTC)
     local = at.astimezone(clock.PROGRAMME_TZ)
-    zh, en = VERDICT_TEXT[outcome.code]
+    zh, en = LOGGED_LATE_TEXT if outcome.verdict.detail == tlog_proofs.LOGGED_LATE else VERDICT_TEXT[outcome.code]
     rows = [
         ("回执编号\nReceipt No.", receipt_id),
         ("核验时间\nChecked at", f"{at:%Y-%m-%d %H:%M:%S} UTC\n{local:%Y-%m-%d %H:%M:%S} 北京时间 (Asia/Shanghai)"),
