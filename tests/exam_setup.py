@@ -17,12 +17,22 @@ from certexam.services.sittings import schedule as sittings
 BANK = Path(__file__).resolve().parents[1] / "question_bank"
 
 
-def load_bank(app: Flask, modules: tuple[str, ...] = ("L1-ETH", "L1-STD", "L1-ECO")) -> int:
+def load_bank(app: Flask, modules: tuple[str, ...] = ("L1-ETH", "L1-STD", "L1-ECO"), practice: bool = False) -> int:
+    """The shipped level-1 files of `modules`; with `practice`, their practice files too (the multiple-
+    response and true/false items that only the practice paper draws, issue 22)."""
     with app.app_context():
         files = [str(BANK / "level1" / f"{m}.yaml") for m in modules]
+        if practice:
+            files += [str(f) for m in modules if (f := BANK / "level1" / "practice" / f"{m}.yaml").exists()]
         result = reader.read_files(files)
         assert not result.errors, result.errors[:3]
         return bank.import_items(result.items, None, approve=True).created
+
+
+def practice_files(level: int) -> list[str]:
+    """The shipped files a practice paper of `level` draws from: the level's whole folder (its practice
+    files, and every direction's module for level 2: enemies may name items of other modules)."""
+    return reader.bank_files(BANK / f"level{level}")
 
 
 def open_sitting(app: Flask, level: int = 1, late_entry_minutes: int = 30, **kw: Any) -> int:

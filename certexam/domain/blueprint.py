@@ -154,12 +154,40 @@ LEVEL2_DEFAULT = Blueprint(
 
 MOCK_MINUTES = 20
 MOCK_ITEMS_PER_MODULE = 2
+# Level 2's practice has written answers (a short answer, a skill question, two proposals): the exam gives
+# them most of its afternoon's 180 minutes, so 20 minutes could not hold them.
+MOCK_MINUTES_L2 = 90
+
+# Issue 22: "Practice sets get multiple-response and true/false items": one of each kind from every
+# level-1 module whose practice file (question_bank/level1/practice/) holds them. The exam's level 1
+# stays all single choice (rules s.2), so only the practice paper draws these.
+PRACTICE_KINDS_L1: tuple[tuple[str, str], ...] = (
+    ("L1-FIN", "multiple_response"), ("L1-BC", "multiple_response"), ("L1-PAY", "multiple_response"),
+    ("L1-ETH", "true_false"), ("L1-AI", "true_false"), ("L1-QNT", "true_false"),
+)
+
+# Issue 22: "The level-2 practice test includes a short answer, a skill question and the 2-of-5 proposal
+# choice" (rules s.2: "the proposals chosen 2 of 5 scenarios"), beside a few single-choice items of the
+# common modules and the candidate's direction, as the exam's morning and afternoon have them.
+PRACTICE_L2: tuple[Section, ...] = (
+    _sc("L2-ETH", MOCK_ITEMS_PER_MODULE), _sc("L2-GEN", MOCK_ITEMS_PER_MODULE),
+    _sc(DIRECTION_MODULE, MOCK_ITEMS_PER_MODULE),
+    Section("L2-ETH", "constructed", 1, subtype="short_answer"),
+    Section(DIRECTION_MODULE, "constructed", 1, subtype="skill"),
+    Section(DIRECTION_MODULE, "constructed", 5, subtype="proposal", answer_at_most=2),
+)
 
 
 def mock_blueprint(level: int) -> Blueprint:
-    """A short practice paper: a couple of single-choice items from each module of the level."""
-    mods = [m for m in MODULES_BY_CODE.values() if m.level == level and (level == 1 or m.direction is None)]
+    """A short practice paper: a couple of single-choice items from each module of the level, and the
+    other kinds the level's candidates meet (level 1: multiple response and true/false; level 2: a
+    short answer, a skill question and 2 of 5 proposals, drawn for the candidate's direction)."""
+    if level == 2:
+        return Blueprint(2, (Paper("MOCK", "模拟练习", "Practice test", MOCK_MINUTES_L2, PRACTICE_L2),))
+    mods = [m for m in MODULES_BY_CODE.values() if m.level == level]
     sections = tuple(_sc(m.code, MOCK_ITEMS_PER_MODULE) for m in mods)
+    if level == 1:
+        sections += tuple(Section(code, kind, 1) for code, kind in PRACTICE_KINDS_L1)
     # Practice is like the exam: level 1's papers have the calculator, so its practice test has it too.
     return Blueprint(level, (Paper("MOCK", "模拟练习", "Practice test", MOCK_MINUTES, sections,
                                    calculator=level == 1),))

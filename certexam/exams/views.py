@@ -21,6 +21,7 @@ from certexam.models import Attempt, Registration, Role, Sitting, SittingPaper
 from certexam.models.attempt import AttemptStatus
 from certexam.services.attempts import autosave, paper_view
 from certexam.services.attempts import lifecycle as attempts
+from certexam.services.attempts.starting import practice_direction
 from certexam.services.platform import clock
 from certexam.services.sittings import schedule as sittings
 from certexam.services.sittings.schedule import blueprint_of
@@ -46,7 +47,8 @@ def index() -> Any:
         return attempts.may_begin(reg.sitting, paper, done)
 
     return render_template("exams/index.html", registrations=regs, open_sittings=open_sittings, now=now,
-                           attempts=tries, directions=DIRECTIONS, may_begin=may_begin)
+                           attempts=tries, directions=DIRECTIONS, may_begin=may_begin,
+                           practice_direction=practice_direction(sess, current_user.id))
 
 
 @bp.post("/sittings/<int:sitting_id>/register")
@@ -94,7 +96,9 @@ def start_practice(level: int) -> Any:
     if level not in (1, 2):
         abort(404)
     try:
-        attempt = attempts.start_mock(current_user, level, str(get_locale()))
+        # Level 2's practice is drawn for a technical direction (the form's choice; without one, the service's).
+        direction = (request.form.get("direction") or None) if level == 2 else None
+        attempt = attempts.start_mock(current_user, level, str(get_locale()), direction)
     except UserError as exc:
         flash(exc.message, "error")
         return redirect(url_for("exams.index"))

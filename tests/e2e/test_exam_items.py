@@ -88,7 +88,7 @@ def test_the_exam_page_and_review_screen_fit_a_phone(kinds_ready: dict[str, Any]
 
 
 def test_practice_feedback_fits_a_phone(live_app: Any, live_server: Any, browser: Any) -> None:
-    load_bank(live_app, tuple(m.code for m in MODULES if m.level == 1))
+    load_bank(live_app, tuple(m.code for m in MODULES if m.level == 1), practice=True)
     user = candidate(live_app)
     context = browser.new_context(locale="en-GB", viewport=PHONE)
     page = context.new_page()

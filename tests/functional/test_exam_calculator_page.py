@@ -12,10 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from certexam.bankio import reader
-from certexam.domain.catalogue import MODULES
 from certexam.services.bank import items as bank
 from tests.conftest import csrf_from, make_app
-from tests.exam_setup import BANK, enrol, open_sitting
+from tests.exam_setup import enrol, open_sitting, practice_files
 from tests.factories import candidate, sign_in
 
 
@@ -23,9 +22,7 @@ from tests.factories import candidate, sign_in
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     application = make_app(Path(tmp_path_factory.mktemp("calc")))
     with application.app_context():
-        files = [str(BANK / f"level{m.level}" / f"{m.code}.yaml") for m in MODULES
-                 if m.level == 1 or m.direction is None]
-        result = reader.read_files(files)
+        result = reader.read_files(practice_files(1) + practice_files(2))
         assert not result.errors, result.errors[:3]
         bank.import_items(result.items, None, approve=True)
     yield application

@@ -31,7 +31,7 @@ LETTERS = "ABCDEFGH"
 def practised(tmp_path: Path) -> Iterator[tuple[Flask, FlaskClient, int]]:
     """A level-1 practice test, every question answered with the option shown second, then submitted."""
     app = make_app(tmp_path)
-    load_bank(app, tuple(m.code for m in MODULES if m.level == 1))
+    load_bank(app, tuple(m.code for m in MODULES if m.level == 1), practice=True)
     user = candidate(app)
     client = app.test_client()
     sign_in(client, user.email)
@@ -44,8 +44,9 @@ def practised(tmp_path: Path) -> Iterator[tuple[Flask, FlaskClient, int]]:
     with app.app_context():
         form = json.loads(db.session().scalar(select(Attempt.form).where(Attempt.id == aid)))
     for n, entry in enumerate(form, 1):
+        answer = True if entry["t"] == "true_false" else entry["o"][1] if entry["t"] == "single_choice" else entry["o"][:2]
         r = client.put(f"/api/v1/attempts/{aid}/answers/{n}", headers=h,
-                       json={"seq": n, "answer": entry["o"][1], "flagged": False, "device": device})
+                       json={"seq": n, "answer": answer, "flagged": False, "device": device})
         assert r.status_code == 200, r.get_json()
     assert client.post(f"/api/v1/attempts/{aid}/submit", json={"device": device}, headers=h).status_code == 200
     yield app, client, aid
@@ -66,12 +67,25 @@ def test_answers_and_keys_are_in_the_letters_the_candidate_saw(practised: Any) -
         items = item_cache.items_by_version(sess, [e["v"] for e in form])
     shown = _questions(body)
     assert len(shown) == len(form) > 20
+    # issue 22: the level-1 practice paper practises multiple response and true/false too
+    assert {"multiple_response", "true_false"} <= {entry["t"] for entry in form}
     moved = 0
     for n, (entry, section) in enumerate(zip(form, shown, strict=True), 1):
         key = items[entry["v"]].answer
+        assert f"Question {n}" in section
+        flat = re.sub(r"\s+", " ", section)
+        if entry["t"] == "true_false":  # answered True
+            assert f"Your answer: <strong>True</strong> · Correct answer: <strong>{key}</strong>" in flat
+            assert ("right" in section.split("</h3>")[0]) == (key is True)
+            continue
+        if entry["t"] == "multiple_response":  # answered with the first two options shown
+            keys = ", ".join(sorted(LETTERS[entry["o"].index(k)] for k in key))
+            assert f"Your answer: <strong>A, B</strong> · Correct answer: <strong>{keys}</strong>" in flat
+            assert ("right" in section.split("</h3>")[0]) == (set(entry["o"][:2]) == set(key))
+            assert re.findall(r'<input type="checkbox"[^>]*?value="([A-H])"', section) == entry["o"]
+            continue
         letter = LETTERS[entry["o"].index(key)]  # where the candidate saw the key
         moved += letter != key
-        assert f"Question {n}" in section
         assert f"Your answer: <strong>B</strong> · Correct answer: <strong>{letter}</strong>" in re.sub(r"\s+", " ", section)
         assert ("right" in section.split("</h3>")[0]) == (entry["o"][1] == key)
         # the options in the order shown, the key's row marked, the candidate's choice checked

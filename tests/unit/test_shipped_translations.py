@@ -13,7 +13,7 @@ from certexam.domain.glossary import check_texts, parse
 from certexam.domain.items import iter_texts
 
 BANKS = Path(__file__).resolve().parents[2] / "certexam" / "question_bank"
-FILES = sorted(BANKS.glob("level*/*.yaml"))
+FILES = sorted(BANKS.glob("level*/**/*.yaml"))  # with the practice files (level1/practice/) and item sets
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def terms():  # type: ignore[no-untyped-def]
     return parse(yaml.safe_load((BANKS / "glossary.yaml").read_text(encoding="utf-8")))
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(BANKS).with_suffix("")))
 def test_every_text_is_in_four_languages_and_keeps_the_glossary(path: Path, terms) -> None:  # type: ignore[no-untyped-def]
     read = reader.read_files([str(path)])
     assert not read.errors

@@ -53,7 +53,8 @@ def shown_items(sess: Session, attempt: Attempt, answer_at_most: dict[int, int] 
         children = tuple((f"{n}.{i}", _safe(child, entry["c"][i - 1] if entry["c"] else []))
                          for i, child in enumerate(item.children, 1))
         safe = replace(_safe(item, entry["o"]), children=())
-        out.append(ShownItem(str(n), n, safe, children, (answer_at_most or {}).get(entry["s"])))
+        # Without the blueprint's limits (a practice paper has no sitting), the form's own "g" says them.
+        out.append(ShownItem(str(n), n, safe, children, (answer_at_most or {}).get(entry["s"], entry.get("g"))))
     return out
 
 

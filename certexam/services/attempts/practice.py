@@ -38,6 +38,12 @@ class ReviewedQuestion:
     key_shown: str | bool | None
     legends: dict[str, tuple[tuple[str, str], ...]]  # item id -> (bank letter, shown letter) pairs
 
+    @property
+    def written(self) -> bool:
+        """A written answer (short answer, skill, proposal): not marked here; the candidate compares it
+        with the marking guide shown beside it (issue 22)."""
+        return self.item.type == "constructed"
+
 
 @dataclass(frozen=True)
 class PracticeReview:
@@ -74,7 +80,9 @@ def review(sess: Session, attempt: Attempt) -> PracticeReview:
         raise ValueError("only practice attempts are reviewed at once")
     scored = scoring_input.form_items(sess, attempt)
     stored = scoring_input.responses(sess, attempt)
-    outcome = score_attempt([s for _, _, s in scored], stored, PRACTICE_POLICY)
+    # A written answer's response is its text, not a mark: practice leaves it unmarked (None, awaiting marks).
+    unmarked = {slot: None for slot, item, _ in scored if item.type == "constructed"}
+    outcome = score_attempt([s for _, _, s in scored], {**stored, **unmarked}, PRACTICE_POLICY)
     given = {slot: json.loads(json.dumps(sorted(v) if isinstance(v, frozenset) else v)) for slot, v in stored.items()}
     form: list[dict[str, Any]] = json.loads(attempt.form)
     versions = item_cache.items_by_version(sess, [e["v"] for e in form])

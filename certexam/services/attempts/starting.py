@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from certexam import db
 from certexam.domain import cycle
+from certexam.domain.catalogue import DIRECTIONS
 from certexam.errors import Forbidden, NotFound, UserError
 from certexam.models import Attempt, AttemptKind, AttemptStatus, Registration, Sitting, SittingPaper, User
 from certexam.services.attempts.autosave_sql import Owner, owner_ids
@@ -186,17 +187,32 @@ def _begin_attempt(sess: Session, user_id: int, reg: Registration, sitting_paper
     return Started(attempt.id, attempt.last_seq, attempt.holder_token)
 
 
-def start_mock(user: User, level: int, language: str) -> Attempt:
-    """A practice paper from the same bank, scored at once (never counts)."""
-    return _start_mock(user.id, level, language)
+def start_mock(user: User, level: int, language: str, direction: str | None = None) -> Attempt:
+    """A practice paper from the same bank, scored at once (never counts). Level 2's is drawn for a
+    technical direction (issue 22: its proposals and skill question are the direction's): the one asked
+    for, else that of the candidate's latest level-2 registration, else the first direction."""
+    if direction is not None and direction not in DIRECTIONS:
+        raise UserError(_("Choose your technical direction."), field="direction")
+    return _start_mock(user.id, level, language, direction)
+
+
+def practice_direction(sess: Session, user_id: int) -> str:
+    """The direction a level-2 practice paper is drawn for when none is asked for."""
+    registered = sess.scalar(select(Registration.direction).join(Sitting, Sitting.id == Registration.sitting_id)
+                             .where(Registration.user_id == user_id, Sitting.level == 2,
+                                    Registration.direction.is_not(None))
+                             .order_by(Registration.id.desc()).limit(1))
+    return registered if registered in DIRECTIONS else next(iter(DIRECTIONS))
 
 
 @db.use_case
-def _start_mock(user_id: int, level: int, language: str) -> Attempt:
+def _start_mock(user_id: int, level: int, language: str, direction: str | None) -> Attempt:
     from certexam.domain.blueprint import mock_blueprint
 
     sess = db.session()
     bp = mock_blueprint(level)
     paper = bp.papers[0]
-    drawn = draw(sess, bp, paper, secrets.randbits(31), None)
+    if level == 2:
+        direction = direction or practice_direction(sess, user_id)
+    drawn = draw(sess, bp, paper, secrets.randbits(31), direction if level == 2 else None)
     return new_attempt(sess, user_id, paper.code, drawn, AttemptKind.MOCK, paper.minutes, language)
