@@ -26,7 +26,6 @@ from playwright.sync_api import expect
 from sqlalchemy import select, update
 
 from certexam import db
-from certexam.bankio import reader
 from certexam.domain import blueprint as bpr
 from certexam.domain.items import Item
 from certexam.models import Attempt, Certificate, Role, Sitting, User
@@ -46,9 +45,9 @@ from tests.e2e.test_cycle_level1 import (
     release_with_confirmation,
     signing_keys,
 )
-from tests.exam_setup import BANK
 from tests.factories import candidate, staff
 from tests.integration.test_results_service import enrol
+from tests.shipped_bank import read_modules
 
 pytestmark = pytest.mark.browser
 
@@ -82,7 +81,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Level2]:
     clock = Clock()
     app = make_app(tmp_path, CLOCK=clock)
     with app.app_context():
-        read = reader.read_files([str(BANK / "level2" / f"{m}.yaml") for m in ("L2-ETH", "L2-AI")])
+        read = read_modules(2, ("L2-ETH", "L2-AI"))
         assert not read.errors, read.errors[:3]
         bank.import_items(read.items, None, approve=True)
     signing_keys(app, monkeypatch)

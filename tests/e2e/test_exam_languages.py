@@ -4,22 +4,20 @@ every shipped item in four languages; the Portuguese reader used to get simplifi
 from __future__ import annotations
 
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from certexam import db
-from certexam.bankio import reader
 from certexam.domain import blueprint as bpr
 from certexam.services.bank import items as bank
 from tests.e2e.exam_pages import sign_in, wait_saved
 from tests.factories import candidate
 from tests.integration.test_results_service import enrol, make_sitting
+from tests.shipped_bank import read_modules
 
 pytestmark = pytest.mark.browser
-BANKS = Path(__file__).resolve().parents[2] / "certexam" / "question_bank" / "level2"
 # A short level-2 paper from the common part and the big-data direction, whose shipped texts are in all
 # four languages: choice questions, a skill question and a proposal question.
 PAPER = bpr.Blueprint(2, (bpr.Paper("AM", "上午场", "Morning", 60, (
@@ -32,7 +30,7 @@ PAPER = bpr.Blueprint(2, (bpr.Paper("AM", "上午场", "Morning", 60, (
 def test_a_paper_in_one_language_shows_only_that_language(live_app: Any, live_server: Any, browser: Any,
                                                           locale: str, tag: str, browser_locale: str) -> None:
     with live_app.app_context():
-        result = reader.read_files([str(BANKS / "L2-GEN.yaml"), str(BANKS / "L2-BD.yaml")])
+        result = read_modules(2, ("L2-GEN", "L2-BD"))
         assert not result.errors
         bank.import_items(result.items, None, approve=True)
         db.session().commit()

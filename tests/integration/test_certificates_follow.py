@@ -21,7 +21,6 @@ from flask import Flask
 from sqlalchemy import select
 
 from certexam import db
-from certexam.bankio import reader
 from certexam.crypto.keystore import PASSPHRASE_ENV
 from certexam.domain import blueprint as bpr
 from certexam.domain.items import Item
@@ -39,9 +38,10 @@ from certexam.services.results import recheck as results_recheck
 from certexam.services.results import release as results
 from tests.certificate_invariant import certificate_violations
 from tests.conftest import make_app
-from tests.exam_setup import BANK, load_bank
+from tests.exam_setup import load_bank
 from tests.factories import candidate, release_by_two, staff
 from tests.integration.test_results_service import Strategy, enrol, make_sitting, sit
+from tests.shipped_bank import read_modules
 
 PASSPHRASE = "test passphrase follow"
 # Level 1, one fixed form for everyone (a correction touches all): 5 ethics, 3 + 2 others. The pass
@@ -65,7 +65,7 @@ def app(tmp_path: Path, any_db_url: str, monkeypatch: pytest.MonkeyPatch) -> Ite
     application = make_app(tmp_path, any_db_url)
     load_bank(application)
     with application.app_context():
-        read = reader.read_files([str(BANK / "level2" / f"{m}.yaml") for m in ("L2-ETH", "L2-GEN", "L2-AI")])
+        read = read_modules(2, ("L2-ETH", "L2-GEN", "L2-AI"))
         assert not read.errors, read.errors[:3]
         bank.import_items(read.items, None, approve=True)
         keys.init_keys(None, datetime.now(UTC))

@@ -26,7 +26,6 @@ from flask import Flask
 from sqlalchemy import select, update
 
 from certexam import db
-from certexam.bankio import reader
 from certexam.crypto.keystore import PASSPHRASE_ENV
 from certexam.domain import blueprint as bpr
 from certexam.domain.cycle import CycleState
@@ -55,9 +54,9 @@ from certexam.services.results import release as results
 from certexam.services.sittings import schedule as sittings
 from tests.certificate_invariant import certificate_violations
 from tests.conftest import make_app
-from tests.exam_setup import BANK
 from tests.factories import candidate, release_by_two, staff
 from tests.integration.test_results_service import enrol
+from tests.shipped_bank import read_modules
 
 L2 = bpr.Blueprint(2, (bpr.Paper("AM", "上午场", "Morning", 30, (
     bpr.Section("L2-ETH", "single_choice", 2),
@@ -88,7 +87,7 @@ def app(tmp_path: Path, any_db_url: str, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.setenv(PASSPHRASE_ENV, PASSPHRASE)
     application = make_app(tmp_path, any_db_url, CLOCK=Clock())
     with application.app_context():
-        read = reader.read_files([str(BANK / "level2" / f"{m}.yaml") for m in ("L2-ETH", "L2-AI")])
+        read = read_modules(2, ("L2-ETH", "L2-AI"))
         assert not read.errors, read.errors[:3]
         bank.import_items(read.items, None, approve=True)
         keys.init_keys(None, datetime.now(UTC))
