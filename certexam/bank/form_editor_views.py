@@ -23,6 +23,7 @@ from certexam.bank.item_form import (
     TEXT_ROWS,
     ItemForm,
     build,
+    close_up,
     field_of,
     fill,
     problems_of,
@@ -63,7 +64,7 @@ def _save(form: ItemForm, bank_item: BankItem | None) -> Any:
         return _page(form, bank_item, keys, truth, message=_("Correct the marked fields."))
     module = form.module.data or ""
     item_id = bank_item.external_id if bank_item else ((form.item_id.data or "").strip() or next_id(module))
-    built = build(form, item_id, keys, truth)
+    built, keys = close_up(form, build(form, item_id, keys, truth), keys)
     problems: dict[str, list[str]] = defaultdict(list)
     for problem in problems_of(built.item):
         problems[field_of(problem.path, built.row_of_option)].append(problem.message)

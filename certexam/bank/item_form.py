@@ -8,7 +8,7 @@ item are attached to the form's fields by their path (domain/items.Problem.path)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -133,6 +133,18 @@ def build(form: ItemForm, item_id: str, keys: list[str], truth: str | None) -> B
                 scoring=(form.scoring.data if form.scoring.data in SCORINGS else DEFAULT_SCORING)
                 if item_type == MULTIPLE_RESPONSE else None)
     return Built(item, tuple(rows), tuple(errors))
+
+
+def close_up(form: ItemForm, built: Built, keys: list[str]) -> tuple[Built, list[str]]:
+    """Move the kept option rows up over the blank ones, as the item letters them, so that a message about
+    option C stands on the row the page calls C; returns the item's rows and the ticked keys renamed."""
+    moved = {row: ROW_LETTERS[i] for i, row in enumerate(built.row_of_option)}
+    texts = {row: {lang: getattr(form, text_field(row, lang)).data for lang in LANGUAGES} for row in ROW_LETTERS}
+    for row in ROW_LETTERS:
+        old = next((r for r, new in moved.items() if new == row), None)
+        for lang in LANGUAGES:
+            getattr(form, text_field(row, lang)).data = texts[old][lang] if old else ""
+    return replace(built, row_of_option=tuple(moved.values())), [moved[k] for k in keys if k in moved]
 
 
 def fill(form: ItemForm, item: Item) -> tuple[list[str], str]:

@@ -101,6 +101,11 @@ def test_errors_stand_next_to_their_fields_and_nothing_is_saved(app: Flask, clie
         return html.unescape(found[1])
 
     assert "lacks en text, which the stem has" in errors_of("opt_B")  # the domain's own message, on row B
+    # Row C was blank: row D moved up to become option C, and its message stands on that row.
+    assert "The option C lacks en text" in errors_of("opt_C") and 'id="err-opt_D"' not in body
+    moved = re.search(r'<textarea[^>]*name="opt_C_pt"[^>]*>\r?\n?(.*?)</textarea>', body, re.S)
+    assert moved and html.unescape(moved[1]) == "Dá-lo a um colega"
+    assert re.findall(r'<input type="checkbox" name="key" value="([A-H])" checked>', body) == ["B"]
     assert "lacks en text, which the stem has" in errors_of("explanation")
     assert 'id="err-opt_A"' not in body
     assert "2 or more keys" in errors_of("key")
@@ -181,3 +186,9 @@ def test_true_false_item(app: Flask, client: FlaskClient, author: int) -> None:
     no_answer = post_form(client, "/admin/bank/new/form", {**data, "item_id": "L1-ETH-5004", "truth": "maybe",
                                                            "save": "1"}, headers=EN)
     assert "The answer is missing." in text_of(no_answer) and count_rows(app) == (1, 1)
+
+
+@pytest.mark.parametrize(("lang", "words"), [("pt", "Editar em YAML"), ("zh-HK", "以 YAML 編輯"), ("zh-CN", "题干")])
+def test_the_page_speaks_the_readers_language(client: FlaskClient, author: int, lang: str, words: str) -> None:
+    page = client.get("/admin/bank/new/form", headers={"Accept-Language": lang})
+    assert page.status_code == 200 and words in text_of(page)
