@@ -8,6 +8,7 @@ The story, in the order it is loaded (each part is skipped once it is there):
 * a released level-1 sitting of 300 simulated candidates, a released level-2 sitting ranked
   by direction, and a level-2 sitting being marked (demo_results);
 * a budget year of the holder bonus (demo_holders, demo_bonus);
+* a training institution's subsidy applications: funded, on public notice, submitted (demo_subsidies);
 * certificate administration (demo_certs) and the named candidate's certificate.
 
 Dates come from demo_clock: the story is dated backwards from the day it is loaded.
@@ -18,7 +19,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from certexam import db
-from certexam.cli import demo_bonus, demo_certs, demo_clock, demo_exams, demo_holders, demo_results
+from certexam.cli import (
+    demo_bonus,
+    demo_certs,
+    demo_clock,
+    demo_exams,
+    demo_holders,
+    demo_results,
+    demo_subsidies,
+)
 from certexam.cli.demo_people import DEMO_PASSWORD, shared_hash
 from certexam.models import STAFF_ROLES, Role
 from certexam.services.accounts import users as accounts
@@ -68,6 +77,7 @@ def _accounts() -> list[str]:
     for org in demo_holders.ORGS:
         if org.employer:
             lines.append(f"  {Role.EMPLOYER.value:<19} {org.employer[0]}")
+    lines.append(f"  {'training institution':<19} {demo_subsidies.ACCOUNT[0]}")  # an employer-kind account
     for email, name_zh, name_en, id_type, id_number in CANDIDATES:
         if accounts.find_by_email(sess, email) is None:
             accounts.register_candidate(accounts.Registration(
@@ -90,6 +100,7 @@ def load() -> list[str]:
         lines += demo_exams.load_sittings(demo, [c[0] for c in CANDIDATES])
         lines += demo_results.load(demo, t)
         lines += demo_bonus.load(demo, t)
+        lines += demo_subsidies.load(demo, t)
         demo_certs.load_status_changes(demo)
         lines += demo_certs.load_recent_holder(demo, t, CANDIDATES[3][0])
         demo.set(demo.start)

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from certexam import db
-from certexam.cli import demo_clock, demo_cohort, demo_exams, demo_people, demo_results
+from certexam.cli import demo_clock, demo_cohort, demo_exams, demo_people, demo_results, demo_subsidies
 from certexam.cli.demo import demo_command
 from certexam.cli.platform import audit_verify_command, init_db_command
 from certexam.domain.identity import id_number_problem
@@ -35,6 +35,7 @@ from certexam.models import (
     MarkingAssignment,
     Objection,
     Organisation,
+    OrgCategory,
     PayoutBatch,
     Recheck,
     Registration,
@@ -42,6 +43,7 @@ from certexam.models import (
     Role,
     Sitting,
     SocialInsuranceMonth,
+    SubsidyApplication,
     User,
     UserRole,
 )
@@ -87,7 +89,7 @@ def test_demo_shows_every_state_once(loaded: tuple[Flask, Any, str, str, dict[st
         sess = db.session()
         assert _counts(sess) == before  # loading twice changes nothing
         roles = dict(sess.execute(select(User.role, func.count()).group_by(User.role)).all())
-        assert roles[Role.EMPLOYER] == 2 and roles[Role.CANDIDATE] >= 600
+        assert roles[Role.EMPLOYER] == 3 and roles[Role.CANDIDATE] >= 600  # 2 employers, 1 training institution
         staff_roles = dict(sess.execute(select(UserRole.role, func.count()).group_by(UserRole.role)).all())
         # issue 19.6: the administrator holds every staff role, then one person per role (two results and
         # two payment officers for the four-eyes steps, three markers)
@@ -101,6 +103,7 @@ def test_demo_shows_every_state_once(loaded: tuple[Flask, Any, str, str, dict[st
         _marking(sess)
         _bonus(sess)
         _certificates_and_employers(sess)
+        _subsidies(sess)
 
 
 def _results(sess: Session) -> None:
@@ -175,6 +178,20 @@ def _certificates_and_employers(sess: Session) -> None:
     states = set(sess.scalars(select(EmploymentRecord.status).where(EmploymentRecord.organisation_id == org.id)))
     assert states == {PeriodStatus.CONFIRMED, PeriodStatus.PENDING, PeriodStatus.DISPUTED}
     assert sess.scalar(select(func.count()).select_from(SocialInsuranceMonth))
+
+
+def _subsidies(sess: Session) -> None:
+    """Issue 23: the training institution's applications, one funded, one on notice capped, one to check."""
+    school = sess.scalar(select(User).where(User.email == demo_subsidies.ACCOUNT[0]))
+    assert school is not None and school.role == Role.EMPLOYER
+    org = sess.get(Organisation, school.organisation_id)
+    assert org is not None and org.category == OrgCategory.TRAINING_INSTITUTION
+    apps = {a.status: a for a in sess.scalars(select(SubsidyApplication))}
+    assert set(apps) == {ApplicationStatus.APPROVED, ApplicationStatus.IN_NOTICE, ApplicationStatus.SUBMITTED}
+    funded = apps[ApplicationStatus.APPROVED].grant
+    assert funded is not None and funded.status == GrantStatus.FUNDED
+    capped = apps[ApplicationStatus.IN_NOTICE]
+    assert capped.share_fen > capped.amount_fen == 100_000_000  # rules s.4, item 24: the cap per project
 
 
 def test_demo_people_are_the_same_every_time_and_well_formed() -> None:
