@@ -43,6 +43,13 @@ HK_WORDS: tuple[tuple[str, str], ...] = (
     ("賬戶", "帳戶"),
     ("賬户", "帳户"),
     ("賬號", "帳號"),
+    # s2hk's wrong character for 发 / 云 (hair, "to say") where the word means issue / release / cloud.
+    ("髮卡", "發卡"),
+    ("髮布", "發布"),
+    ("髮生", "發生"),
+    ("公有云", "公有雲"),
+    ("私有云", "私有雲"),
+    ("云主機", "雲主機"),
     ("\u201c", "\u300c"),  # “ -> 「: Hong Kong and Macao quote with corner brackets
     ("\u201d", "\u300d"),  # ” -> 」
 )
