@@ -362,11 +362,15 @@ def find_duplicate_ids(items: Sequence[Item]) -> list[Duplicate]:
 
 
 def find_unknown_enemies(items: Sequence[Item], existing_ids: Set[str] = frozenset()) -> list[tuple[int, Problem]]:
-    """Enemies that name neither an item in ``items`` nor one of ``existing_ids``."""
+    """Enemies that name neither an item in ``items`` nor one of ``existing_ids``, among the modules
+    being imported. An enemy of another module may come in a later import (issue 22: the shipped banks
+    pair items across modules, and a test or a writer loads some modules only): enemies are declared on
+    both sides, so the pair applies once both items are in the bank."""
     known = set(existing_ids) | {item_id for item in items for _, item_id in _ids(item)}
+    modules = {item.module for item in items}
     return [
         (index, Problem(f"enemies[{i}]", f"The enemy '{enemy}' is not an item in this import or the bank."))
         for index, item in enumerate(items)
         for i, enemy in enumerate(item.enemies)
-        if ID_PATTERN.fullmatch(enemy) and enemy not in known
+        if ID_PATTERN.fullmatch(enemy) and enemy not in known and enemy.rsplit("-", 1)[0] in modules
     ]
