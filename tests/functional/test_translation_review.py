@@ -86,5 +86,5 @@ def test_a_bulk_import_approved_by_a_reviewer_reviews_its_translations(tmp_path:
         items = reader.read_files([str(BANK)]).items
         bank.import_items(items, author, approve=True, reviewer=reviewer)
         rows = db.session().scalars(select(ItemTranslation)).all()
-        assert {r.language for r in rows} == {"en", "zh_Hant"} and len(rows) == 2 * len(items)
+        assert {r.language for r in rows} == {"en", "zh_Hant", "pt"} and len(rows) == 3 * len(items)
         assert {r.reviewer_id for r in rows} == {reviewer.id}
