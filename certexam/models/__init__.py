@@ -26,7 +26,15 @@ from certexam.models.bonus import (
 )
 from certexam.models.certificate import Certificate
 from certexam.models.employers import BulkVerification, BulkVerificationLine
-from certexam.models.exam import BlueprintRecord, ExamBan, LevelPass, Registration, Sitting, SittingPaper
+from certexam.models.exam import (
+    BlueprintRecord,
+    ExamBan,
+    LevelPass,
+    Registration,
+    Sitting,
+    SittingForm,
+    SittingPaper,
+)
 from certexam.models.objections import OnlineObjection
 from certexam.models.result import (
     CorrectionAction,
@@ -62,7 +70,7 @@ from certexam.models.watch import (
 
 __all__ = [
     "ApiToken", "Attempt", "AttemptEvent", "AttemptItem", "AttemptKind", "AttemptStatus", "SubmitReason", "BlueprintRecord", "Certificate", "ExamBan", "LevelPass", "Registration", "Response",
-    "Sitting", "SittingPaper", "BulkVerification", "BulkVerificationLine",
+    "Sitting", "SittingForm", "SittingPaper", "BulkVerification", "BulkVerificationLine",
     "AuditEntry", "AuditHead", "BankItem", "BankItemVersion",
     "ItemTranslation", "IdDocumentType", "OrgCategory", "Organisation", "Role", "User",
     "AccountKind", "FourEyesRequest", "STAFF_ROLES", "UserRole",

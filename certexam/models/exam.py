@@ -59,6 +59,27 @@ class SittingPaper(Base):
     sitting: Mapped[Sitting] = relationship(back_populates="papers")
 
 
+class SittingForm(Base):
+    """A form assembled ahead of the sitting (assembly mode "pre_assembled", issue 21): a start hands
+    one out instead of assembling. `form` is the attempt's frozen form as a start stores it."""
+
+    __tablename__ = "sitting_form"
+    __table_args__ = (UniqueConstraint("sitting_paper_id", "direction", "number", name="uq_sitting_form_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sitting_paper_id: Mapped[int] = mapped_column(ForeignKey("sitting_paper.id"))  # indexed by the unique key
+    direction: Mapped[str] = mapped_column(String(8), default="")  # level 2: AI | BD | CLD; "" for every candidate
+    number: Mapped[int]  # 1..n, the form `domain.form_pool.choose` names
+    seed: Mapped[int]  # rebuilds the form from the pool it was assembled from
+    form: Mapped[str] = mapped_column(Text)  # JSON, as attempt.form
+    bank_items: Mapped[str] = mapped_column(Text)  # JSON list: each entry's bank item id, in form order
+    expected_units: Mapped[int]  # expected score in 1/difficulty.SCALE points
+    target_units: Mapped[int]
+    tolerance_units: Mapped[int]
+    within: Mapped[bool]  # expected score within the tolerance of the target
+    created_at: Mapped[datetime]
+
+
 class Registration(Base):
     __tablename__ = "registration"
     __table_args__ = (UniqueConstraint("sitting_id", "user_id", name="uq_registration_once"),)

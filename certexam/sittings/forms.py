@@ -48,6 +48,8 @@ ASSEMBLY_MODES = {
     # issue 4: "Form assembly ... per candidate (or one fixed form per sitting, as the administrator chooses)"
     "per_candidate": _l("A different form for each candidate"),
     "fixed": _l("One fixed form for every candidate"),
+    # issue 21: "Forms can be assembled and checked ahead of the sitting ... so that a start only hands out a form"
+    "pre_assembled": _l("Forms assembled and checked ahead, handed out in turn"),
 }
 
 

@@ -132,7 +132,8 @@ def detail(sitting_id: str) -> Any:
                         .where(Registration.sitting_id == sitting.id)) or 0
     return render_template("sittings/detail.html", sitting=sitting, blueprint=sittings.blueprint_of(sitting),
                            registrations=regs, total=total, page=page, page_size=PAGE_SIZE,
-                           spreads=form_check.spreads(sess, sitting), sample_forms=form_check.SAMPLE_FORMS)
+                           spreads=form_check.spreads(sess, sitting), sample_forms=form_check.SAMPLE_FORMS,
+                           stored_sets=form_check.stored(sess, sitting))
 
 
 @bp.post("/<sitting_id>/registrations/<registration_id>/accommodation")

@@ -40,12 +40,13 @@ def event(sess: Session, attempt: Attempt, kind: str, detail: dict[str, Any] | N
 class Drawn(NamedTuple):
     """A form drawn for a seed: its entries, what they were drawn from (per version its parsed
     item, bank item id and content hash), and how many items of a choose-k-of-n section may be
-    answered (section index -> k)."""
+    answered (section index -> k); `form`: the frozen form when it was stored ahead (issue 21)."""
 
     seed: int
     entries: list[FormEntry]
     source: item_cache.Drawable
     limits: dict[int, int]
+    form: str | None = None
 
 
 def answer_limits(paper: Paper) -> dict[int, int]:
@@ -58,6 +59,8 @@ def answer_limits(paper: Paper) -> dict[int, int]:
 def form_json(drawn: Drawn) -> str:
     """What the attempt keeps: versions, orders and the types needed to check answers; "g" on an
     item of a choose-k-of-n section is k, so a save can hold the group to it without the blueprint."""
+    if drawn.form is not None:  # assembled ahead (services/sittings/pre_assembly.py): kept as it was stored
+        return drawn.form
     doc = []
     for e in drawn.entries:
         item = drawn.source.items[e.version_id]

@@ -21,6 +21,7 @@ from certexam.services.attempts.forms import Drawn, draw, form_json, new_attempt
 from certexam.services.attempts.guards import AttemptClosed, close_if_expired
 from certexam.services.attempts.start_sql import Planned, insert_planned
 from certexam.services.platform import audit, clock
+from certexam.services.sittings import pre_assembly
 from certexam.services.sittings.schedule import blueprint_of
 
 
@@ -132,7 +133,9 @@ def _plan(owner: Owner, registration_id: int, paper_code: str) -> Planned | str 
         done = {code for code, status in mine.items() if status == AttemptStatus.SUBMITTED}
         if sp is None or paper_code in mine or _refusal(sitting, sp, done) is not None:
             return _AGAIN
-        drawn = _draw_paper(sess, sitting, sp, reg.direction)
+        drawn = _draw_paper(sess, sitting, sp, reg)
+        if drawn is None:  # pre-assembled forms missing: the one-transaction start assembles them
+            return _AGAIN
         return Planned(reg.user_id, reg.id, sp.id, paper_code, sp.minutes, reg.extra_minutes,
                        reg.time_multiplier_pct, drawn, form_json(drawn),
                        cycle.entry_closes_at(sp.starts_at, sitting.late_entry_minutes))
@@ -166,16 +169,24 @@ def _start_in_one(owner: Owner, registration_id: int, paper_code: str, language:
     refusal = _refusal(sitting, sp, {a.paper_code for a in mine if a.status == AttemptStatus.SUBMITTED})
     if refusal is not None:
         raise refusal
-    drawn = _draw_paper(sess, sitting, sp, reg.direction)
+    drawn = _draw_paper(sess, sitting, sp, reg)
+    if drawn is None:
+        pre_assembly.ensure_paper(sess, sitting, sp)
+        drawn = _draw_paper(sess, sitting, sp, reg)
+        if drawn is None:  # the paper's set has no form for this candidate's direction
+            raise UserError(_("No form was assembled for this paper."))
     return _begin_attempt(sess, user_id, reg, sp.id, paper_code, sp.minutes, drawn, language)
 
 
-def _draw_paper(sess: Session, sitting: Sitting, sp: SittingPaper, direction: str | None) -> Drawn:
-    """The form of this paper for a new attempt: the sitting's fixed seed, or a fresh one per candidate."""
+def _draw_paper(sess: Session, sitting: Sitting, sp: SittingPaper, reg: Registration) -> Drawn | None:
+    """The form of this paper for a new attempt: the sitting's fixed seed, a fresh one per candidate,
+    or one of the forms assembled ahead (issue 21; None when the paper has none yet)."""
+    if sitting.assembly_mode == pre_assembly.MODE:
+        return pre_assembly.stored_form(sess, sitting, sp, reg.id, reg.direction)
     bp = blueprint_of(sitting)
     paper = next(p for p in bp.papers if p.code == sp.code)
     seed = sp.fixed_seed if sitting.assembly_mode == "fixed" else secrets.randbits(31)
-    return draw(sess, bp, paper, seed, direction)
+    return draw(sess, bp, paper, seed, reg.direction)
 
 
 def _begin_attempt(sess: Session, user_id: int, reg: Registration, sitting_paper_id: int, paper_code: str,

@@ -4,9 +4,10 @@ Time-driven work used to wait for someone to come by: an attempt past its deadli
 request touched it or cron ran `attempts close-expired`, and notices ended only when someone ran
 `bonus close-notices`. The worker (`certexam worker`, services/platform/worker.py) runs these tasks:
 
-- ``tick``, every second from the worker's scheduler: closes attempts whose time is over and ends
-  notices. It reads first and writes only when something is due, so on an exam day it costs two
-  indexed SELECTs a second, not a writer's turn.
+- ``tick``, every second from the worker's scheduler: closes attempts whose time is over, ends
+  notices, and assembles the forms of "pre_assembled" sittings once registration closes (issue 21).
+  It reads first and writes only when something is due, so on an exam day it costs a few small
+  SELECTs a second, not a writer's turn.
 - ``roll_budget``, every minute (a Huey periodic task): funds waiting bonuses from the year's budget.
 - ``send_mail``: one message, retried when the mail server fails (services/platform/mail.py queues it).
 - ``deliver_webhooks``: employers' watch events (issue 23), mailed and posted with a signature; queued by
@@ -99,7 +100,8 @@ def _register(huey: Huey, app: Flask) -> None:
 
 def tick() -> dict[str, int]:
     """Close the attempts whose time is over and end the notices that have ended; say how many."""
-    done = {"attempts": close_due_attempts(), "notices": end_due_notices(), "webhooks": queue_due_webhooks()}
+    done = {"attempts": close_due_attempts(), "notices": end_due_notices(), "webhooks": queue_due_webhooks(),
+            "forms": assemble_due_forms()}
     if any(done.values()):
         current_app.logger.info("worker: %(attempts)d attempt(s) closed, %(notices)d notice(s) ended", done)
     return done
@@ -122,6 +124,14 @@ def close_due_attempts() -> int:
                                                Attempt.paused_at.is_(None)).limit(1))
     sess.rollback()
     return lifecycle.close_expired() if due is not None else 0
+
+
+def assemble_due_forms() -> int:
+    """Assemble the forms of pre-assembled sittings whose registration has closed (issue 21); one read
+    a tick when none is due."""
+    from certexam.services.sittings import pre_assembly
+
+    return pre_assembly.assemble_due()
 
 
 def end_due_notices() -> int:

@@ -79,7 +79,7 @@ def create_sitting(actor: User | None, plan: SittingPlan) -> Sitting:
         raise UserError(_("The fee must be a whole number of fen, not negative."), "fee_fen")
     if not 0 <= plan.late_entry_minutes <= 60 * 24 * 60:
         raise UserError(_("Late entry must be between 0 minutes and 60 days."), "late_entry_minutes")
-    if plan.assembly_mode not in ("per_candidate", "fixed"):
+    if plan.assembly_mode not in ("per_candidate", "fixed", "pre_assembled"):
         raise UserError(_("Unknown form assembly mode."), "assembly_mode")
     record = None
     if plan.blueprint_name:
