@@ -10,6 +10,15 @@ from wtforms import IntegerField, SelectField, SelectMultipleField, StringField,
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 TEXT_MAX = 4000
+MAX_ROW_ID = 2**31 - 1  # PostgreSQL's integer key; SQLite overflows past 2^63
+
+
+def row_id(raw: Any) -> int:
+    """coerce= for a select of rows: an id no row can have is a bad choice (a form error), not an overflow (500)."""
+    value = int(raw)
+    if not 0 < value <= MAX_ROW_ID:
+        raise ValueError("no such row")
+    return value
 
 
 class ActionForm(FlaskForm):
@@ -25,12 +34,12 @@ class MarkForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    markers = SelectMultipleField(_l("Markers (at least three)"), coerce=int, validate_choice=False)
+    markers = SelectMultipleField(_l("Markers (at least three)"), coerce=row_id, validate_choice=False)
     submit = SubmitField(_l("Assign written answers"))
 
 
 class MisconductForm(FlaskForm):
-    registration_id = SelectField(_l("Candidate"), coerce=int, validate_choice=False)
+    registration_id = SelectField(_l("Candidate"), coerce=row_id, validate_choice=False)
     ban_years = SelectField(_l("Exam ban"), coerce=int,
                             choices=[(1, _l("1 year")), (2, _l("2 years"))])
     evidence = TextAreaField(_l("Evidence"), validators=[DataRequired(), Length(max=TEXT_MAX)])

@@ -13,6 +13,7 @@ below 500.
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -29,11 +30,13 @@ from sqlalchemy import func, select
 from wtforms import fields as wtf
 from wtforms.validators import Length, NumberRange
 
-from certexam import db
+from certexam import db, sessions
+from certexam.cli import demo_subsidies
 from certexam.models import Registration, Role, User, UserRole
 from tests.conftest import make_app
 
 MAX_PAGES = 120  # per role: enough for every page kind, bounded for CI
+INSTITUTION = "training_institution"  # a person who is no role of their own: the demo's subsidy applicant
 SKIP_ACTIONS = ("/auth/sign-out",)  # would end the crawl's own session
 EXAMPLES = 15  # per form and role
 
@@ -259,6 +262,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         busiest = sess.scalar(select(Registration.user_id).group_by(Registration.user_id)
                               .order_by(func.count().desc(), Registration.user_id).limit(1))
         people[Role.CANDIDATE.value] = busiest or people[Role.CANDIDATE.value]
+        # an employer-kind account of a training institution: the subsidy forms (issue 23) are only theirs
+        people[INSTITUTION] = sess.scalar(select(User.id).where(User.email == demo_subsidies.ACCOUNT[0]))
     yield {"app": app, "people": people}
     app.extensions["certexam.engine"].dispose()
 
@@ -267,19 +272,39 @@ def _client(app: Flask, user_id: int | None) -> Any:
     client = app.test_client()
     if user_id is not None:
         with client.session_transaction() as session:  # signed in as Flask-Login would sign them in
-            session["_user_id"], session["_fresh"] = str(user_id), True
             session.update(_session_extra(app, user_id))
+            session["_fresh"] = True
     return client
 
 
 def _session_extra(app: Flask, user_id: int) -> dict[str, Any]:
-    return {}
+    """What signing in writes: the account's id with its session epoch, and the session's time stamps.
+
+    A bare id (the cookie before issue 19.2) is nobody: every role was crawled as a visitor until this.
+    """
+    with app.app_context():
+        user = db.session().get(User, user_id)
+        assert user is not None
+        ident = user.get_id()
+    now = int(time.time())
+    return {"_user_id": ident, sessions.OPENED: now, sessions.SEEN: now}
+
+
+def _route(routes: Any, path: str) -> str:
+    """The endpoint a form posts to: one form per route, not one per row (a proctor's page lists an
+    attempt form per candidate, hundreds of the same form)."""
+    try:
+        endpoint, _args = routes.match(path, method="POST")
+    except Exception:  # noqa: BLE001  (no such route, or a redirect: keep the path itself)
+        return path
+    return str(endpoint)
 
 
 def _crawl(client: Any, app: Flask) -> list[HtmlForm]:
     starts = {r.rule for r in app.url_map.iter_rules()
               if "GET" in (r.methods or ()) and not r.arguments and not r.rule.startswith(("/static", "/api"))}
     queue, seen, forms = sorted(starts), set[str](), dict[tuple[str, frozenset[str]], HtmlForm]()
+    routes = app.url_map.bind("localhost")
     while queue and len(seen) < MAX_PAGES:
         url = queue.pop(0)
         if url in seen or url.startswith(("/static", "/api")) or "sign-out" in url:
@@ -294,7 +319,7 @@ def _crawl(client: Any, app: Flask) -> list[HtmlForm]:
         for form in page.forms:
             path = urlsplit(form.action).path
             if not path.startswith(SKIP_ACTIONS):
-                forms.setdefault((form.action, frozenset(form.names)), form)
+                forms.setdefault((_route(routes, path), frozenset(form.names)), form)
         queue.extend(sorted(page.links - seen))
     return list(forms.values())
 
@@ -327,13 +352,15 @@ def _fuzz(client: Any, form: HtmlForm, fields: dict[str, Any], failures: list[st
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("who", ["anonymous", *[r.value for r in Role]])
+@pytest.mark.parametrize("who", ["anonymous", *[r.value for r in Role], INSTITUTION])
 def test_no_form_answers_a_server_error(site: dict[str, Any], who: str) -> None:
     app = site["app"]
     classes = {c: _fields_of(c, app) for c in _form_classes()}
     if site["people"][who] is None and who != "anonymous":
         pytest.fail(f"the demo has no active {who}")
     client = _client(app, site["people"][who])
+    signed_in = 'action="/auth/sign-out"' in client.get("/").get_data(as_text=True)
+    assert signed_in is (who != "anonymous"), f"{who} is not signed in: the crawl would only see public pages"
     forms = _crawl(client, app)
     assert forms, f"no form found for {who}"
     failures: list[str] = []
