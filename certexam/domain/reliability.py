@@ -52,18 +52,22 @@ def _population_var(values: Sequence[int]) -> float:
 def _item_variances(taken: list[list[int]], tops: Sequence[int] | None) -> list[float] | None:
     """Each item's variance among its takers. An item with fewer than ITEM_MIN_TAKERS takers gets the
     mean variance of the items of the same maximum that have enough (the pool's items are drawn to be
-    parallel); None when some item has no such peers."""
+    parallel), or, when none has that maximum, the mean of the others' variance relative to their
+    maximum squared, times its own; None when no item has enough takers at all."""
     tops = tops if tops is not None else [0] * len(taken)
     known: dict[int, list[float]] = {}
     for t, top in zip(taken, tops, strict=True):
         if len(t) >= ITEM_MIN_TAKERS:
             known.setdefault(top, []).append(_population_var(t))
+    relative = [v / (top * top) for top, vs in known.items() if top > 0 for v in vs]
     out = []
     for t, top in zip(taken, tops, strict=True):
         if len(t) >= ITEM_MIN_TAKERS or not t:
             out.append(_population_var(t) if t else 0.0)
         elif known.get(top):
             out.append(sum(known[top]) / len(known[top]))
+        elif relative and top > 0:  # e.g. the one 30-point written question of a small level-2 sitting
+            out.append(sum(relative) / len(relative) * top * top)
         else:
             return None
     return out

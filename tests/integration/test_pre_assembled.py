@@ -207,7 +207,8 @@ def test_the_command_assembles_and_says_what(env: Env) -> None:
     assert again.exit_code == 0 and "already has its forms" in again.output
     fresh = runner.invoke(args=["sittings", "assemble", str(sid), "--forms", "3", "--replace"])
     assert fresh.exit_code == 0 and "P2: 3 form(s) assembled." in fresh.output
-    refused = runner.invoke(args=["sittings", "assemble", str(other)])
+    # The refusal is a translated message: read it in English (the shell's language picks the CLI's).
+    refused = runner.invoke(args=["sittings", "assemble", str(other)], env={"LC_ALL": "en"})
     assert refused.exit_code != 0 and "does not use forms assembled ahead" in refused.output
     with env.app.app_context():
         assert Counter(code for code, _ in _forms(sid)) == {"P1": 3, "P2": 3, "P3": 3}

@@ -13,6 +13,7 @@ import io
 import shutil
 import subprocess
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -66,7 +67,11 @@ def pyhanko_status(pdf: bytes, root: x509.Certificate, crl: x509.CertificateRevo
     context = ValidationContext(
         trust_roots=[asn1_x509.Certificate.load(root.public_bytes(serialization.Encoding.DER))],
         crls=[x509ca.crl_der(crl)], allow_fetching=False, revocation_mode="hard-fail")
-    status = validate_pdf_signature(PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0], context)
+    signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
+    # pyHanko runs asyncio.run(); in a test worker where Playwright's sync API already holds an event
+    # loop (the session's browser), that raises, so the check runs on a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        status = pool.submit(validate_pdf_signature, signature, context).result()
     return bool(status.trusted), bool(status.revoked)
 
 

@@ -97,3 +97,21 @@ def test_items_with_few_takers_borrow_their_peers_variance() -> None:
     per_candidate = np.ma.array(np.broadcast_to(item_var, x.shape), mask=m.mask).sum(axis=1)
     k = (~m.mask).sum(axis=1).mean()
     assert got.alpha == pytest.approx(float(k / (k - 1) * (1 - per_candidate.mean() / totals.var())), abs=TOL)
+
+
+def test_an_item_of_its_own_maximum_borrows_the_others_relative_variance() -> None:
+    """A level-2 written question of 30 points seen by two candidates (CI drew such a form and the
+    level-2 sitting lost its figure): its variance is the others' variance relative to their maximum
+    squared, times 900."""
+    x = pool_responses(41, n=200, pool=30, k=12)
+    rare = np.full((200, 1), -1)
+    rare[:2, 0] = [10, 25]  # two takers of a 30-point item
+    both = np.hstack([x, rare])
+    totals = np.where(both >= 0, both, 0).sum(axis=1)
+    got = random_forms_alpha(both.T.tolist(), totals.tolist(), [1] * 30 + [30])
+    m = np.ma.masked_less(both, 0)
+    item_var = m.var(axis=0)
+    item_var[30] = np.mean(item_var[:30]) * 900  # the 1-point items' variance over 1, times 30 squared
+    per_candidate = np.ma.array(np.broadcast_to(item_var, both.shape), mask=m.mask).sum(axis=1)
+    k = (~m.mask).sum(axis=1).mean()
+    assert got.alpha == pytest.approx(float(k / (k - 1) * (1 - per_candidate.mean() / totals.var())), abs=TOL)
