@@ -7,6 +7,7 @@ payment batches (/admin/bonus/payouts), which take funded subsidies too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -134,52 +135,42 @@ def _back(aid: int) -> Any:
     return redirect(url_for("subsidies.admin_application", application_id=aid))
 
 
+def _decide(aid: int, form: Any, act: Callable[[], object], done: str) -> Any:
+    """An officer's decision on an application: run it if the form is valid, say what happened, go back."""
+    if form.validate_on_submit():
+        try:
+            act()
+        except UserError as exc:
+            show_error(None, exc)
+        else:
+            flash(done, "success")
+    else:
+        flash_form_errors(form)
+    return _back(aid)
+
+
 @bp.route("/subsidies/admin/applications/<application_id>/check", methods=["POST"])
 @roles_required(Role.BONUS_CHECKER)
 def admin_check(application_id: str) -> Any:
     aid, form = object_id(application_id), CheckForm()
-    if form.validate_on_submit():
-        try:
-            subsidy_applications.check(current_user, aid, bool(form.complete.data), form.note.data or "")
-        except UserError as exc:
-            show_error(None, exc)
-        else:
-            flash(_("The decision is recorded."), "success")
-    else:
-        flash_form_errors(form)
-    return _back(aid)
+    return _decide(aid, form, lambda: subsidy_applications.check(
+        current_user, aid, bool(form.complete.data), form.note.data or ""), _("The decision is recorded."))
 
 
 @bp.route("/subsidies/admin/applications/<application_id>/review", methods=["POST"])
 @roles_required(Role.BONUS_APPROVER)
 def admin_review(application_id: str) -> Any:
     aid, form = object_id(application_id), ReviewForm()
-    if form.validate_on_submit():
-        try:
-            subsidy_notice.review(current_user, aid, bool(form.approve.data), form.note.data or "")
-        except UserError as exc:
-            show_error(None, exc)
-        else:
-            flash(_("The decision is recorded."), "success")
-    else:
-        flash_form_errors(form)
-    return _back(aid)
+    return _decide(aid, form, lambda: subsidy_notice.review(
+        current_user, aid, bool(form.approve.data), form.note.data or ""), _("The decision is recorded."))
 
 
 @bp.route("/subsidies/admin/applications/<application_id>/objection", methods=["POST"])
 @roles_required(Role.BONUS_APPROVER)
 def admin_objection(application_id: str) -> Any:
     aid, form = object_id(application_id), ObjectionForm()
-    if form.validate_on_submit():
-        try:
-            subsidy_notice.uphold_objection(current_user, aid, form.note.data or "")
-        except UserError as exc:
-            show_error(None, exc)
-        else:
-            flash(_("The objection is upheld: the application is rejected."), "success")
-    else:
-        flash_form_errors(form)
-    return _back(aid)
+    return _decide(aid, form, lambda: subsidy_notice.uphold_objection(current_user, aid, form.note.data or ""),
+                   _("The objection is upheld: the application is rejected."))
 
 
 @bp.route("/subsidies/admin/notices/close", methods=["POST"])
