@@ -48,19 +48,28 @@ def _stamp(_app: Any, **_extra: Any) -> None:
     session[OPENED] = session[SEEN] = now
 
 
+def verdict(opened: object, seen: object, now: int, idle_minutes: float, absolute_hours: float) -> str:
+    """What a signed-in session's time stamps call for at `now` (epoch seconds): "expired" (sign it
+    out), "stamp" (rewrite its last-used stamp, at most once every SEEN_EVERY) or "ok". The one rule,
+    for Flask's hook below and for the push server (api/push_server.py), which answers without Flask."""
+    if not isinstance(opened, int) or not isinstance(seen, int) \
+            or now - opened > absolute_hours * 3600 or now - seen > idle_minutes * 60:
+        return "expired"
+    return "stamp" if now - seen >= SEEN_EVERY else "ok"
+
+
 def end_expired_session() -> None:
     """Sign out a session that is idle or too old; keep its last-used stamp fresh otherwise."""
     sess = session._get_current_object()  # noqa: SLF001 - once, not per key (it runs on every autosave)
     if "_user_id" not in sess:  # no cookie (bearer calls) or not signed in: nothing to do
         return
     cfg, now = current_app.config, int(time.time())
-    opened, seen = sess.get(OPENED), sess.get(SEEN)
-    if not isinstance(opened, int) or not isinstance(seen, int) \
-            or now - opened > cfg["SESSION_ABSOLUTE_HOURS"] * 3600 or now - seen > cfg["SESSION_IDLE_MINUTES"] * 60:
+    found = verdict(sess.get(OPENED), sess.get(SEEN), now, cfg["SESSION_IDLE_MINUTES"], cfg["SESSION_ABSOLUTE_HOURS"])
+    if found == "expired":
         logout_user()
         sess.pop(OPENED, None)
         sess.pop(SEEN, None)
-    elif now - seen >= SEEN_EVERY:
+    elif found == "stamp":
         sess[SEEN] = now
 
 

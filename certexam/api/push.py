@@ -61,4 +61,5 @@ def _wait(owner: Owner, attempt_id: int, marker: int | None) -> push_service.Wai
     # End the request's read transaction (loading the user, if it was) before waiting: a waiting request
     # holds a thread, never a database connection.
     db.rollback_request()
-    return push_service.wait(current_app._get_current_object(), owner, attempt_id, marker)  # type: ignore[attr-defined]
+    return push_service.wait(current_app._get_current_object(), owner, attempt_id, marker,  # type: ignore[attr-defined]
+                             no_wait=bool(request.environ.get(push_service.NO_WAIT)))

@@ -17,6 +17,7 @@ from certexam.cli.bonus import bonus_group
 from certexam.cli.certs import certs_group, keys_group
 from certexam.cli.demo import demo_command
 from certexam.cli.platform import audit_group, backup_command, init_db_command, restore_command
+from certexam.cli.push import push_server_command
 from certexam.cli.results import results_group
 from certexam.cli.sittings import sittings_group
 from certexam.cli.subsidies import subsidies_group
@@ -25,7 +26,7 @@ from certexam.cli.worker import worker_command
 
 COMMANDS = [backup_command, restore_command, attempts_group, init_db_command, demo_command, users_group,
             audit_group, bank_group, keys_group, certs_group, bonus_group, worker_command, results_group,
-            tlog_group, subsidies_group, sittings_group]
+            tlog_group, subsidies_group, sittings_group, push_server_command]
 
 
 def register(app: Flask) -> None:

@@ -10,11 +10,14 @@ waiting candidates), and wakes the requests of the attempts that changed.
 
 Limits: each waiting request holds a server thread (gunicorn gthread), so a
 process lets at most PUSH_MAX_WAITERS wait at once; the others are told to come
-back later and the page keeps its 30 s clock resync (docs/deploy.md).
+back later and the page keeps its 30 s clock resync (docs/deploy.md). The push
+server (api/push_server.py) waits in coroutines instead: the same watcher wakes
+them through the event loop (`LoopWake`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import logging
@@ -24,7 +27,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from flask import Flask
 from sqlalchemy import Integer, Select, bindparam, func, select
@@ -49,6 +52,9 @@ RETRY_SECONDS = 30  # a refused wait (too many waiting): come back then; the 30 
 LOOKBACK_SECONDS = 5.0
 FIRST_LOOKBACK_IDS = 1_000  # the first scan of a watcher, which has no history yet
 IDLE_EXIT_SECONDS = 30.0  # a watcher with nobody waiting this long stops (it starts again on demand)
+# A WSGI environ key only an in-process caller can set (HTTP headers arrive as HTTP_*): the push server
+# (api/push_server.py) asks the Flask route for an answer at once and does any waiting itself.
+NO_WAIT = "certexam.push.no_wait"
 
 _E = AttemptEvent.__table__
 _A = Attempt.__table__
@@ -71,6 +77,22 @@ class Waited:
     busy: bool  # refused to wait (too many waiting in this process): retry after RETRY_SECONDS
 
 
+class Wake(Protocol):
+    """What a waiter is woken through: a threading.Event (a gunicorn thread) or a LoopWake."""
+
+    def set(self) -> None: ...
+
+
+class LoopWake:
+    """Wakes a coroutine's asyncio.Event from the watcher's thread (the event loop is not thread-safe)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop, self.event = loop, asyncio.Event()
+
+    def set(self) -> None:
+        self.loop.call_soon_threadsafe(self.event.set)
+
+
 class Watcher:
     """One per process and database: wakes the waiting requests of attempts with new proctor events."""
 
@@ -78,20 +100,21 @@ class Watcher:
         self.engine, self.interval = engine, interval
         self.lock = threading.Lock()
         self.latest: dict[int, int] = {}  # attempt id -> newest proctor event id seen (attempts waited on)
-        self.waiting: dict[int, list[threading.Event]] = {}
+        self.waiting: dict[int, list[Wake]] = {}
         self.count = 0
         self.thread: threading.Thread | None = None
         self.history: deque[tuple[float, int]] = deque()  # (monotonic time, highest event id then)
         self.scans = 0
 
-    def enter(self, attempt_id: int, limit: int, marker: int = 0) -> threading.Event | None:
+    def enter(self, attempt_id: int, limit: int, marker: int = 0, wake: Wake | None = None) -> Wake | None:
         """Register a waiter that has seen the attempt's events up to `marker` (None if `limit` already
-        wait here); starts the thread if it is not running."""
+        wait here), woken through `wake` (a new threading.Event by default); starts the thread if it is
+        not running."""
         with self.lock:
             if self.count >= limit:
                 return None
             self.count += 1
-            woken = threading.Event()
+            woken: Wake = threading.Event() if wake is None else wake
             # Not woken by the events the caller has (the scans look back over the last few seconds'
             # events, which a caller's marker often includes: it would be answered early to no use).
             self.latest[attempt_id] = max(self.latest.get(attempt_id, 0), marker)
@@ -101,7 +124,7 @@ class Watcher:
                 self.thread.start()
             return woken
 
-    def leave(self, attempt_id: int, woken: threading.Event) -> None:
+    def leave(self, attempt_id: int, woken: Wake) -> None:
         with self.lock:
             self.count -= 1
             events = self.waiting.get(attempt_id, [])
@@ -193,11 +216,15 @@ def _statements(by_token: bool) -> tuple[Select[Any], Select[Any]]:
 
 
 def _events_since(owner: Owner, attempt_id: int, marker: int) -> tuple[int, Events] | None:
+    return events_since(db.engine(), owner, attempt_id, marker)
+
+
+def events_since(engine: Engine, owner: Owner, attempt_id: int, marker: int) -> tuple[int, Events] | None:
     """The attempt's newest proctor event id and its proctor events after `marker`, or None if the
     attempt is not the owner's (or the owner no active candidate). One short connection, so that none
     is held while waiting; one statement when nothing is newer than `marker`, the usual answer."""
     top_st, events_st = _statements(owner.by_token)
-    with db.engine().connect() as conn:
+    with engine.connect() as conn:
         top = conn.execute(top_st, {"p_aid": attempt_id, **owner.params()}).scalar()
         if top is None:
             return None
@@ -222,12 +249,13 @@ def wait_seconds(app: Flask, draw: float) -> float:
     return setting(app, "PUSH_WAIT_SECONDS") * (1.0 - WAIT_JITTER * draw)
 
 
-def wait(app: Flask, owner: Owner, attempt_id: int, marker: int | None) -> Waited | None:
+def wait(app: Flask, owner: Owner, attempt_id: int, marker: int | None, no_wait: bool = False) -> Waited | None:
     """Wait until the attempt has proctor events newer than `marker`, or the bounded wait ends.
 
     None if the attempt is not the owner's. Without a marker (the page's first call), or with one
     the attempt has not reached (a client that lost track), the answer is immediate: the attempt's
     newest proctor event id, to name in the next call. Holds no database connection while it waits.
+    `no_wait`: answer at once, as if the wait had ended (the push server's calls, NO_WAIT).
     """
     found = _events_since(owner, attempt_id, marker or 0)
     if found is None:
@@ -237,9 +265,11 @@ def wait(app: Flask, owner: Owner, attempt_id: int, marker: int | None) -> Waite
         return _answer(top, [])
     if events:
         return _answer(top, events)
+    if no_wait:
+        return _answer(top, [])
     w = watcher(app)
-    woken = w.enter(attempt_id, int(setting(app, "PUSH_MAX_WAITERS")), marker)
-    if woken is None:
+    woken = threading.Event()
+    if w.enter(attempt_id, int(setting(app, "PUSH_MAX_WAITERS")), marker, woken) is None:
         return _answer(top, [], busy=True)
     try:
         # Seen by the watcher already (it may have scanned between the read above and the registration)?
