@@ -16,9 +16,10 @@ Per database, in one run:
    with p99 < 200 ms on every endpoint, no error and no lost answer.
 With --push (issue 18, "with the push channel open for every candidate"), every
 candidate keeps the page's long poll of /attempts/<id>/push open from its start
-to its submit, served as docs/deploy.md says for thousands of candidates: by a
-push pool (a second gunicorn, to which the load generator routes /push as nginx
-would) while the main app lets none wait (CERTEXAM_PUSH_MAX_WAITERS=0). The
+to its submit, served as docs/deploy.md says for thousands of candidates: by the
+push server (`certexam push-server`, one asyncio process; --push-server gunicorn:
+a second gunicorn pool instead), to which the load generator routes /push as nginx
+would, while the main app lets none wait (CERTEXAM_PUSH_MAX_WAITERS=0). The
 poll's wait (--push-wait, the app's default 50 s) is compressed by F like every other duration (so N/F candidates
 send the polls per second of N); in the saturation test --push-waiters candidates
 poll during the autosave rounds only (the bare baselines run without them).
@@ -30,10 +31,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import secrets
 import signal
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +69,7 @@ from benchmarks.exam_day_setup import (  # noqa: E402
     Server,
     ServerSettings,
     copy_database,
+    free_port,
     machine,
     prepare_template,
     seed_candidates,
@@ -76,14 +81,51 @@ AIM_CANDIDATES = 10_000  # issue 4: "Aims: 10,000 concurrent candidates on this 
 AIM_SHARE = 0.70  # issue 4: "autosave at 70% or more of the bare durable write"
 PUSH_WAIT_SECONDS = 50.0  # certexam/services/attempts/push.py DEFAULTS (25 before session 9): the poll's bounded wait
 PUSH_THREADS_SPARE = 8  # docs/deploy.md: threads at least PUSH_MAX_WAITERS + 8
+ASYNC_PUSH_THREADS = 8  # certexam push-server's default --threads (reads and Flask's answers; waiters use none)
+
+
+class AsyncPushServer(Server):
+    """`certexam push-server` (certexam/api/push_server.py) in a subprocess of its own process group:
+    one process, so its CPU (pool_cpu_ms_per_poll) is that of its own threads; stopped by `stop`."""
+
+    def __init__(self, database_url: str, instance: Path, key: str, threads: int, extra_env: dict[str, str]) -> None:
+        from certexam.api.push_server import READY_MARK
+
+        self.port, self.instance, self.ready_mark = free_port(), instance, READY_MARK
+        instance.mkdir(parents=True, exist_ok=True)
+        self.log_path = instance / f"push-server-{self.port}.log"
+        env = {**os.environ, "CERTEXAM_DATABASE_URL": database_url, "CERTEXAM_INSTANCE_PATH": str(instance),
+               "CERTEXAM_SECRET_KEY": key, "CERTEXAM_MAIL_BACKEND": "memory", **extra_env}
+        self._log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [str(Path(sys.executable).with_name("certexam")), "push-server", "--port", str(self.port),
+             "--threads", str(threads)], env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_ready(self, path: str = "") -> None:
+        deadline = time.monotonic() + 90
+        while self.ready_mark not in self.log_path.read_text(errors="replace"):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"certexam push-server not ready ({self.proc.poll()}); see {self.log_path}")
+            time.sleep(0.2)
+
+    def wait_warm(self, workers: int) -> None:
+        pass  # no item cache: it serves the push route only
+
+    def worker_pids(self) -> list[int]:
+        return []
 
 
 def push_pool(database_url: str, instance: Path, key: str, waiters: int, args: argparse.Namespace) -> Server:
-    """The push pool of docs/deploy.md: its own gunicorn, each process able to hold every waiter
-    (unless --push-threads says otherwise), the wait compressed by F like the rest of the day."""
+    """The push channel's server of docs/deploy.md, the wait compressed by F like the rest of the day:
+    `certexam push-server` (--push-server async), or a gunicorn pool whose processes can each hold
+    every waiter (unless --push-threads says otherwise)."""
+    wait = {"CERTEXAM_PUSH_WAIT_SECONDS": f"{args.push_wait / args.factor:g}"}
+    if args.push_server == "async":
+        server = AsyncPushServer(database_url, instance, key, args.push_threads or ASYNC_PUSH_THREADS, wait)
+        server.wait_ready()
+        return server
     threads = args.push_threads or waiters + PUSH_THREADS_SPARE
-    env = {"CERTEXAM_PUSH_WAIT_SECONDS": f"{args.push_wait / args.factor:g}",
-           "CERTEXAM_PUSH_MAX_WAITERS": str(max(1, threads - PUSH_THREADS_SPARE))}
+    env = {**wait, "CERTEXAM_PUSH_MAX_WAITERS": str(max(1, threads - PUSH_THREADS_SPARE))}
     pool = Server("certexam.wsgi:app", database_url, instance, ServerSettings(workers=args.push_workers,
                   threads=threads), key, extra_env=env)
     pool.wait_ready()
@@ -95,7 +137,7 @@ def push_stats(rec: Recorder, pool_cpu_s: float | None = None) -> dict[str, Any]
     """The polls' answers and latency; with the push pool's CPU seconds over the same span, its CPU
     per answered poll (the pool serves nothing else: its watcher and its polls, session 9)."""
     lat = rec.latencies.get("push", [])
-    out = {"answers": rec.push_answers, "retry_after": rec.push_busy, "changed": rec.push_changed,
+    out: dict[str, Any] = {"answers": rec.push_answers, "retry_after": rec.push_busy, "changed": rec.push_changed,
            "errors": rec.errors.get("push", 0), "p50_ms": round(percentile(lat, 0.5) * 1e3, 1) if lat else 0.0,
            "p99_ms": round(percentile(lat, 0.99) * 1e3, 1) if lat else 0.0}
     if pool_cpu_s is not None:
@@ -328,9 +370,11 @@ def main() -> None:
     ap.add_argument("--push", action="store_true", help="every candidate keeps the push channel open (issue 18)")
     ap.add_argument("--push-wait", type=float, default=PUSH_WAIT_SECONDS,
                     help="the push poll's wait in real seconds (compressed by F); 25 for a tree before session 9")
-    ap.add_argument("--push-workers", type=int, default=2, help="processes of the push pool")
+    ap.add_argument("--push-server", choices=("async", "gunicorn"), default="async",
+                    help="the push channel's server: certexam push-server, or a second gunicorn pool")
+    ap.add_argument("--push-workers", type=int, default=2, help="processes of the gunicorn push pool")
     ap.add_argument("--push-threads", type=int, default=0,
-                    help="threads per push-pool process (0: every candidate fits in one, + 8 spare)")
+                    help="threads per push-pool process (0: async 8; gunicorn every candidate fits in one, + 8 spare)")
     ap.add_argument("--push-waiters", type=int, default=100,
                     help="candidates polling during the saturation's autosave rounds (savers included)")
     ap.add_argument("--out", default="")
@@ -339,7 +383,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     settings = ServerSettings(workers=args.workers, threads=args.threads)
     report: dict[str, Any] = {"machine": machine(), "server": settings.describe(), "argv": sys.argv, "dbs": {},
-                              "push": args.push}
+                              "push": args.push, "push_server": args.push_server if args.push else None}
     print(f"machine {report['machine']}\nserver  {report['server']}", flush=True)
     with tempfile.TemporaryDirectory(prefix="certexam-bench-") as tmp:
         for kind in args.db.split(","):
