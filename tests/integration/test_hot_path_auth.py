@@ -167,6 +167,13 @@ def test_start_checks_its_caller_in_the_registrations_statement(exam) -> None:  
     item_inserts = [s for s in seen if s.startswith("INSERT INTO ATTEMPT_ITEM")]
     assert len(item_inserts) == 1 and item_inserts[0].split(" VALUES ")[1].count("), (") == 44  # 45 rows
     assert not any(s.startswith("SELECT USER_ACCOUNT.") or s.startswith("SELECT API_TOKEN.") for s in seen)
+    # The plan's read (issue 21): the registration, its sitting, papers and attempts in one statement
+    # (five ORM loads before); the rest reads the bank's approved versions the form is drawn from
+    # (and, the first time in this process, their contents for the item cache).
+    plan = [s for s in seen[:next(i for i, s in enumerate(seen) if s.startswith("INSERT"))]
+            if s not in ("COMMIT", "ROLLBACK")]
+    assert "FROM REGISTRATION JOIN SITTING" in plan[0] and "SITTING_PAPER" in plan[0], plan[0][:200]
+    assert [s[:40] for s in plan[1:] if not s.startswith("SELECT BANK_ITEM_VERSION.")] == []
     # The writer's turn (SQLite: the whole database's one write lock) holds these statements only:
     # the attempt, re-checked against its registration inside its INSERT, its rows, event and audit entry.
     turn = seen[next(i for i, s in enumerate(seen) if s.startswith("INSERT")):]

@@ -19,7 +19,14 @@ from certexam.models import Attempt, AttemptKind, AttemptStatus, Registration, S
 from certexam.services.attempts.autosave_sql import Owner, owner_ids
 from certexam.services.attempts.forms import Drawn, draw, form_json, new_attempt
 from certexam.services.attempts.guards import AttemptClosed, close_if_expired
-from certexam.services.attempts.start_sql import Planned, insert_planned
+from certexam.services.attempts.start_sql import (
+    PaperRow,
+    Planned,
+    RegistrationRow,
+    SittingRow,
+    insert_planned,
+    read_plan,
+)
 from certexam.services.platform import audit, clock
 from certexam.services.sittings import pre_assembly
 from certexam.services.sittings.schedule import blueprint_of
@@ -93,7 +100,7 @@ def _owned_registration(sess: Session, owner: Owner, registration_id: int, lock:
     return sess.scalars(stmt.with_for_update() if lock else stmt, owner.params()).first()
 
 
-def _refusal(sitting: Sitting, sp: SittingPaper, done: Collection[str]) -> UserError | None:
+def _refusal(sitting: Sitting | SittingRow, sp: SittingPaper | PaperRow, done: Collection[str]) -> UserError | None:
     """Why this paper cannot begin now, if it cannot; `done`: the codes of the submitted papers
     (an attempt whose time ran out but that is still open counts as not done)."""
     # issue 18: after release nothing in the sitting can start (docs/cycle.md)
@@ -123,15 +130,13 @@ def _plan(owner: Owner, registration_id: int, paper_code: str) -> Planned | str 
     sess = db.session()
     sess.rollback()  # a fresh snapshot, as a use case starts with (SQLite keeps a read's snapshot until it ends)
     try:
-        reg = _owned_registration(sess, owner, registration_id, lock=False)
+        reg = read_plan(sess.connection(), owner, registration_id)
         if reg is None:
             return None
         sitting = reg.sitting
         sp = next((p for p in sitting.papers if p.code == paper_code), None)
-        mine = {code: status for code, status in sess.execute(
-            select(Attempt.paper_code, Attempt.status).where(Attempt.registration_id == reg.id))}
-        done = {code for code, status in mine.items() if status == AttemptStatus.SUBMITTED}
-        if sp is None or paper_code in mine or _refusal(sitting, sp, done) is not None:
+        done = {p.code for p in sitting.papers if p.attempt_status == AttemptStatus.SUBMITTED}
+        if sp is None or sp.attempt_status is not None or _refusal(sitting, sp, done) is not None:
             return _AGAIN
         drawn = _draw_paper(sess, sitting, sp, reg)
         if drawn is None:  # pre-assembled forms missing: the one-transaction start assembles them
@@ -178,7 +183,8 @@ def _start_in_one(owner: Owner, registration_id: int, paper_code: str, language:
     return _begin_attempt(sess, user_id, reg, sp.id, paper_code, sp.minutes, drawn, language)
 
 
-def _draw_paper(sess: Session, sitting: Sitting, sp: SittingPaper, reg: Registration) -> Drawn | None:
+def _draw_paper(sess: Session, sitting: Sitting | SittingRow, sp: SittingPaper | PaperRow,
+                reg: Registration | RegistrationRow) -> Drawn | None:
     """The form of this paper for a new attempt: the sitting's fixed seed, a fresh one per candidate,
     or one of the forms assembled ahead (issue 21; None when the paper has none yet)."""
     if sitting.assembly_mode == pre_assembly.MODE:

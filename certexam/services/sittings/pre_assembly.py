@@ -18,6 +18,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -152,7 +153,18 @@ def _handout() -> Select[tuple[int, str, str]]:
     return select(f.c.seed, f.c.form, f.c.bank_items).where(*mine, f.c.number == k % func.nullif(n, 0) + 1)
 
 
-def stored_form(sess: Session, sitting: Sitting, sp: SittingPaper, registration_id: int,
+class _Paper(Protocol):
+    """What the handout reads of a sitting paper: a SittingPaper, or the start's row of it."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def fixed_seed(self) -> int: ...
+
+
+def stored_form(sess: Session, sitting: schedule.Frozen, sp: _Paper, registration_id: int,
                 direction: str | None) -> Drawn | None:
     """The stored form this registration is handed (domain.form_pool.choose), or None if the paper
     has no forms yet: one indexed read and a JSON parse, no assembly and no bank query."""

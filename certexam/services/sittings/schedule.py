@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
+from typing import Protocol
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -113,7 +114,14 @@ def create_sitting(actor: User | None, plan: SittingPlan) -> Sitting:
     return sitting
 
 
-def blueprint_of(sitting: Sitting) -> bp_rules.Blueprint:
+class Frozen(Protocol):
+    """What holds a sitting's frozen blueprint: a Sitting, or the start's row of it (attempts/start_sql)."""
+
+    @property
+    def blueprint_spec(self) -> str: ...
+
+
+def blueprint_of(sitting: Frozen) -> bp_rules.Blueprint:
     return _blueprint(sitting.blueprint_spec)
 
 
