@@ -138,7 +138,10 @@ class PushServer:
         if target is None or owner is None:
             return await self._via_flask(request, target)
         aid, marker = target
-        found = await self._run(push.events_since, self.engine, owner, aid, marker)
+        try:
+            found = await self._run(push.events_since, self.engine, owner, aid, marker)
+        except Exception:  # noqa: BLE001 - the database away, say: Flask's answer (503 with Retry-After)
+            return await self._via_flask(request, target)
         if found is None or found[0] != marker:  # refused, newer events, or a marker not reached yet
             return await self._via_flask(request, target)
         woken = await self._wait(aid, marker)
