@@ -165,7 +165,11 @@ def test_start_checks_its_caller_in_the_registrations_statement(exam) -> None:  
     # the form's 45 attempt_item rows: one statement (each statement in the writer's turn is a
     # moment the thread may wait for the GIL while every other writer waits for the turn)
     item_inserts = [s for s in seen if s.startswith("INSERT INTO ATTEMPT_ITEM")]
-    assert len(item_inserts) == 1 and item_inserts[0].split(" VALUES ")[1].count("), (") == 44  # 45 rows
+    assert len(item_inserts) == 1
+    if engine.dialect.name == "postgresql":  # two arrays (psycopg re-parses a query of more than 50 parameters)
+        assert "UNNEST(" in item_inserts[0] and item_inserts[0].count("%S") == 3
+    else:
+        assert item_inserts[0].split(" VALUES ")[1].count("), (") == 44  # 45 rows
     assert not any(s.startswith("SELECT USER_ACCOUNT.") or s.startswith("SELECT API_TOKEN.") for s in seen)
     # The plan's read (issue 21): the registration, its sitting, papers and attempts in one statement
     # (five ORM loads before); the rest reads the bank's approved versions the form is drawn from
