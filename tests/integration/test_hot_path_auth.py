@@ -303,3 +303,30 @@ def test_a_paused_or_expired_attempt_is_submitted_the_full_way(exam) -> None:  #
     body = _submit(client, aid, device, _h(csrf)).get_json()
     assert (body["status"], body["reason"]) == ("submitted", "timeout")  # closed at its deadline, not now
     assert body["submitted_at"] == past.isoformat()
+
+
+def test_hot_reads_need_no_transaction_round_trips(exam) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """The clock resync (the most frequent call) and the paper read their two statements each; on
+    PostgreSQL in autocommit, so no BEGIN before them and no ROLLBACK after (issue 21: two of a
+    resync's four round trips). SQLite's BEGIN is no round trip: there they use the request's session."""
+    app, client, csrf, reg_id, _user = exam
+    aid, _device, _paper = _start(client, csrf, reg_id)
+    engine = app.extensions["certexam.engine"]
+    pg = engine.dialect.name == "postgresql"
+    seen: list[tuple[str, bool | None]] = []
+
+    def record(conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        dbapi = conn.connection.dbapi_connection
+        seen.append((" ".join(statement.split()[:2]).upper(), dbapi.autocommit if pg else None))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for url in (f"/api/v1/attempts/{aid}", f"/api/v1/attempts/{aid}/paper"):
+            seen.clear()
+            assert client.get(url, headers=_h(csrf)).status_code == 200
+            reads = [s for s in seen if s[0] not in ("BEGIN", "ROLLBACK", "COMMIT")]
+            assert len(reads) == 2 and all(s[0].startswith("SELECT") for s in reads), seen
+            if pg:
+                assert all(autocommit for _s, autocommit in reads), seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from certexam import db
@@ -69,14 +70,13 @@ def document(sess: Session, attempt: Attempt) -> str:
 def try_document(owner: Owner, attempt_id: int) -> str | None:
     """`document` without loading the user or the attempt: None unless the attempt is the owner's
     (the caller then authenticates fully to answer 401, 403 or 404), as autosave.try_state."""
-    sess = db.session()
-    conn = sess.connection()
-    form = conn.execute(statements(conn.dialect.name, owner.by_token).form,
-                        {"p_aid": attempt_id, **owner.params()}).scalar()
-    return None if form is None else _document(sess, attempt_id, form)
+    with db.reading() as conn:  # PostgreSQL: no BEGIN and ROLLBACK around it
+        form = conn.execute(statements(conn.dialect.name, owner.by_token).form,
+                            {"p_aid": attempt_id, **owner.params()}).scalar()
+        return None if form is None else _document(conn, attempt_id, form)
 
 
-def _form_parts(sess: Session, form: list[dict[str, Any]]) -> list[_Parts]:
+def _form_parts(sess: Session | Connection, form: list[dict[str, Any]]) -> list[_Parts]:
     """Each entry's parts: by the content hash the form keeps ("h"), with no query when all are
     cached; versions not cached (a new worker) or forms drawn before "h" was kept are read."""
     cached = [_cache.get(e["h"]) if "h" in e else None for e in form]
@@ -85,7 +85,7 @@ def _form_parts(sess: Session, form: list[dict[str, Any]]) -> list[_Parts]:
     return [parts if parts is not None else _parts(*versions[e["v"]]) for e, parts in zip(form, cached, strict=True)]
 
 
-def _document(sess: Session, attempt_id: int, form_json: str) -> str:
+def _document(sess: Session | Connection, attempt_id: int, form_json: str) -> str:
     form: list[dict[str, Any]] = json.loads(form_json)
     out = []
     for n, (entry, parts) in enumerate(zip(form, _form_parts(sess, form), strict=True), 1):

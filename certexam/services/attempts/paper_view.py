@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from certexam.domain import item_codec
@@ -63,7 +64,7 @@ def answers(sess: Session, attempt: Attempt) -> dict[str, tuple[Any, bool]]:
     return answers_of(sess, attempt.id)
 
 
-def answers_of(sess: Session, attempt_id: int) -> dict[str, tuple[Any, bool]]:
+def answers_of(sess: Session | Connection, attempt_id: int) -> dict[str, tuple[Any, bool]]:
     """`answers` by the attempt's id (the API's paper loads no attempt object)."""
     rows = sess.execute(select(Response.slot, Response.answer, Response.flagged)  # columns, not objects
                         .where(Response.attempt_id == attempt_id))

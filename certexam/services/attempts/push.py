@@ -224,7 +224,7 @@ def events_since(engine: Engine, owner: Owner, attempt_id: int, marker: int) -> 
     attempt is not the owner's (or the owner no active candidate). One short connection, so that none
     is held while waiting; one statement when nothing is newer than `marker`, the usual answer."""
     top_st, events_st = _statements(owner.by_token)
-    with engine.connect() as conn:
+    with db.reading(engine) as conn:  # PostgreSQL: no BEGIN and ROLLBACK around it
         top = conn.execute(top_st, {"p_aid": attempt_id, **owner.params()}).scalar()
         if top is None:
             return None

@@ -53,20 +53,21 @@ def state(user: User, attempt_id: int, device: str | None = None) -> AttemptStat
 def try_state(owner: Owner, attempt_id: int, device: str | None = None) -> AttemptState | None:
     """`state` without loading the user: None if the attempt is not the owner's (or the owner is
     not an active candidate); the caller then authenticates fully to answer 401, 403 or 404."""
-    conn = db.connection()
-    st = statements(conn.dialect.name, owner.by_token)
-    row = conn.execute(st.state, {"p_aid": attempt_id, **owner.params()}).first()
-    if row is None:
-        return None
-    now = clock.now()
-    if row.status != AttemptStatus.SUBMITTED and row.paused_at is None and T.is_expired(row.deadline_at, now):
-        _close_one(row.user_id, attempt_id)  # re-checked under the lock
-        conn = db.connection()
+    with db.reading() as conn:  # PostgreSQL: no BEGIN and ROLLBACK around it (the most frequent call)
         st = statements(conn.dialect.name, owner.by_token)
         row = conn.execute(st.state, {"p_aid": attempt_id, **owner.params()}).first()
         if row is None:
             return None
-    slots = conn.execute(st.slots, {"p_aid": attempt_id}).all()
+        now = clock.now()
+        expired = row.status != AttemptStatus.SUBMITTED and row.paused_at is None and T.is_expired(row.deadline_at, now)
+        slots = [] if expired else conn.execute(st.slots, {"p_aid": attempt_id}).all()
+    if expired:
+        _close_one(row.user_id, attempt_id)  # re-checked under the lock
+        with db.reading() as conn:
+            row = conn.execute(st.state, {"p_aid": attempt_id, **owner.params()}).first()
+            if row is None:
+                return None
+            slots = conn.execute(st.slots, {"p_aid": attempt_id}).all()
     return AttemptState(
         row.id, row.status, row.kind, row.paper_code, row.deadline_at,
         int(T.remaining(row.deadline_at, now, row.paused_at).total_seconds()), row.paused_at is not None,

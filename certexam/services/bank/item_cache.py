@@ -18,6 +18,7 @@ from typing import Generic, NamedTuple, TypeVar
 
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -73,7 +74,7 @@ def clear() -> None:
     _drawables.clear()
 
 
-def _items(sess: Session, hashes: dict[int, str]) -> dict[int, Item]:
+def _items(sess: Session | Connection, hashes: dict[int, str]) -> dict[int, Item]:
     """version id -> parsed item, given each version's content hash; parses only what is new."""
     out: dict[int, Item] = {}
     missing: list[int] = []
@@ -113,7 +114,7 @@ def items_by_version(sess: Session, version_ids: Iterable[int]) -> dict[int, Ite
     return {v: item for v, (_digest, item) in items_with_hash(sess, version_ids).items()}
 
 
-def items_with_hash(sess: Session, version_ids: Iterable[int]) -> dict[int, tuple[str, Item]]:
+def items_with_hash(sess: Session | Connection, version_ids: Iterable[int]) -> dict[int, tuple[str, Item]]:
     """version id -> (content hash, parsed item): the hash keys caches derived from the item."""
     ids = sorted(set(version_ids))
     hashes = {v: h for v, h in sess.execute(select(BankItemVersion.id, BankItemVersion.content_hash)
