@@ -88,7 +88,8 @@ class AsyncPushServer(Server):
     """`certexam push-server` (certexam/api/push_server.py) in a subprocess of its own process group:
     one process, so its CPU (pool_cpu_ms_per_poll) is that of its own threads; stopped by `stop`."""
 
-    def __init__(self, database_url: str, instance: Path, key: str, threads: int, extra_env: dict[str, str]) -> None:
+    def __init__(self, database_url: str, instance: Path, key: str, threads: int, extra_env: dict[str, str],
+                 nice: int = 0) -> None:
         from certexam.api.push_server import READY_MARK
 
         self.port, self.instance, self.ready_mark = free_port(), instance, READY_MARK
@@ -99,7 +100,8 @@ class AsyncPushServer(Server):
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [str(Path(sys.executable).with_name("certexam")), "push-server", "--port", str(self.port),
-             "--threads", str(threads)], env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+             "--threads", str(threads)], env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=(lambda: os.nice(nice)) if nice else None)  # noqa: PLW1509 - no threads in the parent yet matter
 
     def wait_ready(self, path: str = "") -> None:
         deadline = time.monotonic() + 90
@@ -121,7 +123,8 @@ def push_pool(database_url: str, instance: Path, key: str, waiters: int, args: a
     every waiter (unless --push-threads says otherwise)."""
     wait = {"CERTEXAM_PUSH_WAIT_SECONDS": f"{args.push_wait / args.factor:g}"}
     if args.push_server == "async":
-        server = AsyncPushServer(database_url, instance, key, args.push_threads or ASYNC_PUSH_THREADS, wait)
+        server = AsyncPushServer(database_url, instance, key, args.push_threads or ASYNC_PUSH_THREADS, wait,
+                                 args.push_nice)
         server.wait_ready()
         return server
     threads = args.push_threads or waiters + PUSH_THREADS_SPARE
@@ -377,18 +380,23 @@ def main() -> None:
                     help="threads per push-pool process (0: async 8; gunicorn every candidate fits in one, + 8 spare)")
     ap.add_argument("--push-waiters", type=int, default=100,
                     help="candidates polling during the saturation's autosave rounds (savers included)")
+    ap.add_argument("--push-nice", type=int, default=0,
+                    help="run the push server at this nice value (docs/deploy.md: Nice=10, so saves go first)")
+    ap.add_argument("--assembly", choices=("per_candidate", "pre_assembled"), default="per_candidate",
+                    help="pre_assembled: the sitting's forms are assembled ahead and a start hands one out (issue 21)")
     ap.add_argument("--out", default="")
     args = ap.parse_args()
     # A background job ignores SIGINT; on SIGTERM still stop the servers and drop the databases.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     settings = ServerSettings(workers=args.workers, threads=args.threads)
     report: dict[str, Any] = {"machine": machine(), "server": settings.describe(), "argv": sys.argv, "dbs": {},
-                              "push": args.push, "push_server": args.push_server if args.push else None}
-    print(f"machine {report['machine']}\nserver  {report['server']}", flush=True)
+                              "push": args.push, "push_server": args.push_server if args.push else None,
+                              "assembly": args.assembly}
+    print(f"machine {report['machine']}\nserver  {report['server']}, forms {args.assembly}", flush=True)
     with tempfile.TemporaryDirectory(prefix="certexam-bench-") as tmp:
         for kind in args.db.split(","):
             print(f"== {kind}", flush=True)
-            template = prepare_template(kind, Path(tmp) / kind)
+            template = prepare_template(kind, Path(tmp) / kind, assembly=args.assembly)
             try:
                 entry: dict[str, Any] = {}
                 if not args.skip_saturation:

@@ -75,8 +75,10 @@ def app_config(database_url: str, instance: Path, secret_key: str) -> dict[str, 
             "MAIL_BACKEND": "memory"}
 
 
-def prepare_template(kind: str, workdir: Path, pg_port: int = 5432) -> Database:
-    """A migrated database holding the whole level-1 bank and a sitting whose paper 1 is open."""
+def prepare_template(kind: str, workdir: Path, pg_port: int = 5432, assembly: str = "per_candidate") -> Database:
+    """A migrated database holding the whole level-1 bank and a sitting whose paper 1 is open; with
+    assembly "pre_assembled" its forms are assembled ahead, as the worker does when registration
+    closes (issue 21), so a start only hands one out."""
     from tests.exam_setup import load_bank, open_sitting
 
     workdir.mkdir(parents=True, exist_ok=True)
@@ -89,7 +91,12 @@ def prepare_template(kind: str, workdir: Path, pg_port: int = 5432) -> Database:
     migrate.upgrade(database.url)
     app = create_app(app_config(database.url, workdir / "instance", "template-" + secrets.token_hex(8)))
     load_bank(app, LEVEL1_MODULES)
-    open_sitting(app, late_entry_minutes=LATE_ENTRY_MINUTES)
+    sitting_id = open_sitting(app, late_entry_minutes=LATE_ENTRY_MINUTES, assembly_mode=assembly)
+    if assembly == "pre_assembled":
+        from certexam.services.sittings import pre_assembly
+
+        with app.test_request_context():
+            pre_assembly.assemble(sitting_id)
     app.extensions["certexam.engine"].dispose()
     return database
 

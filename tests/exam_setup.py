@@ -45,7 +45,8 @@ def open_sitting(app: Flask, level: int = 1, late_entry_minutes: int = 30, **kw:
         plan = sittings.SittingPlan(
             name=kw.get("name", "2026 秋季一级"), level=level, registration_opens_at=now - timedelta(days=3),
             registration_closes_at=now - timedelta(days=1), capacity=100, languages=("zh_Hans", "en"),
-            fee_fen=199_900, papers=papers, late_entry_minutes=late_entry_minutes)
+            fee_fen=199_900, papers=papers, late_entry_minutes=late_entry_minutes,
+            assembly_mode=kw.get("assembly_mode", "per_candidate"))
         return sittings.create_sitting(None, plan).id
 
 
