@@ -97,6 +97,7 @@ def main() -> None:
             version = conn.execute(text("SHOW server_version")).scalar()
         print(f"python {platform.python_version()}, PostgreSQL {version}, synchronous_commit={sync}, "
               f"{args.seconds:g} s rounds, {args.rounds} per variant, alternating")
+        _append(engine)  # the head row exists before the threads start, as on any database in use
         for work in (_bare, _append):  # warm up: connections, prepared statements
             _round(engine, work, max(counts), 1.0)
         for threads in counts:

@@ -114,3 +114,31 @@ def test_core_and_orm_appends_share_one_chain(tmp_path: Path, any_db_url: str) -
     _sql(app, "UPDATE audit_entry SET after = 'changed' WHERE action = 'test.hot' AND object_id = '101'")
     assert _verify(app).exit_code == 1
     app.extensions["certexam.engine"].dispose()
+
+
+@pytest.mark.parametrize("first", ["orm", "core"])
+def test_concurrent_first_appends_make_the_head_once(tmp_path: Path, any_db_url: str, first: str) -> None:
+    """The very first entries of an empty log, appended at once: one creates the head, the others wait
+    for it and follow it (PostgreSQL used to fail all but one on the head's key; bench_audit_head.py)."""
+    app = make_app(tmp_path, any_db_url)
+    errors: list[BaseException] = []
+    gate = threading.Barrier(6)
+
+    def worker(k: int) -> None:
+        try:
+            with app.app_context():
+                gate.wait()
+                (_append if first == "orm" else _append_hot)(k)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    result = _verify(app)
+    assert result.exit_code == 0, result.output
+    assert "6 entries" in result.output
+    app.extensions["certexam.engine"].dispose()

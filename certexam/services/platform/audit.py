@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -39,9 +41,8 @@ def record(
     """
     head = sess.scalar(select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update())
     if head is None:
-        head = AuditHead(id=HEAD_ID, seq=0, hash=GENESIS)
-        sess.add(head)
-        sess.flush()
+        _create_head(sess.connection())
+        head = sess.scalars(select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()).one()
     entry = AuditEntry(**_next_entry(head.seq, head.hash, action, object_type, object_id, actor_id, before, after))
     sess.add(entry)
     head.seq, head.hash = entry.seq, entry.hash
@@ -70,14 +71,20 @@ def append(
     """
     head = conn.execute(_HEAD).first()
     if head is None:
-        conn.execute(insert(AuditHead).values(id=HEAD_ID, seq=0, hash=GENESIS))
-        head_seq, head_hash = 0, GENESIS
-    else:
-        head_seq, head_hash = head.seq, head.hash
+        _create_head(conn)
+        head = conn.execute(_HEAD).one()
+    head_seq, head_hash = head.seq, head.hash
     row = _next_entry(head_seq, head_hash, action, object_type, object_id, actor_id, None, after)
     conn.execute(_INSERT, row)
     conn.execute(_MOVE_HEAD, {"p_seq": row["seq"], "p_hash": row["hash"]})
     return int(row["seq"])
+
+
+def _create_head(conn: Connection) -> None:
+    """The chain's first head, unless a concurrent first append made it: that one waits for it to
+    commit (ON CONFLICT), so both then lock the same row instead of one failing on the key."""
+    insert_ = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    conn.execute(insert_(AuditHead).values(id=HEAD_ID, seq=0, hash=GENESIS).on_conflict_do_nothing())
 
 
 def _next_entry(head_seq: int, head_hash: str, action: str, object_type: str, object_id: object,
