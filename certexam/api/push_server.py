@@ -44,7 +44,7 @@ from werkzeug.test import run_wsgi_app
 from certexam import sessions
 from certexam.extensions import login_manager
 from certexam.services.accounts import api_tokens
-from certexam.services.attempts import push
+from certexam.services.attempts import push, push_sql
 from certexam.services.attempts.autosave_sql import Owner
 
 ROUTE = re.compile(r"/api/v1/attempts/([1-9][0-9]{0,9})/push")  # the canonical form; others go to Flask
@@ -139,10 +139,10 @@ class PushServer:
             return await self._via_flask(request, target)
         aid, marker = target
         try:
-            found = await self._run(push.events_since, self.engine, owner, aid, marker)
+            top = await self._run(push_sql.newest_if_owner, self.engine, owner, aid)
         except Exception:  # noqa: BLE001 - the database away, say: Flask's answer (503 with Retry-After)
             return await self._via_flask(request, target)
-        if found is None or found[0] != marker:  # refused, newer events, or a marker not reached yet
+        if top is None or top != marker:  # refused, newer events, or a marker not reached yet
             return await self._via_flask(request, target)
         woken = await self._wait(aid, marker)
         if woken is None:

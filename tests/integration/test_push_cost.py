@@ -128,3 +128,34 @@ def test_a_waiter_is_not_woken_by_events_it_has_seen(exam: Any) -> None:
         assert woken.is_set() and w.seen(aid) > marker
     finally:
         w.leave(aid, woken)
+
+
+def test_the_push_servers_driver_read_agrees_with_the_routes(exam: Any) -> None:
+    """push_sql.newest_if_owner (the push server's one read per poll, on the driver) answers as the
+    route's statement does: the newest proctor event for the owner, by token or by session, None for
+    anyone else; and it leaves the pooled connection as the pool hands it out (not in autocommit)."""
+    from certexam.services.attempts import push_sql
+    from certexam.services.attempts.autosave_sql import Owner
+
+    app, _client, aid, user = exam
+    engine = app.extensions["certexam.engine"]
+    with app.app_context():
+        token = api_tokens.create(user, "exam client")
+        stranger = api_tokens.create(candidate(app), "another candidate")
+        epoch = db.session().get(User, user.id).session_epoch  # type: ignore[union-attr]
+    mine = [Owner(token_digest=api_tokens.digest_of(token)), Owner(user_id=user.id, session_epoch=epoch)]
+    others = [Owner(token_digest=api_tokens.digest_of(stranger)), Owner(user_id=user.id, session_epoch=epoch + 1)]
+    for step in ("before", "after"):
+        if step == "after":
+            with app.test_request_context():
+                proctoring.pause(staff(app, Role.ADMIN), aid, "Camera feed lost")
+        for owner in mine:
+            route = push_service.events_since(engine, owner, aid, 0)
+            assert route is not None and push_sql.newest_if_owner(engine, owner, aid) == route[0]
+        assert [push_sql.newest_if_owner(engine, o, aid) for o in others] == [None, None]
+    assert push_sql.newest_if_owner(engine, mine[0], aid) > 0  # type: ignore[operator]
+    with engine.connect() as conn:  # the pool's connection is transactional again
+        if engine.dialect.name == "postgresql":
+            assert conn.connection.dbapi_connection.autocommit is False  # type: ignore[union-attr]
+        conn.exec_driver_sql("SELECT 1")
+        assert conn.in_transaction()
